@@ -1,0 +1,1 @@
+"""CLI sub-commands: each module exposes a typer app named ``app``."""
