@@ -1,1 +1,1 @@
-"""labwright.verifiers."""
+"""labwright.verifiers: verification passes, findings, certificates; safety checks."""

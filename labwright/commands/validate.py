@@ -1,0 +1,115 @@
+"""`labwright validate FILE...` and `labwright schema`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer()
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def load_custom_labware(paths: list[Path]) -> list[dict]:
+    from labwright.protocols.errors import UnusableInputError
+
+    out = []
+    for p in paths:
+        files = sorted(p.glob("*.json")) if p.is_dir() else [p]
+        for f in files:
+            try:
+                d = json.loads(f.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise UnusableInputError(f"{f}: not a labware definition JSON ({exc})",
+                                         hint="pass an Opentrons labware definition (schema 2) file") from exc
+            if not isinstance(d, dict) or "parameters" not in d or "wells" not in d:
+                raise UnusableInputError(f"{f}: not an Opentrons labware definition (no parameters/wells)",
+                                         hint="export the definition from the Opentrons Labware Creator")
+            out.append(d)
+    return out
+
+
+def validate_file(path: Path, options: object):
+    """Verify one file: labwright YAML/JSON or Opentrons Python. Raises LabwrightError if unusable."""
+    from labwright.protocols import read_document
+    from labwright.protocols.errors import UnusableInputError
+    from labwright.verifiers.verifier import verify_document
+
+    if path.suffix.lower() == ".py":
+        from labwright.verifiers.opentrons_python import verify_opentrons_python
+
+        return verify_opentrons_python(path, options)
+    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        if not path.exists():
+            raise UnusableInputError(f"{path}: no such file", hint="check the path")
+        raise UnusableInputError(
+            f"{path}: not a protocol file (expected .yaml, .yml, .json or .py)",
+            hint="pass a labwright protocol or an Opentrons Python protocol",
+        )
+    return verify_document(read_document(path), options, source=str(path))
+
+
+@app.command("validate")
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="protocol files: .yaml/.json (labwright) or .py (Opentrons)")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file on stdout")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="warnings count as errors")] = False,
+    policy: Annotated[Path | None, typer.Option("--policy", help="lab policy YAML (safety limits)")] = None,
+    custom_labware: Annotated[
+        list[Path] | None, typer.Option("--custom-labware", "-L", help="labware definition JSON file or folder")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show info notes too")] = False,
+) -> None:
+    """Verify protocols; certify those without errors. Exit 0 certified, 1 errors, 2 unusable input."""
+    from rich.console import Console
+
+    from labwright.protocols.errors import LabwrightError
+    from labwright.reports import print_report
+    from labwright.verifiers.verifier import VerifyOptions
+
+    out = Console(stderr=False, highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        extra = load_custom_labware(custom_labware or [])
+        options = VerifyOptions(strict=strict, policy_path=policy, extra_labware=extra)
+    except LabwrightError as exc:
+        _unusable(err, as_json, "", exc)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    worst = EXIT_OK
+    for path in files:
+        try:
+            report = validate_file(path, options)
+        except LabwrightError as exc:
+            _unusable(err, as_json, str(path), exc)
+            worst = max(worst, EXIT_UNUSABLE)
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_json()) + "\n")
+        else:
+            print_report(out, report, show_info=verbose)
+        if not report.ok:
+            worst = max(worst, EXIT_FINDINGS)
+    raise typer.Exit(worst)
+
+
+def _unusable(err, as_json: bool, source: str, exc) -> None:  # noqa: ANN001
+    if as_json:
+        sys.stdout.write(json.dumps({
+            "file": source, "ok": False, "unusable": True, "error": exc.message, "hint": exc.hint,
+            "protocol_sha256": None, "findings": [], "certificate": None,
+        }) + "\n")
+    err.print(f"[bold red]unusable input[/bold red] {exc.message}")
+    if exc.hint:
+        err.print(f"[cyan]→ {exc.hint}[/cyan]")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the labwright protocol language."""
+    from labwright.protocols import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")

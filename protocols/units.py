@@ -1,0 +1,187 @@
+"""Quantities at the boundary: ``"50 uL"``, ``"0.05 mL"``, ``"2 min"``, ``"37 degC"``.
+
+Inside labwright every quantity is a float in a canonical unit named by its field
+(``volume_ul``, ``seconds``, ``celsius``, ``rpm``, ``mm``). This module converts what a user
+wrote into those floats with pint; the registry is built on first use, never at import.
+Errors are ``pydantic_core.PydanticCustomError`` so that they become schema findings with a
+stable code and the pointer of the offending field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic_core import PydanticCustomError
+
+Dimension = Literal["volume", "time", "temperature", "speed", "length", "wavelength"]
+
+CANONICAL_UNIT: dict[str, str] = {
+    "volume": "microliter",
+    "time": "second",
+    "temperature": "degC",
+    "speed": "rpm",
+    "length": "millimeter",
+    "wavelength": "nanometer",
+}
+CANONICAL_LABEL: dict[str, str] = {
+    "volume": "uL",
+    "time": "s",
+    "temperature": "degC",
+    "speed": "rpm",
+    "length": "mm",
+    "wavelength": "nm",
+}
+# Bounds beyond which a value is absurd for a benchtop liquid handler (not merely out of a
+# device's range, which the hardware pass reports with the device's own limits).
+ABSURD: dict[str, tuple[float, float]] = {
+    "volume": (0.0, 5.0e6),  # 5 L
+    "time": (0.0, 30 * 24 * 3600.0),  # 30 days
+    "temperature": (-273.15, 400.0),
+    "speed": (0.0, 100000.0),
+    "length": (-500.0, 500.0),
+    "wavelength": (100.0, 2000.0),
+}
+
+
+def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    """A custom pydantic error whose message is already formatted (no template fields)."""
+    return PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"), ctx)
+
+
+_BARE_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _registry() -> Any:
+    import pint
+
+    ureg = pint.UnitRegistry(cache_folder=":auto:", autoconvert_offset_to_baseunit=True)
+    ureg.define("rpm = revolution / minute")  # already defined in recent pint; harmless
+    return ureg
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str, dimension: str) -> float:
+    ureg = _registry()
+    cleaned = text.strip().replace("µ", "u").replace("μ", "u").replace("°C", "degC")
+    cleaned = re.sub(r"(?<=\d)\s*C$", " degC", cleaned) if dimension == "temperature" else cleaned
+    try:
+        q = ureg.Quantity(cleaned)
+    except Exception as exc:  # pint raises several unrelated types
+        raise _err(
+            "unit_invalid",
+            f"cannot read {text!r} as a quantity ({type(exc).__name__}); write e.g. {_example(dimension)}",
+            text=text,
+            reason=type(exc).__name__,
+            example=_example(dimension),
+        ) from None
+    if not hasattr(q, "units") or q.dimensionless:
+        raise _err(
+            "unit_missing",
+            f"{text!r} has no unit; write e.g. {_example(dimension)}",
+            text=text,
+            example=_example(dimension),
+        )
+    try:
+        value = float(q.to(CANONICAL_UNIT[dimension]).magnitude)
+    except Exception:
+        raise _err(
+            "unit_dimension",
+            f"{text!r} is not a {dimension} (unit {str(q.units)}); write e.g. {_example(dimension)}",
+            text=text,
+            dimension=dimension,
+            unit=str(q.units),
+            example=_example(dimension),
+        ) from None
+    return value
+
+
+def _example(dimension: str) -> str:
+    return {
+        "volume": '"50 uL" or "0.05 mL"',
+        "time": '"30 s" or "2 min"',
+        "temperature": '"37 degC"',
+        "speed": '"1000 rpm"',
+        "length": '"1.5 mm"',
+        "wavelength": '"450 nm"',
+    }[dimension]
+
+
+def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float:
+    """Convert a user value to the canonical float for ``dimension``.
+
+    ``unit_named`` is True when the field's name carries the unit (``volume_ul``): then a bare
+    number is read in the canonical unit. Otherwise a bare number is a missing unit.
+    """
+    if isinstance(value, bool):
+        raise _err("value_type", f"expected a {dimension}, got a boolean", dimension=dimension)
+    if isinstance(value, dict) and set(value) == {"value", "unit"}:
+        value = f"{value['value']} {value['unit']}"
+    if isinstance(value, int | float):
+        if not unit_named:
+            raise _err(
+                "unit_missing",
+                f"{value} has no unit; write e.g. {_example(dimension)}",
+                value=value,
+                example=_example(dimension),
+            )
+        out = float(value)
+    elif isinstance(value, str):
+        if _BARE_NUMBER.match(value):
+            if not unit_named:
+                raise _err(
+                    "unit_missing",
+                    f"{value!r} has no unit; write e.g. {_example(dimension)}",
+                    text=value,
+                    example=_example(dimension),
+                )
+            out = float(value)
+        elif value.strip().lower() in {"nan", "inf", "+inf", "-inf", "infinity"}:
+            out = float(value)
+        else:
+            out = _parse(value, dimension)
+    else:
+        raise _err(
+            "value_type",
+            f"expected a {dimension} such as {_example(dimension)}, got {type(value).__name__}",
+            dimension=dimension,
+            example=_example(dimension),
+            kind=type(value).__name__,
+        )
+    return check_value(out, dimension)
+
+
+def check_value(value: float, dimension: str) -> float:
+    """NaN, infinities, negatives and absurd magnitudes are schema findings, never accepted."""
+    if math.isnan(value) or math.isinf(value):
+        raise _err("value_not_finite", f"{value} is not a finite number", value=value)
+    low, high = ABSURD[dimension]
+    if value < low:
+        if low == 0.0:
+            raise _err(
+                "value_negative",
+                f"{value:g} {CANONICAL_LABEL[dimension]} is negative; a {dimension} must be zero or more",
+                value=value,
+                unit=CANONICAL_LABEL[dimension],
+                dimension=dimension,
+            )
+        raise _err(
+            "value_absurd",
+            f"{value:g} {CANONICAL_LABEL[dimension]} is below the physical limit {low:g} {CANONICAL_LABEL[dimension]}",
+            value=value,
+            unit=CANONICAL_LABEL[dimension],
+            low=low,
+        )
+    if value > high:
+        raise _err(
+            "value_absurd",
+            f"{value:g} {CANONICAL_LABEL[dimension]} is absurd for a {dimension} on a liquid handler (limit {high:g} {CANONICAL_LABEL[dimension]})",
+            value=value,
+            unit=CANONICAL_LABEL[dimension],
+            dimension=dimension,
+            high=high,
+        )
+    return value

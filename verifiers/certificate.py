@@ -1,0 +1,111 @@
+"""Certificates: proof that this verifier found no errors in exactly these protocol bytes.
+
+A certificate binds the protocol's SHA-256 (of its canonical JSON), the verifier version, the
+policy's SHA-256 and the passes that ran, signed with HMAC-SHA256 under a local key. The key
+lives in the labwright home (``$LABWRIGHT_HOME`` or the user data dir), created on first use
+with mode 0600. Any change to the protocol changes its hash and voids the certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from labwright.protocols.errors import ConfigurationError
+from pydantic import BaseModel, ConfigDict
+
+VERIFIER_VERSION = "labwright-verifier/0.1.0"
+
+
+def labwright_home() -> Path:
+    env = os.environ.get("LABWRIGHT_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("labwright", appauthor=False))
+
+
+def key_path() -> Path:
+    return labwright_home() / "certificate.key"
+
+
+def load_or_create_key(path: Path | None = None) -> bytes:
+    path = path or key_path()
+    if path.exists():
+        data = path.read_bytes().strip()
+        if len(data) < 32:
+            raise ConfigurationError(
+                f"the certificate key {path} is too short ({len(data)} bytes)",
+                hint="delete it to have a new one created (existing certificates become invalid)",
+            )
+        return data
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the certificate key at {path}: {exc}",
+            hint="set LABWRIGHT_HOME to a writable directory",
+        ) from exc
+    key = secrets.token_hex(32).encode()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(b"labwright-key-id:" + key).hexdigest()[:16]
+
+
+class Certificate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    protocol_sha256: str
+    verifier_version: str
+    policy_sha256: str
+    passes: list[str]
+    issued_at: str
+    key_id: str
+    signature: str
+
+    def payload(self) -> bytes:
+        body = self.model_dump(exclude={"signature"})
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def issue_certificate(
+    protocol_sha256: str, policy_sha256: str, passes: list[str], key: bytes | None = None
+) -> Certificate:
+    key = key if key is not None else load_or_create_key()
+    unsigned = Certificate(
+        protocol_sha256=protocol_sha256,
+        verifier_version=VERIFIER_VERSION,
+        policy_sha256=policy_sha256,
+        passes=passes,
+        issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        key_id=key_id(key),
+        signature="",
+    )
+    sig = hmac.new(key, unsigned.payload(), hashlib.sha256).hexdigest()
+    return unsigned.model_copy(update={"signature": sig})
+
+
+def check_certificate(cert: Certificate, protocol_sha256: str, key: bytes | None = None) -> str | None:
+    """None if valid for these bytes; otherwise the reason it is not."""
+    key = key if key is not None else load_or_create_key()
+    expected = hmac.new(key, cert.payload(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, cert.signature):
+        return "the certificate's signature does not match (tampered, or signed with another key)"
+    if cert.verifier_version != VERIFIER_VERSION:
+        return f"the certificate was issued by {cert.verifier_version}, not {VERIFIER_VERSION}"
+    if cert.protocol_sha256 != protocol_sha256:
+        return "the protocol changed after it was certified (its SHA-256 differs)"
+    return None

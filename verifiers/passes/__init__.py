@@ -1,0 +1,1 @@
+"""Verification passes, in order; each a function ``(protocol, context) -> findings``."""

@@ -1,0 +1,40 @@
+"""Pass 4, state replay on the deck twin: volumes, tips, locations and modules over time."""
+
+from __future__ import annotations
+
+from labwright.protocols import models as m
+from labwright.simulators.actions import Action
+from labwright.simulators.deck_twin import DeckTwin
+from labwright.simulators.expand import ExpansionError, expand_step
+from labwright.verifiers.findings import Finding, finding
+from labwright.verifiers.passes.references import ReferenceResult
+
+
+def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[Action], list[Finding]]:
+    actions: list[Action] = []
+    out: list[Finding] = []
+    for i, step in enumerate(protocol.steps):
+        if i in refs.bad_steps:
+            continue
+        try:
+            actions.extend(expand_step(step, i, refs.deck))
+        except ExpansionError as exc:
+            out.append(finding(exc.code, exc.category, "error", str(exc), exc.hint, step=i, pointer=exc.pointer))
+    return actions, out
+
+
+def replay_pass(protocol: m.Protocol, refs: ReferenceResult) -> tuple[DeckTwin, list[Finding]]:
+    actions, out = expand_protocol(protocol, refs)
+    twin = DeckTwin(protocol, refs.deck, refs.well_sets)
+    twin.run(actions)
+    for it in twin.issues:
+        out.append(finding(it.code, it.category, it.severity, it.message, it.hint,
+                           step=it.step, pointer=it.pointer, **it.data))
+    for pid, st in twin.pipettes.items():
+        if st.tips:
+            out.append(finding(
+                "TIP_NOT_DROPPED", "tip", "info",
+                f"{pid!r} still holds a tip when the protocol ends",
+                "add a drop_tip step at the end", pointer="/steps",
+            ))
+    return twin, out
