@@ -22,6 +22,8 @@ app = typer.Typer(
 # (module name under labwright.commands, command/group name, help)
 _GROUPS: list[tuple[str, str]] = [
     ("validate", ""),
+    ("demo", ""),
+    ("export", ""),
     ("mlip", "mlip"),
     ("structure", "structure"),
     ("design", "design"),

@@ -84,6 +84,8 @@ def _normalise(value: Any) -> Any:
 def to_document(protocol: Protocol, *, exclude_defaults: bool = False) -> dict[str, Any]:
     doc = protocol.model_dump(mode="json", by_alias=True, exclude_defaults=exclude_defaults)
     if exclude_defaults:
+        # `op` is the discriminator: it must stay even though each step class defaults it
+        doc["steps"] = [{"op": s.op, **d} for s, d in zip(protocol.steps, doc.get("steps", []), strict=True)]
         doc = {"labwright": protocol.schema_version, **doc}
     return _normalise(doc)
 

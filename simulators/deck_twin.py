@@ -179,7 +179,13 @@ class DeckTwin:
         first = lw.wells[ref.well]
         out: list[WellRef] = []
         off_labware = 0
-        for dx, dy in info.nozzle_offsets:
+        offsets = list(info.nozzle_offsets)
+        if "centerMultichannelOnWells" in lw.quirks:
+            # reservoirs: Opentrons centres the nozzle array on the well, not the first nozzle
+            cx = sum(o[0] for o in offsets) / len(offsets)
+            cy = sum(o[1] for o in offsets) / len(offsets)
+            offsets = [(dx - cx, dy - cy) for dx, dy in offsets]
+        for dx, dy in offsets:
             name = lw.well_at(first.x + dx, first.y + dy)
             if name is None:
                 off_labware += 1
@@ -288,6 +294,9 @@ class DeckTwin:
                     "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
                     step=act.step, pointer=act.pointer,
                 ))
+                # carry on with a stand-in tip so later steps are still checked
+                st.tips = [TipState(id=f"{act.pipette}:no-tip-left#{i}", status="attached") for i in range(info.channels)]
+                st.low = st.high = st.air = 0.0
                 return
         else:
             if act.location.labware not in self.deck.labware or not self.deck.labware[act.location.labware].info.is_tiprack:
@@ -307,7 +316,6 @@ class DeckTwin:
                     "pick up a fresh tip (omit the location to take the next one)",
                     step=act.step, pointer=act.pointer, tip=str(ref),
                 ))
-                return
             if tip.status == "attached":
                 self._add(issue(
                     "TIP_WELL_EMPTY", "tip", "error", f"the tip at {ref} is already on a pipette",
@@ -529,7 +537,8 @@ class DeckTwin:
 
     def _tip_volume(self, tip: TipState) -> float:
         rack = tip.id.split(":")[0]
-        return self.deck.labware[rack].info.tip_volume_ul or 1e9
+        lw = self.deck.labware.get(rack)
+        return (lw.info.tip_volume_ul if lw else None) or 1e9
 
     def _on_BlowOut(self, act: a.BlowOut) -> None:
         st = self._pipette_ready(act.pipette, act, "blow out")

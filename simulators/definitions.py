@@ -65,6 +65,7 @@ class LabwareInfo:
     wells: dict[str, WellGeometry] = field(repr=False)
     tip_volume_ul: float | None = None
     is_adapter: bool = False
+    quirks: tuple[str, ...] = ()
     definition: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -119,6 +120,7 @@ def labware_info_from_definition(defn: dict[str, Any]) -> LabwareInfo:
         wells=wells,
         tip_volume_ul=tip_volume,
         is_adapter=category == "adapter",
+        quirks=tuple(params.get("quirks", [])),
         definition=defn,
     )
 
