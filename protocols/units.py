@@ -149,7 +149,7 @@ def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float
             f"expected a {dimension} such as {_example(dimension)}, got {type(value).__name__}",
             dimension=dimension,
             example=_example(dimension),
-            kind=type(value).__name__,
+            got=type(value).__name__,
         )
     return check_value(out, dimension)
 
