@@ -36,6 +36,7 @@ _TEMPERATURE_FIELDS = {"celsius"}
 _TYPE_TAGS = {"float", "int", "str", "list", "dict", "bool", "none"}
 _NOISE = {"list_type", "float_type", "float_parsing", "string_type", "dict_type", "int_type", "none_required",
           "model_type", "int_parsing", "bool_type"}
+_UNION_SCALAR_NOISE = {"value_type", *_NOISE}
 _VALUE_CODES = {"VALUE_NOT_FINITE", "VALUE_NEGATIVE", "VALUE_ABSURD"}
 
 
@@ -87,6 +88,13 @@ def findings_from_validation(exc: ValidationError, doc: Any) -> list[Finding]:
     # branch; keep the meaningful one (our unit/value errors) and drop the type noise.
     specific = {_pointer(tuple(e["loc"]), doc)[0] for e in errors if e["type"] not in _NOISE}
     errors = [e for e in errors if e["type"] not in _NOISE or _pointer(tuple(e["loc"]), doc)[0] not in specific]
+    # A list given to a `float | list[float]` field fails the scalar branch with a type error at
+    # the list itself; when an item of the list has its own error, that item is the finding.
+    errors = [
+        e for e in errors
+        if e["type"] not in _UNION_SCALAR_NOISE
+        or not any(p.startswith(_pointer(tuple(e["loc"]), doc)[0] + "/") for p in specific)
+    ]
     for err in errors:
         etype = err["type"]
         loc = tuple(err["loc"])
