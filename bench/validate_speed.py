@@ -80,14 +80,20 @@ def in_process(items: list[tuple[Path, Path]], repeats: int) -> list[tuple[str, 
 def as_user(items: list[tuple[Path, Path]]) -> tuple[float, float]:
     env = dict(os.environ)
     t0 = time.perf_counter()
-    r = subprocess.run([str(BIN / "labwright"), "validate", *[str(y) for y, _ in items]],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [str(BIN / "labwright"), "validate", *[str(y) for y, _ in items]],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     t_lw = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"labwright validate failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
     t0 = time.perf_counter()
     for _, py in items:
-        r = subprocess.run([str(BIN / "opentrons_simulate"), str(py)], capture_output=True, text=True, env=env)
+        r = subprocess.run(
+            [str(BIN / "opentrons_simulate"), str(py)], capture_output=True, text=True, env=env
+        )
         if r.returncode != 0:
             raise SystemExit(f"opentrons_simulate failed on {py}:\n{r.stderr[-2000:]}")
     t_ot = time.perf_counter() - t0
@@ -109,7 +115,9 @@ def main() -> None:
     if not items:
         raise SystemExit("no example protocols with both .yaml and .py in examples/protocols")
     repeats = int(os.environ.get("BENCH_REPEATS", "20"))
-    print(f"validate_speed: {len(items)} example protocols (YAML + Opentrons Python), python {sys.version.split()[0]}")
+    print(
+        f"validate_speed: {len(items)} example protocols (YAML + Opentrons Python), python {sys.version.split()[0]}"
+    )
     print("\n(a) in-process, imports excluded (median of warm runs)")
     print(f"{'protocol':34s} {'labwright ms':>13s} {'opentrons ms':>13s} {'ratio':>8s}")
     rows = in_process(items, repeats)

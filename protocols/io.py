@@ -91,9 +91,7 @@ def to_document(protocol: Protocol, *, exclude_defaults: bool = False) -> dict[s
 
 
 def canonical_json(protocol: Protocol) -> str:
-    return json.dumps(
-        to_document(protocol), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return json.dumps(to_document(protocol), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def protocol_sha256(protocol: Protocol) -> str:

@@ -24,9 +24,7 @@ def parse_location(text: str) -> WellRef:
     """``"plate:A1"`` -> ``WellRef("plate", "A1")``; raises ValueError on anything else."""
     m = LOCATION_RE.match(text.strip())
     if not m:
-        raise ValueError(
-            f"{text!r} is not a location; write LABWARE_ID:WELL, e.g. 'plate:A1'"
-        )
+        raise ValueError(f"{text!r} is not a location; write LABWARE_ID:WELL, e.g. 'plate:A1'")
     return WellRef(m["labware"], m["well"])
 
 

@@ -60,7 +60,9 @@ class Deck:
         return [lw for lw in self.labware.values() if lw.module == module_id]
 
 
-def custom_definitions(protocol: Protocol, extra: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def custom_definitions(
+    protocol: Protocol, extra: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for d in [*(extra or []), *protocol.custom_labware]:
         name = d.get("parameters", {}).get("loadName")
@@ -69,7 +71,9 @@ def custom_definitions(protocol: Protocol, extra: list[dict[str, Any]] | None = 
     return out
 
 
-def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = None) -> tuple[Deck, list[Issue]]:
+def build_deck(
+    protocol: Protocol, extra_labware: list[dict[str, Any]] | None = None
+) -> tuple[Deck, list[Issue]]:
     robot = protocol.metadata.robot.value
     deck = Deck(robot=robot, trash_slot=DEFAULT_TRASH_SLOT[robot])
     issues: list[Issue] = []
@@ -81,32 +85,49 @@ def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = 
 
     def dup(kind: str, ident: str, pointer: str) -> bool:
         if ident in seen:
-            issues.append(issue(
-                "DUPLICATE_ID", "reference", "error",
-                f"id {ident!r} of this {kind} is already used by a {seen[ident]}",
-                "give every labware, module, pipette and liquid its own id", pointer=pointer,
-            ))
+            issues.append(
+                issue(
+                    "DUPLICATE_ID",
+                    "reference",
+                    "error",
+                    f"id {ident!r} of this {kind} is already used by a {seen[ident]}",
+                    "give every labware, module, pipette and liquid its own id",
+                    pointer=pointer,
+                )
+            )
             return True
         seen[ident] = kind
         return False
 
     def occupy(slot: str, what: str, pointer: str) -> None:
         if slot in deck.occupied:
-            issues.append(issue(
-                "DECK_SLOT_OCCUPIED", "deck", "error",
-                f"slot {slot} already holds {deck.occupied[slot]}; cannot also place {what}",
-                "move one of them to a free slot", pointer=pointer, slot=slot,
-            ))
+            issues.append(
+                issue(
+                    "DECK_SLOT_OCCUPIED",
+                    "deck",
+                    "error",
+                    f"slot {slot} already holds {deck.occupied[slot]}; cannot also place {what}",
+                    "move one of them to a free slot",
+                    pointer=pointer,
+                    slot=slot,
+                )
+            )
         else:
             deck.occupied[slot] = what
 
     def check_slot(slot: str, what: str, pointer: str) -> bool:
         if slot not in slots:
-            issues.append(issue(
-                "DECK_SLOT_INVALID", "deck", "error",
-                f"{what} is placed in slot {slot!r}, which the {_robot_name(robot)} deck does not have",
-                f"use one of {', '.join(sorted(slots, key=_slot_sort))}", pointer=pointer, slot=slot,
-            ))
+            issues.append(
+                issue(
+                    "DECK_SLOT_INVALID",
+                    "deck",
+                    "error",
+                    f"{what} is placed in slot {slot!r}, which the {_robot_name(robot)} deck does not have",
+                    f"use one of {', '.join(sorted(slots, key=_slot_sort))}",
+                    pointer=pointer,
+                    slot=slot,
+                )
+            )
             return False
         return True
 
@@ -118,33 +139,62 @@ def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = 
         try:
             info = load_module(m.type.value, m.model)
         except DefinitionNotFoundError as exc:
-            issues.append(issue("MODULE_MODEL_UNKNOWN", "reference", "error", exc.message, exc.hint, pointer=f"{ptr}/model"))
+            issues.append(
+                issue(
+                    "MODULE_MODEL_UNKNOWN",
+                    "reference",
+                    "error",
+                    exc.message,
+                    exc.hint,
+                    pointer=f"{ptr}/model",
+                )
+            )
             continue
         allowed = info.allowed_slots.get(robot)
         if allowed is None or not allowed:
-            issues.append(issue(
-                "DECK_MODULE_INCOMPATIBLE", "deck", "error",
-                f"{info.display_name} cannot be used on the {_robot_name(robot)}",
-                "choose a module model made for this robot", pointer=f"{ptr}/model",
-            ))
+            issues.append(
+                issue(
+                    "DECK_MODULE_INCOMPATIBLE",
+                    "deck",
+                    "error",
+                    f"{info.display_name} cannot be used on the {_robot_name(robot)}",
+                    "choose a module model made for this robot",
+                    pointer=f"{ptr}/model",
+                )
+            )
             continue
         slot = m.slot
         if slot is None:
             if m.type.value == "thermocycler":
                 slot = allowed[0]
             else:
-                issues.append(issue("DECK_NO_SLOT", "deck", "error", f"module {m.id!r} has no slot", "add `slot:`", pointer=ptr))
+                issues.append(
+                    issue(
+                        "DECK_NO_SLOT",
+                        "deck",
+                        "error",
+                        f"module {m.id!r} has no slot",
+                        "add `slot:`",
+                        pointer=ptr,
+                    )
+                )
                 continue
         if m.type.value == "thermocycler" and slot in THERMOCYCLER_FOOTPRINT[robot]:
             slot = allowed[0]
         if not check_slot(slot, f"module {m.id!r}", f"{ptr}/slot"):
             continue
         if slot not in allowed:
-            issues.append(issue(
-                "DECK_MODULE_SLOT_INVALID", "deck", "error",
-                f"{info.display_name} cannot go in slot {slot} of the {_robot_name(robot)}",
-                f"allowed slots: {', '.join(allowed)}", pointer=f"{ptr}/slot", slot=slot,
-            ))
+            issues.append(
+                issue(
+                    "DECK_MODULE_SLOT_INVALID",
+                    "deck",
+                    "error",
+                    f"{info.display_name} cannot go in slot {slot} of the {_robot_name(robot)}",
+                    f"allowed slots: {', '.join(allowed)}",
+                    pointer=f"{ptr}/slot",
+                    slot=slot,
+                )
+            )
             continue
         footprint = THERMOCYCLER_FOOTPRINT[robot] if m.type.value == "thermocycler" else (slot,)
         for s in footprint:
@@ -158,45 +208,83 @@ def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = 
         try:
             info = load_labware(lw.load_name, lw.namespace, lw.version, custom)
         except DefinitionNotFoundError as exc:
-            issues.append(issue("LABWARE_DEFINITION_NOT_FOUND", "reference", "error", exc.message, exc.hint, pointer=f"{ptr}/load_name"))
+            issues.append(
+                issue(
+                    "LABWARE_DEFINITION_NOT_FOUND",
+                    "reference",
+                    "error",
+                    exc.message,
+                    exc.hint,
+                    pointer=f"{ptr}/load_name",
+                )
+            )
             continue
         if lw.module is not None:
             if lw.slot is not None:
-                issues.append(issue(
-                    "DECK_LABWARE_PLACEMENT_AMBIGUOUS", "deck", "error",
-                    f"labware {lw.id!r} names both slot {lw.slot} and module {lw.module!r}",
-                    "keep `module:` and drop `slot:` (the module's slot is used)", pointer=f"{ptr}/slot",
-                ))
+                issues.append(
+                    issue(
+                        "DECK_LABWARE_PLACEMENT_AMBIGUOUS",
+                        "deck",
+                        "error",
+                        f"labware {lw.id!r} names both slot {lw.slot} and module {lw.module!r}",
+                        "keep `module:` and drop `slot:` (the module's slot is used)",
+                        pointer=f"{ptr}/slot",
+                    )
+                )
             if lw.module not in deck.modules:
                 if lw.module not in {m.id for m in protocol.modules}:
-                    issues.append(issue(
-                        "UNKNOWN_MODULE", "reference", "error",
-                        f"labware {lw.id!r} sits on module {lw.module!r}, which is not declared",
-                        f"declare it under modules: or use one of {sorted(deck.modules) or 'none'}",
-                        pointer=f"{ptr}/module",
-                    ))
+                    issues.append(
+                        issue(
+                            "UNKNOWN_MODULE",
+                            "reference",
+                            "error",
+                            f"labware {lw.id!r} sits on module {lw.module!r}, which is not declared",
+                            f"declare it under modules: or use one of {sorted(deck.modules) or 'none'}",
+                            pointer=f"{ptr}/module",
+                        )
+                    )
                 continue
             holder = [o for o in deck.labware.values() if o.module == lw.module]
             if holder:
-                issues.append(issue(
-                    "DECK_SLOT_OCCUPIED", "deck", "error",
-                    f"module {lw.module!r} already holds labware {holder[0].id!r}",
-                    "place one labware per module", pointer=f"{ptr}/module",
-                ))
+                issues.append(
+                    issue(
+                        "DECK_SLOT_OCCUPIED",
+                        "deck",
+                        "error",
+                        f"module {lw.module!r} already holds labware {holder[0].id!r}",
+                        "place one labware per module",
+                        pointer=f"{ptr}/module",
+                    )
+                )
                 continue
             deck.labware[lw.id] = PlacedLabware(lw.id, info, deck.modules[lw.module].slot, lw.module, i)
             continue
         if lw.slot is None:
-            issues.append(issue("DECK_NO_SLOT", "deck", "error", f"labware {lw.id!r} has neither a slot nor a module", "add `slot:` or `module:`", pointer=ptr))
+            issues.append(
+                issue(
+                    "DECK_NO_SLOT",
+                    "deck",
+                    "error",
+                    f"labware {lw.id!r} has neither a slot nor a module",
+                    "add `slot:` or `module:`",
+                    pointer=ptr,
+                )
+            )
             continue
         if not check_slot(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot"):
             continue
         if lw.slot == deck.trash_slot and robot == "ot2":
-            issues.append(issue(
-                "DECK_SLOT_OCCUPIED", "deck", "error",
-                f"slot 12 holds the OT-2's fixed trash; cannot place labware {lw.id!r} there",
-                "use slots 1-11", pointer=f"{ptr}/slot", slot=lw.slot,
-            ))
+            issues.append(
+                issue(
+                    "DECK_SLOT_OCCUPIED",
+                    "deck",
+                    "error",
+                    f"slot 12 holds the OT-2's fixed trash; cannot place labware {lw.id!r} there",
+                    "use slots 1-11",
+                    pointer=f"{ptr}/slot",
+                    slot=lw.slot,
+                )
+            )
             continue
         occupy(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot")
         deck.labware[lw.id] = PlacedLabware(lw.id, info, lw.slot, None, i)
@@ -209,21 +297,35 @@ def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = 
         try:
             info = load_pipette(p.model)
         except DefinitionNotFoundError as exc:
-            issues.append(issue("PIPETTE_MODEL_UNKNOWN", "pipette", "error", exc.message, exc.hint, pointer=f"{ptr}/model"))
+            issues.append(
+                issue(
+                    "PIPETTE_MODEL_UNKNOWN", "pipette", "error", exc.message, exc.hint, pointer=f"{ptr}/model"
+                )
+            )
             continue
         if info.robot != robot:
-            issues.append(issue(
-                "PIPETTE_ROBOT_MISMATCH", "pipette", "error",
-                f"{p.model} is an {_robot_name(info.robot)} pipette; this protocol is for the {_robot_name(robot)}",
-                "use a pipette made for this robot, or change metadata.robot", pointer=f"{ptr}/model",
-            ))
+            issues.append(
+                issue(
+                    "PIPETTE_ROBOT_MISMATCH",
+                    "pipette",
+                    "error",
+                    f"{p.model} is an {_robot_name(info.robot)} pipette; this protocol is for the {_robot_name(robot)}",
+                    "use a pipette made for this robot, or change metadata.robot",
+                    pointer=f"{ptr}/model",
+                )
+            )
             continue
         if p.mount.value in mounts:
-            issues.append(issue(
-                "PIPETTE_MOUNT_CONFLICT", "pipette", "error",
-                f"pipettes {mounts[p.mount.value]!r} and {p.id!r} are both on the {p.mount.value} mount",
-                "put one on the left mount and one on the right", pointer=f"{ptr}/mount",
-            ))
+            issues.append(
+                issue(
+                    "PIPETTE_MOUNT_CONFLICT",
+                    "pipette",
+                    "error",
+                    f"pipettes {mounts[p.mount.value]!r} and {p.id!r} are both on the {p.mount.value} mount",
+                    "put one on the left mount and one on the right",
+                    pointer=f"{ptr}/mount",
+                )
+            )
             continue
         mounts[p.mount.value] = p.id
         racks: list[str] = []
@@ -231,27 +333,42 @@ def build_deck(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = 
             rptr = f"{ptr}/tip_racks/{j}"
             if rack not in deck.labware:
                 if rack not in {lw.id for lw in protocol.labware}:
-                    issues.append(issue(
-                        "UNKNOWN_LABWARE", "reference", "error",
-                        f"pipette {p.id!r} names tip rack {rack!r}, which is not declared",
-                        f"declare it under labware: or use one of {_tiprack_ids(deck) or 'none'}", pointer=rptr,
-                    ))
+                    issues.append(
+                        issue(
+                            "UNKNOWN_LABWARE",
+                            "reference",
+                            "error",
+                            f"pipette {p.id!r} names tip rack {rack!r}, which is not declared",
+                            f"declare it under labware: or use one of {_tiprack_ids(deck) or 'none'}",
+                            pointer=rptr,
+                        )
+                    )
                 continue
             rinfo = deck.labware[rack].info
             if not rinfo.is_tiprack:
-                issues.append(issue(
-                    "TIPRACK_NOT_A_TIPRACK", "reference", "error",
-                    f"{rack!r} ({rinfo.load_name}) is not a tip rack",
-                    "name a tip rack labware in tip_racks", pointer=rptr,
-                ))
+                issues.append(
+                    issue(
+                        "TIPRACK_NOT_A_TIPRACK",
+                        "reference",
+                        "error",
+                        f"{rack!r} ({rinfo.load_name}) is not a tip rack",
+                        "name a tip rack labware in tip_racks",
+                        pointer=rptr,
+                    )
+                )
                 continue
             if rinfo.tip_volume_ul is not None and rinfo.tip_volume_ul not in info.tip_volumes_ul:
-                issues.append(issue(
-                    "PIPETTE_TIPRACK_INCOMPATIBLE", "pipette", "error",
-                    f"{p.model} does not take {rinfo.tip_volume_ul:g} uL tips ({rinfo.load_name})",
-                    f"use a rack of {', '.join(f'{v:g}' for v in info.tip_volumes_ul)} uL tips, "
-                    f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}", pointer=rptr,
-                ))
+                issues.append(
+                    issue(
+                        "PIPETTE_TIPRACK_INCOMPATIBLE",
+                        "pipette",
+                        "error",
+                        f"{p.model} does not take {rinfo.tip_volume_ul:g} uL tips ({rinfo.load_name})",
+                        f"use a rack of {', '.join(f'{v:g}' for v in info.tip_volumes_ul)} uL tips, "
+                        f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}",
+                        pointer=rptr,
+                    )
+                )
                 continue
             racks.append(rack)
         deck.pipettes[p.id] = info

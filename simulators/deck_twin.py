@@ -139,7 +139,11 @@ class DeckTwin:
                     self.wells[ref] = WellState(0.0, 0.0, geo.capacity_ul, geo.nominal_ul, True)
                 else:
                     self.wells[ref] = WellState(
-                        0.0, geo.capacity_ul, geo.capacity_ul, geo.nominal_ul, False,
+                        0.0,
+                        geo.capacity_ul,
+                        geo.capacity_ul,
+                        geo.nominal_ul,
+                        False,
                         {unknown_key(ref): 0.0},
                     )
         for liquid in self.protocol.liquids:
@@ -156,14 +160,21 @@ class DeckTwin:
                     w.high += volume
                     w.amounts[liquid.id] = w.amounts.get(liquid.id, 0.0) + volume
                     if len(w.amounts) > 1:
-                        self.mixes.append(MixEvent(-1, "/liquids", str(ref), tuple(sorted(w.amounts)), (liquid.id,)))
+                        self.mixes.append(
+                            MixEvent(-1, "/liquids", str(ref), tuple(sorted(w.amounts)), (liquid.id,))
+                        )
                     if w.low > w.capacity + EPS:
-                        self._add(issue(
-                            "VOLUME_INITIAL_OVERFLOW", "volume", "error",
-                            f"{liquid.id!r} puts {w.low:g} uL in {ref}, which holds at most {w.capacity:.0f} uL",
-                            "declare a smaller initial volume or use a larger well", pointer="/liquids",
-                            well=str(ref),
-                        ))
+                        self._add(
+                            issue(
+                                "VOLUME_INITIAL_OVERFLOW",
+                                "volume",
+                                "error",
+                                f"{liquid.id!r} puts {w.low:g} uL in {ref}, which holds at most {w.capacity:.0f} uL",
+                                "declare a smaller initial volume or use a larger well",
+                                pointer="/liquids",
+                                well=str(ref),
+                            )
+                        )
 
     # ---------------------------------------------------------------------------- helpers
 
@@ -192,13 +203,19 @@ class DeckTwin:
             else:
                 out.append(WellRef(ref.labware, name))
         if off_labware:
-            self._add(issue(
-                "LOCATION_CHANNELS_OFF_LABWARE", "location", "error" if tips else "warning",
-                f"with its first channel at {ref}, {off_labware} of the {info.channels} channels of "
-                f"{pip!r} are outside {ref.labware!r}",
-                "target row A (the first well of a column) with a multi-channel pipette",
-                step=a_.step, pointer=a_.pointer, well=str(ref),
-            ))
+            self._add(
+                issue(
+                    "LOCATION_CHANNELS_OFF_LABWARE",
+                    "location",
+                    "error" if tips else "warning",
+                    f"with its first channel at {ref}, {off_labware} of the {info.channels} channels of "
+                    f"{pip!r} are outside {ref.labware!r}",
+                    "target row A (the first well of a column) with a multi-channel pipette",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                    well=str(ref),
+                )
+            )
         return out
 
     def _check_depth(self, a_: a.Aspirate | a.Dispense, kind: str) -> bool:
@@ -211,13 +228,19 @@ class DeckTwin:
         else:
             z = geo.depth / 2 + a_.offset_mm
         if z < -EPS:
-            self._add(issue(
-                "LOCATION_BELOW_BOTTOM", "location", "error",
-                f"{kind} at {a_.well} goes {-z:.2f} mm below the well bottom "
-                f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)",
-                "use a height at or above the bottom, e.g. bottom + 1 mm",
-                step=a_.step, pointer=a_.pointer, z_mm=z,
-            ))
+            self._add(
+                issue(
+                    "LOCATION_BELOW_BOTTOM",
+                    "location",
+                    "error",
+                    f"{kind} at {a_.well} goes {-z:.2f} mm below the well bottom "
+                    f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)",
+                    "use a height at or above the bottom, e.g. bottom + 1 mm",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                    z_mm=z,
+                )
+            )
         return z >= geo.depth - EPS
 
     def _module_blocks_pipetting(self, ref: WellRef, a_: a.Action) -> None:
@@ -226,25 +249,44 @@ class DeckTwin:
             return
         st = self.modules[mod.id]
         if mod.info.type == "thermocycler" and st.lid == "closed":
-            self._add(issue(
-                "LOCATION_LID_CLOSED", "location", "error",
-                f"the thermocycler lid is closed over {ref.labware!r} at {ref}",
-                "add an open_lid step before pipetting", step=a_.step, pointer=a_.pointer,
-            ))
+            self._add(
+                issue(
+                    "LOCATION_LID_CLOSED",
+                    "location",
+                    "error",
+                    f"the thermocycler lid is closed over {ref.labware!r} at {ref}",
+                    "add an open_lid step before pipetting",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                )
+            )
         if mod.info.type == "heater_shaker" and st.shaking_rpm > 0:
-            self._add(issue(
-                "LOCATION_MODULE_SHAKING", "location", "error",
-                f"the heater-shaker under {ref.labware!r} is shaking while {ref} is pipetted",
-                "stop shaking before pipetting", step=a_.step, pointer=a_.pointer,
-            ))
+            self._add(
+                issue(
+                    "LOCATION_MODULE_SHAKING",
+                    "location",
+                    "error",
+                    f"the heater-shaker under {ref.labware!r} is shaking while {ref} is pipetted",
+                    "stop shaking before pipetting",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                )
+            )
 
     def _pipette_ready(self, pip: str, a_: a.Action, what: str) -> PipetteState | None:
         st = self.pipettes[pip]
         if not st.tips:
-            self._add(issue(
-                "TIP_MISSING", "tip", "error", f"{pip!r} must {what} but has no tip attached",
-                "add a pick_up_tip step before it (or new_tip: once)", step=a_.step, pointer=a_.pointer,
-            ))
+            self._add(
+                issue(
+                    "TIP_MISSING",
+                    "tip",
+                    "error",
+                    f"{pip!r} must {what} but has no tip attached",
+                    "add a pick_up_tip step before it (or new_tip: once)",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                )
+            )
             return None
         return st
 
@@ -278,49 +320,86 @@ class DeckTwin:
         st = self.pipettes[act.pipette]
         info = self.deck.pipettes[act.pipette]
         if st.tips:
-            self._add(issue(
-                "TIP_ALREADY_ATTACHED", "tip", "error",
-                f"{act.pipette!r} picks up a tip while it still holds one",
-                "drop or return the tip first", step=act.step, pointer=act.pointer,
-            ))
+            self._add(
+                issue(
+                    "TIP_ALREADY_ATTACHED",
+                    "tip",
+                    "error",
+                    f"{act.pipette!r} picks up a tip while it still holds one",
+                    "drop or return the tip first",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
             return
         if act.location is None:
             refs = self._next_tips(act.pipette, info.channels)
             if refs is None:
                 racks = self.deck.tipracks.get(act.pipette, [])
-                self._add(issue(
-                    "TIP_RACK_EMPTY", "tip", "error",
-                    f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
-                    "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
-                    step=act.step, pointer=act.pointer,
-                ))
+                self._add(
+                    issue(
+                        "TIP_RACK_EMPTY",
+                        "tip",
+                        "error",
+                        f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
+                        "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
+                        step=act.step,
+                        pointer=act.pointer,
+                    )
+                )
                 # carry on with a stand-in tip so later steps are still checked
-                st.tips = [TipState(id=f"{act.pipette}:no-tip-left#{i}", status="attached") for i in range(info.channels)]
+                st.tips = [
+                    TipState(id=f"{act.pipette}:no-tip-left#{i}", status="attached")
+                    for i in range(info.channels)
+                ]
                 st.low = st.high = st.air = 0.0
                 return
         else:
-            if act.location.labware not in self.deck.labware or not self.deck.labware[act.location.labware].info.is_tiprack:
-                self._add(issue(
-                    "TIPRACK_NOT_A_TIPRACK", "reference", "error", f"{act.location} is not in a tip rack",
-                    "pick up tips from a tip rack", step=act.step, pointer=act.pointer,
-                ))
+            if (
+                act.location.labware not in self.deck.labware
+                or not self.deck.labware[act.location.labware].info.is_tiprack
+            ):
+                self._add(
+                    issue(
+                        "TIPRACK_NOT_A_TIPRACK",
+                        "reference",
+                        "error",
+                        f"{act.location} is not in a tip rack",
+                        "pick up tips from a tip rack",
+                        step=act.step,
+                        pointer=act.pointer,
+                    )
+                )
                 return
             refs = self._channel_wells(act.pipette, act.location, act, tips=True)
         tips: list[TipState] = []
         for ref in refs:
             tip = self.tips[ref]
             if tip.status == "dropped":
-                self._add(issue(
-                    "TIP_PICKED_AFTER_DROP", "tip", "error",
-                    f"{act.pipette!r} picks up the tip at {ref}, which was dropped in the trash earlier",
-                    "pick up a fresh tip (omit the location to take the next one)",
-                    step=act.step, pointer=act.pointer, tip=str(ref),
-                ))
+                self._add(
+                    issue(
+                        "TIP_PICKED_AFTER_DROP",
+                        "tip",
+                        "error",
+                        f"{act.pipette!r} picks up the tip at {ref}, which was dropped in the trash earlier",
+                        "pick up a fresh tip (omit the location to take the next one)",
+                        step=act.step,
+                        pointer=act.pointer,
+                        tip=str(ref),
+                    )
+                )
             if tip.status == "attached":
-                self._add(issue(
-                    "TIP_WELL_EMPTY", "tip", "error", f"the tip at {ref} is already on a pipette",
-                    "pick up another tip", step=act.step, pointer=act.pointer,
-                ))
+                self._add(
+                    issue(
+                        "TIP_WELL_EMPTY",
+                        "tip",
+                        "error",
+                        f"the tip at {ref} is already on a pipette",
+                        "pick up another tip",
+                        step=act.step,
+                        pointer=act.pointer,
+                    )
+                )
                 return
             tips.append(tip)
         for tip in tips:
@@ -332,10 +411,17 @@ class DeckTwin:
         st = self.pipettes[act.pipette]  # type: ignore[attr-defined]
         verb = "drop" if status == "dropped" else "return"
         if not st.tips:
-            self._add(issue(
-                "TIP_MISSING", "tip", "error", f"{act.pipette!r} has no tip to {verb}",  # type: ignore[attr-defined]
-                "remove this step or pick up a tip before it", step=act.step, pointer=act.pointer,
-            ))
+            self._add(
+                issue(
+                    "TIP_MISSING",
+                    "tip",
+                    "error",
+                    f"{act.pipette!r} has no tip to {verb}",  # type: ignore[attr-defined]
+                    "remove this step or pick up a tip before it",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
             return
         for tip in st.tips:
             tip.status = status
@@ -360,23 +446,37 @@ class DeckTwin:
         info = self.deck.pipettes[act.pipette]
         tip_cap = min([info.max_volume_ul, *[self._tip_volume(t) for t in st.tips]])
         if act.volume_ul > EPS and act.volume_ul < info.min_volume_ul - EPS:
-            self._add(issue(
-                "PIPETTE_VOLUME_BELOW_MIN", "pipette", "warning",
-                f"{act.volume_ul:g} uL is below the {info.min_volume_ul:g} uL minimum of {info.name}",
-                "use a smaller pipette or a larger volume", step=act.step, pointer=act.pointer,
-                volume_ul=act.volume_ul,
-            ))
+            self._add(
+                issue(
+                    "PIPETTE_VOLUME_BELOW_MIN",
+                    "pipette",
+                    "warning",
+                    f"{act.volume_ul:g} uL is below the {info.min_volume_ul:g} uL minimum of {info.name}",
+                    "use a smaller pipette or a larger volume",
+                    step=act.step,
+                    pointer=act.pointer,
+                    volume_ul=act.volume_ul,
+                )
+            )
         if st.high + st.air + act.volume_ul > tip_cap + EPS:
             over_pipette = st.high + st.air + act.volume_ul > info.max_volume_ul + EPS
-            self._add(issue(
-                "PIPETTE_VOLUME_ABOVE_MAX" if over_pipette else "TIP_CAPACITY_EXCEEDED",
-                "pipette" if over_pipette else "tip", "error",
-                f"{act.pipette!r} would hold {st.high + st.air + act.volume_ul:g} uL; "
-                + (f"{info.name} takes at most {info.max_volume_ul:g} uL" if over_pipette
-                   else f"its tips hold at most {tip_cap:g} uL"),
-                "split the volume (a transfer step splits it for you) or use a larger pipette",
-                step=act.step, pointer=act.pointer, volume_ul=act.volume_ul,
-            ))
+            self._add(
+                issue(
+                    "PIPETTE_VOLUME_ABOVE_MAX" if over_pipette else "TIP_CAPACITY_EXCEEDED",
+                    "pipette" if over_pipette else "tip",
+                    "error",
+                    f"{act.pipette!r} would hold {st.high + st.air + act.volume_ul:g} uL; "
+                    + (
+                        f"{info.name} takes at most {info.max_volume_ul:g} uL"
+                        if over_pipette
+                        else f"its tips hold at most {tip_cap:g} uL"
+                    ),
+                    "split the volume (a transfer step splits it for you) or use a larger pipette",
+                    step=act.step,
+                    pointer=act.pointer,
+                    volume_ul=act.volume_ul,
+                )
+            )
             return
         if act.well not in self.wells:
             return
@@ -397,29 +497,49 @@ class DeckTwin:
             self._contamination_check(act, st, ref)
             need = act.volume_ul * count
             if need > w.high + EPS:
-                self._add(issue(
-                    "VOLUME_ASPIRATE_EXCEEDS_WELL", "volume", "error",
-                    f"aspirating {need:g} uL from {ref}, which holds at most {w.high:g} uL"
-                    + (f" ({count} channels x {act.volume_ul:g} uL)" if count > 1 else ""),
-                    "aspirate less, or fill the well first (declare it under liquids)",
-                    step=act.step, pointer=act.pointer, well=str(ref), volume_ul=need, available_ul=w.high,
-                ))
+                self._add(
+                    issue(
+                        "VOLUME_ASPIRATE_EXCEEDS_WELL",
+                        "volume",
+                        "error",
+                        f"aspirating {need:g} uL from {ref}, which holds at most {w.high:g} uL"
+                        + (f" ({count} channels x {act.volume_ul:g} uL)" if count > 1 else ""),
+                        "aspirate less, or fill the well first (declare it under liquids)",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                        volume_ul=need,
+                        available_ul=w.high,
+                    )
+                )
             elif need > w.low + EPS:
                 if w.known:
-                    self._add(issue(
-                        "VOLUME_ASPIRATE_MAY_EXCEED", "volume", "warning",
-                        f"aspirating {need:g} uL from {ref}, which may hold as little as {w.low:g} uL",
-                        "check the volumes reaching this well", step=act.step, pointer=act.pointer,
-                        well=str(ref),
-                    ))
+                    self._add(
+                        issue(
+                            "VOLUME_ASPIRATE_MAY_EXCEED",
+                            "volume",
+                            "warning",
+                            f"aspirating {need:g} uL from {ref}, which may hold as little as {w.low:g} uL",
+                            "check the volumes reaching this well",
+                            step=act.step,
+                            pointer=act.pointer,
+                            well=str(ref),
+                        )
+                    )
                 elif ref not in self._hand_filled_noted:
                     self._hand_filled_noted.add(ref)
-                    self._add(issue(
-                        "VOLUME_HAND_FILLED_ASSUMED", "volume", "info",
-                        f"{ref} is assumed filled by hand (no liquids are declared)",
-                        "declare liquids to have volumes checked exactly", step=act.step,
-                        pointer=act.pointer, well=str(ref),
-                    ))
+                    self._add(
+                        issue(
+                            "VOLUME_HAND_FILLED_ASSUMED",
+                            "volume",
+                            "info",
+                            f"{ref} is assumed filled by hand (no liquids are declared)",
+                            "declare liquids to have volumes checked exactly",
+                            step=act.step,
+                            pointer=act.pointer,
+                            well=str(ref),
+                        )
+                    )
             drawn = _take(w, need)
             for k, v in drawn.items():
                 drawn_amounts[k] = drawn_amounts.get(k, 0.0) + v / max(n, 1)
@@ -435,7 +555,9 @@ class DeckTwin:
             tip.touched.add(ref)
             new = tuple(sorted(tip.carried - before))
             if new and before:
-                self.mixes.append(MixEvent(act.step, act.pointer, f"tip:{tip.id}", tuple(sorted(tip.carried)), new))
+                self.mixes.append(
+                    MixEvent(act.step, act.pointer, f"tip:{tip.id}", tuple(sorted(tip.carried)), new)
+                )
         st.low += act.volume_ul
         st.high += act.volume_ul
         st.last_well = act.well
@@ -452,22 +574,39 @@ class DeckTwin:
             before = set(w.amounts)
             for k in foreign:
                 w.amounts.setdefault(k, 0.0)
-            self.mixes.append(MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign))))
+            self.mixes.append(
+                MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)))
+            )
             names = ", ".join(sorted(foreign))
             if w.low > EPS or (w.known and w.high > EPS):
-                self._add(issue(
-                    "TIP_CROSS_CONTAMINATION", "tip", "error",
-                    f"a used tip ({tip.id}) carrying {names} enters {ref}, a source of {', '.join(sorted(before)) or 'other liquid'}",
-                    "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
-                    step=act.step, pointer=act.pointer, well=str(ref), tip=tip.id, carried=sorted(foreign),
-                ))
+                self._add(
+                    issue(
+                        "TIP_CROSS_CONTAMINATION",
+                        "tip",
+                        "error",
+                        f"a used tip ({tip.id}) carrying {names} enters {ref}, a source of {', '.join(sorted(before)) or 'other liquid'}",
+                        "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                        tip=tip.id,
+                        carried=sorted(foreign),
+                    )
+                )
             else:
-                self._add(issue(
-                    "TIP_POSSIBLE_CONTAMINATION", "tip", "warning",
-                    f"a used tip ({tip.id}) carrying {names} enters {ref}, whose hand-filled contents are unknown",
-                    "use a new tip unless this well holds the same liquid",
-                    step=act.step, pointer=act.pointer, well=str(ref), tip=tip.id,
-                ))
+                self._add(
+                    issue(
+                        "TIP_POSSIBLE_CONTAMINATION",
+                        "tip",
+                        "warning",
+                        f"a used tip ({tip.id}) carrying {names} enters {ref}, whose hand-filled contents are unknown",
+                        "use a new tip unless this well holds the same liquid",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                        tip=tip.id,
+                    )
+                )
             return
 
     def _on_Dispense(self, act: a.Dispense) -> None:
@@ -482,11 +621,17 @@ class DeckTwin:
         liquid = act.volume_ul - air_out
         st.air -= air_out
         if liquid > st.high + EPS:
-            self._add(issue(
-                "VOLUME_DISPENSE_EXCEEDS_TIP", "volume", "error",
-                f"dispensing {liquid:g} uL but {act.pipette!r} holds at most {st.high:g} uL",
-                "aspirate enough first, or dispense less", step=act.step, pointer=act.pointer,
-            ))
+            self._add(
+                issue(
+                    "VOLUME_DISPENSE_EXCEEDS_TIP",
+                    "volume",
+                    "error",
+                    f"dispensing {liquid:g} uL but {act.pipette!r} holds at most {st.high:g} uL",
+                    "aspirate enough first, or dispense less",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
             liquid = st.high
         liquid_low = min(liquid, st.low)
         targets = self._channel_wells(act.pipette, act.well, act)
@@ -495,27 +640,48 @@ class DeckTwin:
             geo_cap = w.capacity
             new_low, new_high = w.low + liquid_low, w.high + liquid
             if new_low > geo_cap + EPS:
-                self._add(issue(
-                    "VOLUME_WELL_OVERFLOW", "volume", "error",
-                    f"{ref} would hold at least {new_low:g} uL; the well holds {geo_cap:.0f} uL "
-                    f"(nominal {w.nominal:g} uL)",
-                    "dispense less or use a larger well", step=act.step, pointer=act.pointer,
-                    well=str(ref), volume_ul=new_low, capacity_ul=geo_cap,
-                ))
+                self._add(
+                    issue(
+                        "VOLUME_WELL_OVERFLOW",
+                        "volume",
+                        "error",
+                        f"{ref} would hold at least {new_low:g} uL; the well holds {geo_cap:.0f} uL "
+                        f"(nominal {w.nominal:g} uL)",
+                        "dispense less or use a larger well",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                        volume_ul=new_low,
+                        capacity_ul=geo_cap,
+                    )
+                )
             elif new_high > geo_cap + EPS and w.known:
-                self._add(issue(
-                    "VOLUME_WELL_MAY_OVERFLOW", "volume", "warning",
-                    f"{ref} may reach {new_high:g} uL, more than the {geo_cap:.0f} uL it holds",
-                    "check the volumes reaching this well", step=act.step, pointer=act.pointer, well=str(ref),
-                ))
+                self._add(
+                    issue(
+                        "VOLUME_WELL_MAY_OVERFLOW",
+                        "volume",
+                        "warning",
+                        f"{ref} may reach {new_high:g} uL, more than the {geo_cap:.0f} uL it holds",
+                        "check the volumes reaching this well",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                    )
+                )
             elif new_low > w.nominal + EPS and w.low <= w.nominal + EPS:
-                self._add(issue(
-                    "VOLUME_ABOVE_NOMINAL", "volume", "warning",
-                    f"{ref} reaches {new_low:g} uL, past its nominal {w.nominal:g} uL "
-                    f"(geometric capacity {geo_cap:.0f} uL)",
-                    "fine for many plates; check the well will not spill when moved or shaken",
-                    step=act.step, pointer=act.pointer, well=str(ref),
-                ))
+                self._add(
+                    issue(
+                        "VOLUME_ABOVE_NOMINAL",
+                        "volume",
+                        "warning",
+                        f"{ref} reaches {new_low:g} uL, past its nominal {w.nominal:g} uL "
+                        f"(geometric capacity {geo_cap:.0f} uL)",
+                        "fine for many plates; check the well will not spill when moved or shaken",
+                        step=act.step,
+                        pointer=act.pointer,
+                        well=str(ref),
+                    )
+                )
             before = set(w.amounts)
             held = sum(tip.amounts.values())
             frac = 0.0 if held <= EPS else min(liquid / held, 1.0)
@@ -560,11 +726,17 @@ class DeckTwin:
         info = self.deck.pipettes[act.pipette]
         cap = min([info.max_volume_ul, *[self._tip_volume(t) for t in st.tips]])
         if st.high + st.air + act.volume_ul > cap + EPS:
-            self._add(issue(
-                "TIP_CAPACITY_EXCEEDED", "tip", "error",
-                f"an air gap of {act.volume_ul:g} uL does not fit: the tip already holds {st.high + st.air:g} of {cap:g} uL",
-                "use a smaller air gap or a smaller volume", step=act.step, pointer=act.pointer,
-            ))
+            self._add(
+                issue(
+                    "TIP_CAPACITY_EXCEEDED",
+                    "tip",
+                    "error",
+                    f"an air gap of {act.volume_ul:g} uL does not fit: the tip already holds {st.high + st.air:g} of {cap:g} uL",
+                    "use a smaller air gap or a smaller volume",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
             return
         st.air += act.volume_ul
 
@@ -586,8 +758,16 @@ class DeckTwin:
                     for lw in self.deck.labware_on_module(act.module):
                         for ref, w in self.wells.items():
                             if ref.labware == lw.id and w.amounts and (w.high > EPS):
-                                self.heats.append(HeatEvent(act.step, act.pointer, str(ref), act.value,
-                                                            tuple(sorted(w.amounts)), info.type))
+                                self.heats.append(
+                                    HeatEvent(
+                                        act.step,
+                                        act.pointer,
+                                        str(ref),
+                                        act.value,
+                                        tuple(sorted(w.amounts)),
+                                        info.type,
+                                    )
+                                )
         elif kind == "deactivate":
             st.target_c = st.lid_target_c = None
             st.shaking_rpm = 0.0
@@ -609,7 +789,9 @@ class DeckTwin:
         target = self.modules[mod.id].target_c
         if target is not None and target > AMBIENT_C:
             w = self.wells[ref]
-            self.heats.append(HeatEvent(act.step, act.pointer, str(ref), target, tuple(sorted(w.amounts)), mod.info.type))
+            self.heats.append(
+                HeatEvent(act.step, act.pointer, str(ref), target, tuple(sorted(w.amounts)), mod.info.type)
+            )
 
     # other -----------------------------------------------------------------------------
 
@@ -625,14 +807,19 @@ class DeckTwin:
                 continue
             wells[name] = dict(w.amounts)
             vols[name] = (w.low, w.high)
-        self.measurements.append(MeasureEvent(act.step, act.labware, act.kind, act.wavelength_nm, wells, vols))
+        self.measurements.append(
+            MeasureEvent(act.step, act.labware, act.kind, act.wavelength_nm, wells, vols)
+        )
 
     # summary ---------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "wells": {str(r): {"low": w.low, "high": w.high, "amounts": dict(w.amounts)}
-                      for r, w in self.wells.items() if w.high > EPS},
+            "wells": {
+                str(r): {"low": w.low, "high": w.high, "amounts": dict(w.amounts)}
+                for r, w in self.wells.items()
+                if w.high > EPS
+            },
             "tips_used": sum(1 for t in self.tips.values() if t.status != "rack"),
         }
 

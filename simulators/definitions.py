@@ -290,8 +290,11 @@ class ModuleInfo:
         """(min, max) of temperature/lid/speed/engage height, from the definition's config."""
         c = self.config
         keys = {
-            "temperature": [("minTemperature", "maxTemperature"), ("minPlateTemperature", "maxPlateTemperature"),
-                            ("minBlockTemperature", "maxBlockTemperature")],
+            "temperature": [
+                ("minTemperature", "maxTemperature"),
+                ("minPlateTemperature", "maxPlateTemperature"),
+                ("minBlockTemperature", "maxBlockTemperature"),
+            ],
             "lid": [("minLidTemperature", "maxLidTemperature")],
             "speed": [("minShakeSpeed", "maxShakeSpeed")],
         }.get(quantity, [])

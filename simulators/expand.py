@@ -58,18 +58,22 @@ def pair_transfer(step: m.Transfer, pointer: str) -> list[tuple[float, str, str]
         dests = dests * len(sources)
     elif len(sources) != len(dests):
         raise ExpansionError(
-            "TRANSFER_LENGTH_MISMATCH", "schema",
+            "TRANSFER_LENGTH_MISMATCH",
+            "schema",
             f"{len(sources)} sources and {len(dests)} destinations cannot be paired",
-            "give one source, one destination, or equally many of each", f"{pointer}/dest",
+            "give one source, one destination, or equally many of each",
+            f"{pointer}/dest",
         )
     volumes = _as_list(step.volume_ul)
     if len(volumes) == 1:
         volumes = volumes * len(sources)
     elif len(volumes) != len(sources):
         raise ExpansionError(
-            "TRANSFER_LENGTH_MISMATCH", "schema",
+            "TRANSFER_LENGTH_MISMATCH",
+            "schema",
             f"{len(volumes)} volumes for {len(sources)} transfers",
-            "give one volume, or one per source/destination pair", f"{pointer}/volume_ul",
+            "give one volume, or one per source/destination pair",
+            f"{pointer}/volume_ul",
         )
     return list(zip(volumes, sources, dests, strict=True))
 
@@ -79,11 +83,25 @@ def expand_step(step: m.Step, index: int, deck: Deck) -> Iterator[a.Action]:  # 
     if isinstance(step, m.Transfer | m.Distribute | m.Consolidate):
         yield from _expand_liquid_handling(step, index, ptr, deck)
     elif isinstance(step, m.Aspirate):
-        yield a.Aspirate(index, ptr, step.pipette, step.volume_ul, parse_location(step.location),
-                         step.position.value, _offset(step.position.value, step.offset_mm))
+        yield a.Aspirate(
+            index,
+            ptr,
+            step.pipette,
+            step.volume_ul,
+            parse_location(step.location),
+            step.position.value,
+            _offset(step.position.value, step.offset_mm),
+        )
     elif isinstance(step, m.Dispense):
-        yield a.Dispense(index, ptr, step.pipette, step.volume_ul, parse_location(step.location),
-                         step.position.value, _offset(step.position.value, step.offset_mm))
+        yield a.Dispense(
+            index,
+            ptr,
+            step.pipette,
+            step.volume_ul,
+            parse_location(step.location),
+            step.position.value,
+            _offset(step.position.value, step.offset_mm),
+        )
     elif isinstance(step, m.Mix):
         loc = parse_location(step.location)
         off = _offset(step.position.value, step.offset_mm)
@@ -91,7 +109,9 @@ def expand_step(step: m.Step, index: int, deck: Deck) -> Iterator[a.Action]:  # 
             yield a.Aspirate(index, ptr, step.pipette, step.volume_ul, loc, step.position.value, off)
             yield a.Dispense(index, ptr, step.pipette, step.volume_ul, loc, step.position.value, off)
     elif isinstance(step, m.BlowOut):
-        yield a.BlowOut(index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location))
+        yield a.BlowOut(
+            index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location)
+        )
     elif isinstance(step, m.TouchTip):
         yield a.TouchTip(index, ptr, step.pipette, parse_location(step.location) if step.location else None)
     elif isinstance(step, m.AirGap):
@@ -99,7 +119,9 @@ def expand_step(step: m.Step, index: int, deck: Deck) -> Iterator[a.Action]:  # 
     elif isinstance(step, m.PickUpTip):
         yield a.PickUpTip(index, ptr, step.pipette, parse_location(step.location) if step.location else None)
     elif isinstance(step, m.DropTip):
-        yield a.DropTip(index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location))
+        yield a.DropTip(
+            index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location)
+        )
     elif isinstance(step, m.ReturnTip):
         yield a.ReturnTip(index, ptr, step.pipette)
     elif isinstance(step, m.SetTemperature):
@@ -155,7 +177,9 @@ def _expand_liquid_handling(
         if spec is None:
             return
         for _ in range(spec.repetitions):
-            yield a.Aspirate(index, f"{ptr}/mix_before" if well else ptr, pip, spec.volume_ul, well, "bottom", offset)
+            yield a.Aspirate(
+                index, f"{ptr}/mix_before" if well else ptr, pip, spec.volume_ul, well, "bottom", offset
+            )
             yield a.Dispense(index, ptr, pip, spec.volume_ul, well, "bottom", offset)
 
     def after_aspirate(src: WellRef) -> Iterator[a.Action]:
@@ -167,8 +191,12 @@ def _expand_liquid_handling(
     def after_dispense(dst: WellRef) -> Iterator[a.Action]:
         if step.mix_after:
             for _ in range(step.mix_after.repetitions):
-                yield a.Aspirate(index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off)
-                yield a.Dispense(index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off)
+                yield a.Aspirate(
+                    index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off
+                )
+                yield a.Dispense(
+                    index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off
+                )
         if step.touch_tip:
             yield a.TouchTip(index, ptr, pip, dst)
         if step.blow_out:
@@ -185,8 +213,12 @@ def _expand_liquid_handling(
                     yield from pick()
                 if step.mix_before:
                     for _ in range(step.mix_before.repetitions):
-                        yield a.Aspirate(index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off)
-                        yield a.Dispense(index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off)
+                        yield a.Aspirate(
+                            index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off
+                        )
+                        yield a.Dispense(
+                            index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off
+                        )
                 yield a.Aspirate(index, f"{ptr}/volume_ul", pip, chunk, src, "bottom", asp_off)
                 yield from after_aspirate(src)
                 yield a.Dispense(index, f"{ptr}/volume_ul", pip, chunk + gap, dst, "bottom", disp_off)
@@ -201,8 +233,11 @@ def _expand_liquid_handling(
             vols = vols * len(dests)
         elif len(vols) != len(dests):
             raise ExpansionError(
-                "TRANSFER_LENGTH_MISMATCH", "schema", f"{len(vols)} volumes for {len(dests)} destinations",
-                "give one volume, or one per destination", f"{ptr}/volume_ul",
+                "TRANSFER_LENGTH_MISMATCH",
+                "schema",
+                f"{len(vols)} volumes for {len(dests)} destinations",
+                "give one volume, or one per destination",
+                f"{ptr}/volume_ul",
             )
         disposal = info.min_volume_ul if step.disposal_volume_ul is None else step.disposal_volume_ul
         room = cap - disposal
@@ -239,8 +274,11 @@ def _expand_liquid_handling(
             vols = vols * len(sources)
         elif len(vols) != len(sources):
             raise ExpansionError(
-                "TRANSFER_LENGTH_MISMATCH", "schema", f"{len(vols)} volumes for {len(sources)} sources",
-                "give one volume, or one per source", f"{ptr}/volume_ul",
+                "TRANSFER_LENGTH_MISMATCH",
+                "schema",
+                f"{len(vols)} volumes for {len(sources)} sources",
+                "give one volume, or one per source",
+                f"{ptr}/volume_ul",
             )
         room = cap
         pairs = []
@@ -262,7 +300,9 @@ def _expand_liquid_handling(
                     yield a.TouchTip(index, ptr, pip, s)
                 if gap > 0:
                     yield a.AirGap(index, f"{ptr}/air_gap_ul", pip, gap)
-            yield a.Dispense(index, f"{ptr}/volume_ul", pip, sum(v + gap for v, _ in group), dst, "bottom", disp_off)
+            yield a.Dispense(
+                index, f"{ptr}/volume_ul", pip, sum(v + gap for v, _ in group), dst, "bottom", disp_off
+            )
             yield from after_dispense(dst)
             if new_tip is m.NewTip.ALWAYS:
                 yield from drop()

@@ -41,7 +41,11 @@ def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("lint-imports")
     return subprocess.run(
         [str(exe), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
-        cwd=tree, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -49,7 +49,9 @@ def demo(
                 p.metadata.robot.value if p else "",
                 str(len(p.steps)) if p else "",
                 "[green]certified[/green]" if report.ok else "[red]rejected[/red]",
-                str(n_err), str(n_warn), (report.protocol_sha256 or "")[:12],
+                str(n_err),
+                str(n_warn),
+                (report.protocol_sha256 or "")[:12],
             )
             worst = max(worst, 0 if report.ok else 1)
     console.print(table)

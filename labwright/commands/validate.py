@@ -24,11 +24,15 @@ def load_custom_labware(paths: list[Path]) -> list[dict]:
             try:
                 d = json.loads(f.read_text())
             except (OSError, json.JSONDecodeError) as exc:
-                raise UnusableInputError(f"{f}: not a labware definition JSON ({exc})",
-                                         hint="pass an Opentrons labware definition (schema 2) file") from exc
+                raise UnusableInputError(
+                    f"{f}: not a labware definition JSON ({exc})",
+                    hint="pass an Opentrons labware definition (schema 2) file",
+                ) from exc
             if not isinstance(d, dict) or "parameters" not in d or "wells" not in d:
-                raise UnusableInputError(f"{f}: not an Opentrons labware definition (no parameters/wells)",
-                                         hint="export the definition from the Opentrons Labware Creator")
+                raise UnusableInputError(
+                    f"{f}: not an Opentrons labware definition (no parameters/wells)",
+                    hint="export the definition from the Opentrons Labware Creator",
+                )
             out.append(d)
     return out
 
@@ -55,12 +59,15 @@ def validate_file(path: Path, options: object):
 
 @app.command("validate")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="protocol files: .yaml/.json (labwright) or .py (Opentrons)")],
+    files: Annotated[
+        list[Path], typer.Argument(help="protocol files: .yaml/.json (labwright) or .py (Opentrons)")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file on stdout")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="warnings count as errors")] = False,
     policy: Annotated[Path | None, typer.Option("--policy", help="lab policy YAML (safety limits)")] = None,
     custom_labware: Annotated[
-        list[Path] | None, typer.Option("--custom-labware", "-L", help="labware definition JSON file or folder")
+        list[Path] | None,
+        typer.Option("--custom-labware", "-L", help="labware definition JSON file or folder"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show info notes too")] = False,
 ) -> None:
@@ -98,10 +105,21 @@ def validate(
 
 def _unusable(err, as_json: bool, source: str, exc) -> None:  # noqa: ANN001
     if as_json:
-        sys.stdout.write(json.dumps({
-            "file": source, "ok": False, "unusable": True, "error": exc.message, "hint": exc.hint,
-            "protocol_sha256": None, "findings": [], "certificate": None,
-        }) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "file": source,
+                    "ok": False,
+                    "unusable": True,
+                    "error": exc.message,
+                    "hint": exc.hint,
+                    "protocol_sha256": None,
+                    "findings": [],
+                    "certificate": None,
+                }
+            )
+            + "\n"
+        )
     err.print(f"[bold red]unusable input[/bold red] {exc.message}")
     if exc.hint:
         err.print(f"[cyan]→ {exc.hint}[/cyan]")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
-
 from conftest import EXAMPLES
 from labwright.protocols import (
     canonical_json,
@@ -18,6 +16,7 @@ from labwright.protocols import (
     protocol_sha256,
 )
 from labwright.protocols.io import parse_document_text
+from pydantic import ValidationError
 
 BASE = {
     "labwright": "labwright/1",
@@ -33,7 +32,13 @@ def with_step(**step: object) -> dict:
 
 @pytest.mark.parametrize(
     ("written", "expected"),
-    [("50 uL", 50.0), ("0.05 mL", 50.0), ("50 µL", 50.0), ("1e-5 L", 10.0), ({"value": 2, "unit": "uL"}, 2.0)],
+    [
+        ("50 uL", 50.0),
+        ("0.05 mL", 50.0),
+        ("50 µL", 50.0),
+        ("1e-5 L", 10.0),
+        ({"value": 2, "unit": "uL"}, 2.0),
+    ],
 )
 def test_volume_units_are_converted_to_microlitres(written: object, expected: float) -> None:
     p = parse_protocol(with_step(op="aspirate", pipette="p", location="plate:A1", volume=written))
@@ -41,11 +46,17 @@ def test_volume_units_are_converted_to_microlitres(written: object, expected: fl
 
 
 def test_time_and_temperature_units() -> None:
-    p = parse_protocol({**BASE, "modules": [{"id": "t", "type": "temperature", "slot": "3"}], "steps": [
-        {"op": "delay", "duration": "2 min"},
-        {"op": "set_temperature", "module": "t", "temperature": "37 degC"},
-        {"op": "set_temperature", "module": "t", "temperature": "310.15 K"},
-    ]})
+    p = parse_protocol(
+        {
+            **BASE,
+            "modules": [{"id": "t", "type": "temperature", "slot": "3"}],
+            "steps": [
+                {"op": "delay", "duration": "2 min"},
+                {"op": "set_temperature", "module": "t", "temperature": "37 degC"},
+                {"op": "set_temperature", "module": "t", "temperature": "310.15 K"},
+            ],
+        }
+    )
     assert p.steps[0].seconds == 120
     assert p.steps[1].celsius == pytest.approx(37)
     assert p.steps[2].celsius == pytest.approx(37)

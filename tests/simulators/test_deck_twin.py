@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from labwright.protocols import parse_protocol
 from labwright.simulators.definitions import load_labware, load_pipette
 from labwright.simulators.expand import split_volume
@@ -14,10 +13,22 @@ from labwright.verifiers.verifier import VerifyOptions, verify
 OT2 = {"name": "t", "robot": "ot2"}
 
 
-def run(labware: list[dict], pipettes: list[dict], steps: list[dict], liquids: list[dict] | None = None,
-        modules: list[dict] | None = None) -> Any:
-    doc = {"labwright": "labwright/1", "metadata": OT2, "labware": labware, "pipettes": pipettes,
-           "steps": steps, "liquids": liquids or [], "modules": modules or []}
+def run(
+    labware: list[dict],
+    pipettes: list[dict],
+    steps: list[dict],
+    liquids: list[dict] | None = None,
+    modules: list[dict] | None = None,
+) -> Any:
+    doc = {
+        "labwright": "labwright/1",
+        "metadata": OT2,
+        "labware": labware,
+        "pipettes": pipettes,
+        "steps": steps,
+        "liquids": liquids or [],
+        "modules": modules or [],
+    }
     return verify(parse_protocol(doc), VerifyOptions(certify=False, safety=False))
 
 
@@ -50,24 +61,46 @@ def test_split_volume_follows_the_opentrons_api() -> None:
 
 
 def test_declared_liquids_are_exact_and_undeclared_wells_start_empty() -> None:
-    r = run([TIPS300, PLATE], [P300], [
-        {"op": "pick_up_tip", "pipette": "p"},
-        {"op": "aspirate", "pipette": "p", "location": "plate:A1", "volume": "50 uL"},
-        {"op": "aspirate", "pipette": "p", "location": "plate:B1", "volume": "10 uL"},
-        {"op": "drop_tip", "pipette": "p"},
-    ], liquids=[{"id": "s", "name": "water", "initial_volumes": {"plate:A1": "100 uL"}}])
+    r = run(
+        [TIPS300, PLATE],
+        [P300],
+        [
+            {"op": "pick_up_tip", "pipette": "p"},
+            {"op": "aspirate", "pipette": "p", "location": "plate:A1", "volume": "50 uL"},
+            {"op": "aspirate", "pipette": "p", "location": "plate:B1", "volume": "10 uL"},
+            {"op": "drop_tip", "pipette": "p"},
+        ],
+        liquids=[{"id": "s", "name": "water", "initial_volumes": {"plate:A1": "100 uL"}}],
+    )
     errs = [f for f in r.findings if f.severity.value == "error"]
     assert [(f.code, f.step) for f in errs] == [("VOLUME_ASPIRATE_EXCEEDS_WELL", 2)]
     assert r.twin.wells[("plate", "A1")].low == pytest.approx(50)
 
 
 def test_no_liquids_means_hand_filled_wells_and_no_false_alarms() -> None:
-    r = run([TIPS300, PLATE, RES12], [P300], [
-        {"op": "transfer", "pipette": "p", "volume": "100 uL", "source": "res:A1",
-         "dest": ["plate:A1", "plate:A2", "plate:A3"], "new_tip": "once"},
-        {"op": "transfer", "pipette": "p", "volume": "50 uL", "source": ["plate:A1", "plate:A2"],
-         "dest": ["plate:A2", "plate:A3"], "new_tip": "once", "mix_after": {"repetitions": 2, "volume": "40 uL"}},
-    ])
+    r = run(
+        [TIPS300, PLATE, RES12],
+        [P300],
+        [
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "100 uL",
+                "source": "res:A1",
+                "dest": ["plate:A1", "plate:A2", "plate:A3"],
+                "new_tip": "once",
+            },
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": ["plate:A1", "plate:A2"],
+                "dest": ["plate:A2", "plate:A3"],
+                "new_tip": "once",
+                "mix_after": {"repetitions": 2, "volume": "40 uL"},
+            },
+        ],
+    )
     assert codes(r, "error") == []
     assert codes(r, "warning") == []
     assert "VOLUME_HAND_FILLED_ASSUMED" in codes(r, "info")
@@ -76,14 +109,24 @@ def test_no_liquids_means_hand_filled_wells_and_no_false_alarms() -> None:
 def test_overfilling_past_nominal_is_a_warning_and_past_geometry_an_error() -> None:
     pcr = {"id": "pcr", "load_name": "nest_96_wellplate_100ul_pcr_full_skirt", "slot": "2"}
     liquids = [{"id": "mm", "name": "water", "initial_volumes": {"res:A1": "10 mL"}}]
-    r = run([TIPS300, pcr, RES12], [P300], [
-        {"op": "transfer", "pipette": "p", "volume": "150 uL", "source": "res:A1", "dest": "pcr:A1"},
-    ], liquids)
+    r = run(
+        [TIPS300, pcr, RES12],
+        [P300],
+        [
+            {"op": "transfer", "pipette": "p", "volume": "150 uL", "source": "res:A1", "dest": "pcr:A1"},
+        ],
+        liquids,
+    )
     assert codes(r, "error") == []
     assert "VOLUME_ABOVE_NOMINAL" in codes(r, "warning")
-    r = run([TIPS300, pcr, RES12], [P300], [
-        {"op": "transfer", "pipette": "p", "volume": "600 uL", "source": "res:A1", "dest": "pcr:A1"},
-    ], liquids)
+    r = run(
+        [TIPS300, pcr, RES12],
+        [P300],
+        [
+            {"op": "transfer", "pipette": "p", "volume": "600 uL", "source": "res:A1", "dest": "pcr:A1"},
+        ],
+        liquids,
+    )
     assert "VOLUME_WELL_OVERFLOW" in codes(r, "error")
 
 
@@ -107,41 +150,95 @@ def test_eight_channel_draws_eight_times_from_a_one_well_reservoir() -> None:
 
 def test_air_gap_is_air_not_liquid() -> None:
     liquids = [{"id": "w", "name": "water", "initial_volumes": {"res:A1": "100 uL"}}]
-    r = run([TIPS300, PLATE, RES12], [P300], [
-        {"op": "pick_up_tip", "pipette": "p"},
-        {"op": "aspirate", "pipette": "p", "location": "res:A1", "volume": "100 uL"},
-        {"op": "air_gap", "pipette": "p", "volume": "20 uL"},
-        {"op": "aspirate", "pipette": "p", "location": "res:A1", "volume": "10 uL", "position": "top", "offset": "2 mm"},
-        {"op": "dispense", "pipette": "p", "location": "plate:A1", "volume": "130 uL"},
-        {"op": "drop_tip", "pipette": "p"},
-    ], liquids)
+    r = run(
+        [TIPS300, PLATE, RES12],
+        [P300],
+        [
+            {"op": "pick_up_tip", "pipette": "p"},
+            {"op": "aspirate", "pipette": "p", "location": "res:A1", "volume": "100 uL"},
+            {"op": "air_gap", "pipette": "p", "volume": "20 uL"},
+            {
+                "op": "aspirate",
+                "pipette": "p",
+                "location": "res:A1",
+                "volume": "10 uL",
+                "position": "top",
+                "offset": "2 mm",
+            },
+            {"op": "dispense", "pipette": "p", "location": "plate:A1", "volume": "130 uL"},
+            {"op": "drop_tip", "pipette": "p"},
+        ],
+        liquids,
+    )
     assert codes(r, "error") == []
     assert r.twin.wells[("plate", "A1")].low == pytest.approx(100)
 
 
 def test_tip_parking_and_reuse_on_the_same_liquid_is_clean() -> None:
-    liquids = [{"id": "a", "name": "water", "initial_volumes": {"res:A1": "5 mL"}},
-               {"id": "b", "name": "ethanol", "initial_volumes": {"res:A2": "5 mL"}}]
-    r = run([TIPS300, PLATE, RES12], [P300], [
-        {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
-        {"op": "transfer", "pipette": "p", "volume": "50 uL", "source": "res:A1", "dest": "plate:A1", "new_tip": "never"},
-        {"op": "return_tip", "pipette": "p"},
-        {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
-        {"op": "transfer", "pipette": "p", "volume": "50 uL", "source": "res:A1", "dest": "plate:A2", "new_tip": "never"},
-        {"op": "drop_tip", "pipette": "p"},
-    ], liquids)
+    liquids = [
+        {"id": "a", "name": "water", "initial_volumes": {"res:A1": "5 mL"}},
+        {"id": "b", "name": "ethanol", "initial_volumes": {"res:A2": "5 mL"}},
+    ]
+    r = run(
+        [TIPS300, PLATE, RES12],
+        [P300],
+        [
+            {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": "res:A1",
+                "dest": "plate:A1",
+                "new_tip": "never",
+            },
+            {"op": "return_tip", "pipette": "p"},
+            {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": "res:A1",
+                "dest": "plate:A2",
+                "new_tip": "never",
+            },
+            {"op": "drop_tip", "pipette": "p"},
+        ],
+        liquids,
+    )
     assert codes(r, "error") == [] and codes(r, "warning") == []
 
 
 def test_used_tip_into_another_liquid_source_is_cross_contamination() -> None:
-    liquids = [{"id": "a", "name": "water", "initial_volumes": {"res:A1": "5 mL"}},
-               {"id": "b", "name": "ethanol", "initial_volumes": {"res:A2": "5 mL"}}]
-    r = run([TIPS300, PLATE, RES12], [P300], [
-        {"op": "pick_up_tip", "pipette": "p"},
-        {"op": "transfer", "pipette": "p", "volume": "50 uL", "source": "res:A1", "dest": "plate:A1", "new_tip": "never"},
-        {"op": "transfer", "pipette": "p", "volume": "50 uL", "source": "res:A2", "dest": "plate:A2", "new_tip": "never"},
-        {"op": "drop_tip", "pipette": "p"},
-    ], liquids)
+    liquids = [
+        {"id": "a", "name": "water", "initial_volumes": {"res:A1": "5 mL"}},
+        {"id": "b", "name": "ethanol", "initial_volumes": {"res:A2": "5 mL"}},
+    ]
+    r = run(
+        [TIPS300, PLATE, RES12],
+        [P300],
+        [
+            {"op": "pick_up_tip", "pipette": "p"},
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": "res:A1",
+                "dest": "plate:A1",
+                "new_tip": "never",
+            },
+            {
+                "op": "transfer",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": "res:A2",
+                "dest": "plate:A2",
+                "new_tip": "never",
+            },
+            {"op": "drop_tip", "pipette": "p"},
+        ],
+        liquids,
+    )
     errs = [f for f in r.findings if f.severity.value == "error"]
     assert [(f.code, f.category.value, f.step) for f in errs] == [("TIP_CROSS_CONTAMINATION", "tip", 2)]
     # and the carry-over is recorded as a mixing event in the source, for the safety pass
@@ -149,31 +246,59 @@ def test_used_tip_into_another_liquid_source_is_cross_contamination() -> None:
 
 
 def test_consolidate_pools_on_purpose() -> None:
-    liquids = [{"id": f"s{i}", "name": "DNA sample", "initial_volumes": {f"plate:A{i}": "50 uL"}} for i in (1, 2, 3)]
-    r = run([TIPS300, PLATE], [P300], [
-        {"op": "consolidate", "pipette": "p", "volume": "20 uL", "source": ["plate:A1", "plate:A2", "plate:A3"],
-         "dest": "plate:H12"},
-    ], liquids)
+    liquids = [
+        {"id": f"s{i}", "name": "DNA sample", "initial_volumes": {f"plate:A{i}": "50 uL"}} for i in (1, 2, 3)
+    ]
+    r = run(
+        [TIPS300, PLATE],
+        [P300],
+        [
+            {
+                "op": "consolidate",
+                "pipette": "p",
+                "volume": "20 uL",
+                "source": ["plate:A1", "plate:A2", "plate:A3"],
+                "dest": "plate:H12",
+            },
+        ],
+        liquids,
+    )
     assert codes(r, "error") == []
     assert set(r.twin.wells[("plate", "H12")].amounts) == {"s1", "s2", "s3"}
 
 
 def test_picking_a_dropped_tip_again_is_an_error() -> None:
-    r = run([TIPS300, PLATE], [P300], [
-        {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
-        {"op": "drop_tip", "pipette": "p"},
-        {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
-        {"op": "drop_tip", "pipette": "p"},
-    ])
-    assert [(f.code, f.step) for f in r.findings if f.severity.value == "error"] == [("TIP_PICKED_AFTER_DROP", 2)]
+    r = run(
+        [TIPS300, PLATE],
+        [P300],
+        [
+            {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
+            {"op": "drop_tip", "pipette": "p"},
+            {"op": "pick_up_tip", "pipette": "p", "location": "tips:A1"},
+            {"op": "drop_tip", "pipette": "p"},
+        ],
+    )
+    assert [(f.code, f.step) for f in r.findings if f.severity.value == "error"] == [
+        ("TIP_PICKED_AFTER_DROP", 2)
+    ]
 
 
 def test_distribute_draws_disposal_volume_and_blows_it_out() -> None:
     liquids = [{"id": "w", "name": "water", "initial_volumes": {"res:A1": "1000 uL"}}]
-    r = run([TIPS300, PLATE, RES12], [P300], [
-        {"op": "distribute", "pipette": "p", "volume": "50 uL", "source": "res:A1",
-         "dest": [f"plate:A{i}" for i in range(1, 13)]},
-    ], liquids)
+    r = run(
+        [TIPS300, PLATE, RES12],
+        [P300],
+        [
+            {
+                "op": "distribute",
+                "pipette": "p",
+                "volume": "50 uL",
+                "source": "res:A1",
+                "dest": [f"plate:A{i}" for i in range(1, 13)],
+            },
+        ],
+        liquids,
+    )
     assert codes(r, "error") == []
     # 12 x 50 uL in groups of 5 (5 x 50 + 20 disposal <= 300): 3 aspirations, each with 20 uL disposal
     assert r.twin.wells[("res", "A1")].low == pytest.approx(1000 - 600 - 3 * 20)

@@ -22,8 +22,19 @@ TEMPERATURE_MODULE_SPEC_C = (4.0, 95.0)
 # Opentrons API docs, "Heater-Shaker Module" (OT-2 placement restrictions): labware taller
 # than 53 mm may not sit directly left or right of a Heater-Shaker on the OT-2.
 HS_NEIGHBOUR_MAX_HEIGHT_MM = 53.0
-OT2_EAST_WEST = {"1": ("2",), "2": ("1", "3"), "3": ("2",), "4": ("5",), "5": ("4", "6"), "6": ("5",),
-                 "7": ("8",), "8": ("7", "9"), "9": ("8",), "10": ("11",), "11": ("10",)}
+OT2_EAST_WEST = {
+    "1": ("2",),
+    "2": ("1", "3"),
+    "3": ("2",),
+    "4": ("5",),
+    "5": ("4", "6"),
+    "6": ("5",),
+    "7": ("8",),
+    "8": ("7", "9"),
+    "9": ("8",),
+    "10": ("11",),
+    "11": ("10",),
+}
 
 
 def _range(deck: Deck, module: str, quantity: str) -> tuple[float, float] | None:
@@ -44,32 +55,50 @@ def hardware_pass(protocol: m.Protocol, deck: Deck, bad_steps: set[int]) -> list
             rng = _range(deck, step.module, quantity)
             name = deck.modules[step.module].info.display_name
             if rng and not rng[0] <= step.celsius <= rng[1]:
-                out.append(finding(
-                    "TEMPERATURE_OUT_OF_RANGE", "temperature", "error",
-                    f"{step.celsius:g} degC is outside the {rng[0]:g}-{rng[1]:g} degC range of the "
-                    f"{name}{' lid' if quantity == 'lid' else ''}",
-                    f"set a temperature between {rng[0]:g} and {rng[1]:g} degC",
-                    step=i, pointer=f"{ptr}/celsius", celsius=step.celsius, range=list(rng),
-                ))
+                out.append(
+                    finding(
+                        "TEMPERATURE_OUT_OF_RANGE",
+                        "temperature",
+                        "error",
+                        f"{step.celsius:g} degC is outside the {rng[0]:g}-{rng[1]:g} degC range of the "
+                        f"{name}{' lid' if quantity == 'lid' else ''}",
+                        f"set a temperature between {rng[0]:g} and {rng[1]:g} degC",
+                        step=i,
+                        pointer=f"{ptr}/celsius",
+                        celsius=step.celsius,
+                        range=list(rng),
+                    )
+                )
         elif isinstance(step, m.Shake):
             rng = _range(deck, step.module, "speed")
             if rng and not rng[0] <= step.rpm <= rng[1]:
-                out.append(finding(
-                    "MODULE_SPEED_OUT_OF_RANGE", "deck", "error",
-                    f"{step.rpm:g} rpm is outside the {rng[0]:g}-{rng[1]:g} rpm range of the "
-                    f"{deck.modules[step.module].info.display_name}",
-                    f"shake between {rng[0]:g} and {rng[1]:g} rpm", step=i, pointer=f"{ptr}/rpm",
-                ))
+                out.append(
+                    finding(
+                        "MODULE_SPEED_OUT_OF_RANGE",
+                        "deck",
+                        "error",
+                        f"{step.rpm:g} rpm is outside the {rng[0]:g}-{rng[1]:g} rpm range of the "
+                        f"{deck.modules[step.module].info.display_name}",
+                        f"shake between {rng[0]:g} and {rng[1]:g} rpm",
+                        step=i,
+                        pointer=f"{ptr}/rpm",
+                    )
+                )
         elif isinstance(step, m.EngageMagnets) and step.height_mm is not None:
             rng = _range(deck, step.module, "engage")
             if rng and not rng[0] <= step.height_mm <= rng[1]:
-                out.append(finding(
-                    "MAGNET_HEIGHT_OUT_OF_RANGE", "deck", "error",
-                    f"engage height {step.height_mm:g} mm is outside {rng[0]:g}-{rng[1]:g} mm for the "
-                    f"{deck.modules[step.module].info.display_name}",
-                    "use a height within the range, or omit it to use the labware's default",
-                    step=i, pointer=f"{ptr}/height_mm",
-                ))
+                out.append(
+                    finding(
+                        "MAGNET_HEIGHT_OUT_OF_RANGE",
+                        "deck",
+                        "error",
+                        f"engage height {step.height_mm:g} mm is outside {rng[0]:g}-{rng[1]:g} mm for the "
+                        f"{deck.modules[step.module].info.display_name}",
+                        "use a height within the range, or omit it to use the labware's default",
+                        step=i,
+                        pointer=f"{ptr}/height_mm",
+                    )
+                )
     out += _placement(protocol, deck)
     return out
 
@@ -85,11 +114,15 @@ def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
         for neighbour in OT2_EAST_WEST.get(mod.slot, ()):
             lw = by_slot.get(neighbour)
             if lw and lw.info.height_mm > HS_NEIGHBOUR_MAX_HEIGHT_MM and not lw.info.is_tiprack:
-                out.append(finding(
-                    "DECK_TALL_LABWARE_NEXT_TO_HEATER_SHAKER", "deck", "error",
-                    f"{lw.id!r} ({lw.info.height_mm:g} mm tall) in slot {neighbour} is beside the "
-                    f"Heater-Shaker in slot {mod.slot}; labware there must be at most {HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
-                    "move the tall labware to a slot not left or right of the Heater-Shaker",
-                    pointer=f"/labware/{lw.index}/slot",
-                ))
+                out.append(
+                    finding(
+                        "DECK_TALL_LABWARE_NEXT_TO_HEATER_SHAKER",
+                        "deck",
+                        "error",
+                        f"{lw.id!r} ({lw.info.height_mm:g} mm tall) in slot {neighbour} is beside the "
+                        f"Heater-Shaker in slot {mod.slot}; labware there must be at most {HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
+                        "move the tall labware to a slot not left or right of the Heater-Shaker",
+                        pointer=f"/labware/{lw.index}/slot",
+                    )
+                )
     return out

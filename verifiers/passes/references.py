@@ -66,12 +66,25 @@ def expand_well_spec(spec: str, deck: Deck) -> tuple[list[WellRef] | None, str]:
     return [WellRef(lw_id, wells)], ""
 
 
-def references_pass(protocol: m.Protocol, extra_labware: list[dict[str, Any]] | None = None) -> ReferenceResult:
+def references_pass(
+    protocol: m.Protocol, extra_labware: list[dict[str, Any]] | None = None
+) -> ReferenceResult:
     deck, issues = build_deck(protocol, extra_labware)
     result = ReferenceResult(deck=deck)
     out = result.findings
     for it in issues:
-        out.append(finding(it.code, it.category, it.severity, it.message, it.hint, step=it.step, pointer=it.pointer, **it.data))
+        out.append(
+            finding(
+                it.code,
+                it.category,
+                it.severity,
+                it.message,
+                it.hint,
+                step=it.step,
+                pointer=it.pointer,
+                **it.data,
+            )
+        )
     declared_lw = {lw.id for lw in protocol.labware}
     declared_mod = {mo.id for mo in protocol.modules}
     declared_pip = {p.id for p in protocol.pipettes}
@@ -82,23 +95,44 @@ def references_pass(protocol: m.Protocol, extra_labware: list[dict[str, Any]] | 
     liquid_ids: set[str] = set()
     for i, liq in enumerate(protocol.liquids):
         if liq.id in liquid_ids or liq.id in declared_lw | declared_mod | declared_pip:
-            out.append(finding("DUPLICATE_ID", "reference", "error", f"liquid id {liq.id!r} is used twice",
-                               "give every liquid its own id", pointer=f"/liquids/{i}/id"))
+            out.append(
+                finding(
+                    "DUPLICATE_ID",
+                    "reference",
+                    "error",
+                    f"liquid id {liq.id!r} is used twice",
+                    "give every liquid its own id",
+                    pointer=f"/liquids/{i}/id",
+                )
+            )
         liquid_ids.add(liq.id)
         for spec in liq.initial_volumes_ul:
             refs, reason = expand_well_spec(spec, deck)
             if refs is None:
                 if spec.split(":", 1)[0] in broken_lw:
                     continue
-                out.append(finding("UNKNOWN_WELL", "reference", "error", f"liquid {liq.id!r}: {reason}",
-                                   "name a declared labware and one of its wells",
-                                   pointer=f"/liquids/{i}/initial_volumes_ul/{spec}"))
+                out.append(
+                    finding(
+                        "UNKNOWN_WELL",
+                        "reference",
+                        "error",
+                        f"liquid {liq.id!r}: {reason}",
+                        "name a declared labware and one of its wells",
+                        pointer=f"/liquids/{i}/initial_volumes_ul/{spec}",
+                    )
+                )
                 continue
             if deck.labware[refs[0].labware].info.is_tiprack:
-                out.append(finding("LOCATION_TIPRACK_AS_WELL", "location", "error",
-                                   f"liquid {liq.id!r} is placed in tip rack {refs[0].labware!r}",
-                                   "put liquids in plates, reservoirs or tubes",
-                                   pointer=f"/liquids/{i}/initial_volumes_ul/{spec}"))
+                out.append(
+                    finding(
+                        "LOCATION_TIPRACK_AS_WELL",
+                        "location",
+                        "error",
+                        f"liquid {liq.id!r} is placed in tip rack {refs[0].labware!r}",
+                        "put liquids in plates, reservoirs or tubes",
+                        pointer=f"/liquids/{i}/initial_volumes_ul/{spec}",
+                    )
+                )
                 continue
             result.well_sets[f"{liq.id}|{spec}"] = refs
 
@@ -116,27 +150,42 @@ def references_pass(protocol: m.Protocol, extra_labware: list[dict[str, Any]] | 
             if pip in broken_pip:
                 bad = True
             else:
-                ref_error("UNKNOWN_PIPETTE", f"step {i} ({step.op}) uses pipette {pip!r}, which is not declared",
-                          _did_you_mean(pip, sorted(declared_pip)), f"{ptr}/pipette")
+                ref_error(
+                    "UNKNOWN_PIPETTE",
+                    f"step {i} ({step.op}) uses pipette {pip!r}, which is not declared",
+                    _did_you_mean(pip, sorted(declared_pip)),
+                    f"{ptr}/pipette",
+                )
         mod = getattr(step, "module", None)
         if mod is not None:
             if mod not in deck.modules:
                 if mod in broken_mod:
                     bad = True
                 else:
-                    ref_error("UNKNOWN_MODULE", f"step {i} ({step.op}) uses module {mod!r}, which is not declared",
-                              _did_you_mean(mod, sorted(declared_mod)), f"{ptr}/module")
+                    ref_error(
+                        "UNKNOWN_MODULE",
+                        f"step {i} ({step.op}) uses module {mod!r}, which is not declared",
+                        _did_you_mean(mod, sorted(declared_mod)),
+                        f"{ptr}/module",
+                    )
             elif step.op in MODULE_OPS:
                 mtype = deck.modules[mod].info.type
                 if mtype not in MODULE_OPS[step.op]:
-                    ref_error("MODULE_OP_UNSUPPORTED",
-                              f"step {i}: a {mtype.replace('_', ' ')} module cannot {step.op.replace('_', ' ')}",
-                              f"use a module of type {' or '.join(sorted(MODULE_OPS[step.op]))}", f"{ptr}/module")
+                    ref_error(
+                        "MODULE_OP_UNSUPPORTED",
+                        f"step {i}: a {mtype.replace('_', ' ')} module cannot {step.op.replace('_', ' ')}",
+                        f"use a module of type {' or '.join(sorted(MODULE_OPS[step.op]))}",
+                        f"{ptr}/module",
+                    )
             if isinstance(step, m.SetTemperature) and mod in deck.modules:
                 mtype = deck.modules[mod].info.type
                 if step.target != "default" and mtype != "thermocycler":
-                    ref_error("MODULE_OP_UNSUPPORTED", f"step {i}: only a thermocycler has a {step.target}",
-                              "remove `target:`", f"{ptr}/target")
+                    ref_error(
+                        "MODULE_OP_UNSUPPORTED",
+                        f"step {i}: only a thermocycler has a {step.target}",
+                        "remove `target:`",
+                        f"{ptr}/target",
+                    )
         for field_name, value in _locations(step):
             loc_ptr = f"{ptr}/{field_name}"
             try:
@@ -148,34 +197,61 @@ def references_pass(protocol: m.Protocol, extra_labware: list[dict[str, Any]] | 
                 if wref.labware in broken_lw:
                     bad = True
                     continue
-                ref_error("UNKNOWN_LABWARE", f"step {i} ({step.op}) names labware {wref.labware!r}, which is not declared",
-                          _did_you_mean(wref.labware, sorted(declared_lw)), loc_ptr)
+                ref_error(
+                    "UNKNOWN_LABWARE",
+                    f"step {i} ({step.op}) names labware {wref.labware!r}, which is not declared",
+                    _did_you_mean(wref.labware, sorted(declared_lw)),
+                    loc_ptr,
+                )
                 continue
             info = deck.labware[wref.labware].info
             if wref.well not in info.wells:
-                ref_error("UNKNOWN_WELL", f"step {i} ({step.op}): {info.load_name} has no well {wref.well}",
-                          _did_you_mean(wref.well, info.well_names[:3] + info.well_names[-1:]) + f" (wells {info.well_names[0]}..{info.well_names[-1]})",
-                          loc_ptr)
+                ref_error(
+                    "UNKNOWN_WELL",
+                    f"step {i} ({step.op}): {info.load_name} has no well {wref.well}",
+                    _did_you_mean(wref.well, info.well_names[:3] + info.well_names[-1:])
+                    + f" (wells {info.well_names[0]}..{info.well_names[-1]})",
+                    loc_ptr,
+                )
                 continue
-            tip_field = isinstance(step, m.PickUpTip) or (isinstance(step, m.DropTip) and field_name == "location")
+            tip_field = isinstance(step, m.PickUpTip) or (
+                isinstance(step, m.DropTip) and field_name == "location"
+            )
             if info.is_tiprack and not tip_field:
-                ref_error("LOCATION_TIPRACK_AS_WELL", f"step {i} ({step.op}) pipettes into tip rack {wref.labware!r}",
-                          "use a plate, reservoir or tube rack", loc_ptr, "location")
+                ref_error(
+                    "LOCATION_TIPRACK_AS_WELL",
+                    f"step {i} ({step.op}) pipettes into tip rack {wref.labware!r}",
+                    "use a plate, reservoir or tube rack",
+                    loc_ptr,
+                    "location",
+                )
             elif tip_field and not info.is_tiprack:
-                ref_error("TIPRACK_NOT_A_TIPRACK", f"step {i} ({step.op}) takes tips from {wref.labware!r}, which is not a tip rack",
-                          "name a tip rack well", loc_ptr)
+                ref_error(
+                    "TIPRACK_NOT_A_TIPRACK",
+                    f"step {i} ({step.op}) takes tips from {wref.labware!r}, which is not a tip rack",
+                    "name a tip rack well",
+                    loc_ptr,
+                )
         if isinstance(step, m.Measure):
             if step.labware not in deck.labware:
                 if step.labware not in broken_lw:
-                    ref_error("UNKNOWN_LABWARE", f"step {i} measures labware {step.labware!r}, which is not declared",
-                              _did_you_mean(step.labware, sorted(declared_lw)), f"{ptr}/labware")
+                    ref_error(
+                        "UNKNOWN_LABWARE",
+                        f"step {i} measures labware {step.labware!r}, which is not declared",
+                        _did_you_mean(step.labware, sorted(declared_lw)),
+                        f"{ptr}/labware",
+                    )
                 bad = True
             else:
                 names = set(deck.labware[step.labware].info.wells)
                 for j, w in enumerate(step.wells or []):
                     if w not in names:
-                        ref_error("UNKNOWN_WELL", f"step {i} measures well {w}, which {step.labware!r} does not have",
-                                  "name wells of that labware", f"{ptr}/wells/{j}")
+                        ref_error(
+                            "UNKNOWN_WELL",
+                            f"step {i} measures well {w}, which {step.labware!r} does not have",
+                            "name wells of that labware",
+                            f"{ptr}/wells/{j}",
+                        )
         if bad:
             result.bad_steps.add(i)
     return result

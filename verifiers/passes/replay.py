@@ -19,7 +19,9 @@ def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[A
         try:
             actions.extend(expand_step(step, i, refs.deck))
         except ExpansionError as exc:
-            out.append(finding(exc.code, exc.category, "error", str(exc), exc.hint, step=i, pointer=exc.pointer))
+            out.append(
+                finding(exc.code, exc.category, "error", str(exc), exc.hint, step=i, pointer=exc.pointer)
+            )
     return actions, out
 
 
@@ -28,13 +30,28 @@ def replay_pass(protocol: m.Protocol, refs: ReferenceResult) -> tuple[DeckTwin, 
     twin = DeckTwin(protocol, refs.deck, refs.well_sets)
     twin.run(actions)
     for it in twin.issues:
-        out.append(finding(it.code, it.category, it.severity, it.message, it.hint,
-                           step=it.step, pointer=it.pointer, **it.data))
+        out.append(
+            finding(
+                it.code,
+                it.category,
+                it.severity,
+                it.message,
+                it.hint,
+                step=it.step,
+                pointer=it.pointer,
+                **it.data,
+            )
+        )
     for pid, st in twin.pipettes.items():
         if st.tips:
-            out.append(finding(
-                "TIP_NOT_DROPPED", "tip", "info",
-                f"{pid!r} still holds a tip when the protocol ends",
-                "add a drop_tip step at the end", pointer="/steps",
-            ))
+            out.append(
+                finding(
+                    "TIP_NOT_DROPPED",
+                    "tip",
+                    "info",
+                    f"{pid!r} still holds a tip when the protocol ends",
+                    "add a drop_tip step at the end",
+                    pointer="/steps",
+                )
+            )
     return twin, out

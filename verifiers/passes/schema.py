@@ -18,8 +18,8 @@ _CODES: dict[str, tuple[str, str]] = {
     "extra_forbidden": ("FIELD_UNKNOWN", "remove the field or check its spelling (`labwright schema`)"),
     "union_tag_invalid": ("STEP_UNKNOWN_OP", "use one of: " + ", ".join(STEP_OPS)),
     "union_tag_not_found": ("STEP_MISSING_OP", "every step needs `op:`, one of: " + ", ".join(STEP_OPS)),
-    "unit_missing": ("UNIT_MISSING", "write the value with its unit, e.g. \"50 uL\""),
-    "unit_invalid": ("UNIT_INVALID", "write a number and a unit, e.g. \"50 uL\", \"2 min\", \"37 degC\""),
+    "unit_missing": ("UNIT_MISSING", 'write the value with its unit, e.g. "50 uL"'),
+    "unit_invalid": ("UNIT_INVALID", 'write a number and a unit, e.g. "50 uL", "2 min", "37 degC"'),
     "unit_dimension": ("UNIT_WRONG_DIMENSION", "use a unit of the right kind for this field"),
     "value_not_finite": ("VALUE_NOT_FINITE", "write a finite number"),
     "value_negative": ("VALUE_NEGATIVE", "write zero or a positive value"),
@@ -34,8 +34,18 @@ _CODES: dict[str, tuple[str, str]] = {
 _VOLUME_FIELDS = {"volume_ul", "disposal_volume_ul", "air_gap_ul", "initial_volumes_ul"}
 _TEMPERATURE_FIELDS = {"celsius"}
 _TYPE_TAGS = {"float", "int", "str", "list", "dict", "bool", "none"}
-_NOISE = {"list_type", "float_type", "float_parsing", "string_type", "dict_type", "int_type", "none_required",
-          "model_type", "int_parsing", "bool_type"}
+_NOISE = {
+    "list_type",
+    "float_type",
+    "float_parsing",
+    "string_type",
+    "dict_type",
+    "int_type",
+    "none_required",
+    "model_type",
+    "int_parsing",
+    "bool_type",
+}
 _UNION_SCALAR_NOISE = {"value_type", *_NOISE}
 _VALUE_CODES = {"VALUE_NOT_FINITE", "VALUE_NEGATIVE", "VALUE_ABSURD"}
 
@@ -52,7 +62,12 @@ def _pointer(loc: tuple[Any, ...], doc: Any) -> tuple[str, int | None, str | Non
             prev_was_step_index = False
             continue  # discriminator tag inserted by pydantic
         prev_was_step_index = False
-        if isinstance(part, str) and part in CANONICAL_TO_ALIAS and isinstance(node, dict) and part not in node:
+        if (
+            isinstance(part, str)
+            and part in CANONICAL_TO_ALIAS
+            and isinstance(node, dict)
+            and part not in node
+        ):
             alias = CANONICAL_TO_ALIAS[part]
             if alias in node:
                 part = alias
@@ -87,11 +102,14 @@ def findings_from_validation(exc: ValidationError, doc: Any) -> list[Finding]:
     # A value that fails every branch of a union (float | list[float]) yields one error per
     # branch; keep the meaningful one (our unit/value errors) and drop the type noise.
     specific = {_pointer(tuple(e["loc"]), doc)[0] for e in errors if e["type"] not in _NOISE}
-    errors = [e for e in errors if e["type"] not in _NOISE or _pointer(tuple(e["loc"]), doc)[0] not in specific]
+    errors = [
+        e for e in errors if e["type"] not in _NOISE or _pointer(tuple(e["loc"]), doc)[0] not in specific
+    ]
     # A list given to a `float | list[float]` field fails the scalar branch with a type error at
     # the list itself; when an item of the list has its own error, that item is the finding.
     errors = [
-        e for e in errors
+        e
+        for e in errors
         if e["type"] not in _UNION_SCALAR_NOISE
         or not any(p.startswith(_pointer(tuple(e["loc"]), doc)[0] + "/") for p in specific)
     ]
@@ -100,8 +118,10 @@ def findings_from_validation(exc: ValidationError, doc: Any) -> list[Finding]:
         loc = tuple(err["loc"])
         pointer, step, field = _pointer(loc, doc)
         code, hint = _CODES.get(etype, ("SCHEMA_INVALID", "see `labwright schema` for the expected shape"))
-        canon = field if field not in CANONICAL_TO_ALIAS.values() else next(
-            (c for c, a_ in CANONICAL_TO_ALIAS.items() if a_ == field), field
+        canon = (
+            field
+            if field not in CANONICAL_TO_ALIAS.values()
+            else next((c for c, a_ in CANONICAL_TO_ALIAS.items() if a_ == field), field)
         )
         category = "schema"
         if code in _VALUE_CODES or code.startswith("UNIT_"):
