@@ -72,9 +72,11 @@ SafetyPass = Callable[[Protocol, DeckTwin, "VerifyOptions"], tuple[list[Finding]
 
 def _safety_hook() -> SafetyPass | None:
     try:
-        from labwright.verifiers.safety.adapter import run_safety
-    except ImportError:  # pragma: no cover - safety package absent
+        from labwright.verifiers.safety import safety_pass  # noqa: F401
+    except ImportError:  # the safety checker is not built yet
         return None
+    from labwright.verifiers.passes.safety import run_safety
+
     return run_safety
 
 
