@@ -50,6 +50,9 @@ class Deck:
     pipettes: dict[str, PipetteInfo] = field(default_factory=dict)
     tipracks: dict[str, list[str]] = field(default_factory=dict)  # pipette id -> rack ids
     occupied: dict[str, str] = field(default_factory=dict)  # slot -> what holds it
+    # pipettes whose declared tip racks did not all resolve (already reported): running out of
+    # tips for them follows from that finding and is not reported again
+    tipracks_incomplete: set[str] = field(default_factory=set)
     trash_slot: str = ""
 
     def module_of_labware(self, labware_id: str) -> PlacedModule | None:
@@ -332,6 +335,7 @@ def build_deck(
         for j, rack in enumerate(p.tip_racks):
             rptr = f"{ptr}/tip_racks/{j}"
             if rack not in deck.labware:
+                deck.tipracks_incomplete.add(p.id)
                 if rack not in {lw.id for lw in protocol.labware}:
                     issues.append(
                         issue(
@@ -346,6 +350,7 @@ def build_deck(
                 continue
             rinfo = deck.labware[rack].info
             if not rinfo.is_tiprack:
+                deck.tipracks_incomplete.add(p.id)
                 issues.append(
                     issue(
                         "TIPRACK_NOT_A_TIPRACK",
@@ -358,6 +363,7 @@ def build_deck(
                 )
                 continue
             if rinfo.tip_volume_ul is not None and rinfo.tip_volume_ul not in info.tip_volumes_ul:
+                deck.tipracks_incomplete.add(p.id)
                 issues.append(
                     issue(
                         "PIPETTE_TIPRACK_INCOMPATIBLE",

@@ -336,17 +336,18 @@ class DeckTwin:
             refs = self._next_tips(act.pipette, info.channels)
             if refs is None:
                 racks = self.deck.tipracks.get(act.pipette, [])
-                self._add(
-                    issue(
-                        "TIP_RACK_EMPTY",
-                        "tip",
-                        "error",
-                        f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
-                        "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
-                        step=act.step,
-                        pointer=act.pointer,
+                if act.pipette not in self.deck.tipracks_incomplete:
+                    self._add(
+                        issue(
+                            "TIP_RACK_EMPTY",
+                            "tip",
+                            "error",
+                            f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
+                            "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
+                            step=act.step,
+                            pointer=act.pointer,
+                        )
                     )
-                )
                 # carry on with a stand-in tip so later steps are still checked
                 st.tips = [
                     TipState(id=f"{act.pipette}:no-tip-left#{i}", status="attached")
