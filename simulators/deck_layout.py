@@ -302,7 +302,7 @@ def build_deck(
         except DefinitionNotFoundError as exc:
             issues.append(
                 issue(
-                    "PIPETTE_MODEL_UNKNOWN", "pipette", "error", exc.message, exc.hint, pointer=f"{ptr}/model"
+                    "PIPETTE_MODEL_UNKNOWN", "reference", "error", exc.message, exc.hint, pointer=f"{ptr}/model"
                 )
             )
             continue
