@@ -287,7 +287,13 @@ class DeckTwin:
                     pointer=a_.pointer,
                 )
             )
-            return None
+            # carry on with a stand-in tip: one missing pick-up is one finding, and the steps
+            # after it are still checked (volumes, wells) instead of each repeating TIP_MISSING
+            st.tips = [
+                TipState(id=f"{pip}:no-tip#{i}", status="attached")
+                for i in range(self.deck.pipettes[pip].channels)
+            ]
+            st.low = st.high = st.air = 0.0
         return st
 
     # ------------------------------------------------------------------------------- apply
