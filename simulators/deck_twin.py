@@ -337,7 +337,12 @@ class DeckTwin:
                     pointer=act.pointer,
                 )
             )
-            return
+            # the intent is a fresh tip: replay as if the old one had been dropped, so the
+            # steps after it are not reported again as contamination by the old tip
+            for tip in st.tips:
+                tip.status = "dropped"
+                tip.amounts = {}
+            st.tips, st.low, st.high, st.air = [], 0.0, 0.0, 0.0
         if act.location is None:
             refs = self._next_tips(act.pipette, info.channels)
             if refs is None:
