@@ -86,6 +86,7 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             "tags": src.get("t", []),
             "classify": not src.get("nosmarts", False),
             "components": src.get("comp", []),
+            "hazardous_components": src.get("hz", []),
             "note": src.get("note", ""),
             "identity_source": identity_source,
         }

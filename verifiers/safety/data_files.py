@@ -1,0 +1,18 @@
+"""Loading the shipped data files (YAML under ``data/``), once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Any:
+    """Parsed content of ``data/<name>`` (cached; treat as read-only)."""
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

@@ -1,0 +1,154 @@
+"""The shipped chemical database (``data/chemicals.yaml``): indexes by name, synonym, CAS, SMILES.
+
+Records are classified into reactive groups lazily, on first lookup, and cached.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from labwright.verifiers.safety.classify import classify
+from labwright.verifiers.safety.data_files import load
+from labwright.verifiers.safety.records import ChemicalRecord
+
+CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
+
+
+def normalise(name: str) -> str:
+    """Loose key for names: case-folded, without spaces, hyphens, quotes and dots."""
+    return re.sub(r"[\s\-_'’\".]", "", name.casefold()).replace("β", "beta").replace("α", "alpha")
+
+
+def cas_is_valid(cas: str) -> bool:
+    """Check digit of a CAS registry number."""
+    digits = cas.replace("-", "")
+    if not CAS_PATTERN.match(cas) or not digits.isdigit():
+        return False
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (i + 1) for i, d in enumerate(reversed(body)))
+    return total % 10 == check
+
+
+class _Index:
+    def __init__(self, raw: list[dict[str, Any]]) -> None:
+        self.raw = raw
+        self.exact: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
+        self.loose: dict[str, int] = {}
+        self.cas: dict[str, int] = {}
+        self.smiles: dict[str, int] = {}
+        # names first so that a record's own name wins over another record's synonym
+        for pass_synonyms in (False, True):
+            for i, entry in enumerate(raw):
+                keys = entry.get("synonyms", []) if pass_synonyms else [entry["name"]]
+                for key in keys:
+                    self.exact.setdefault(key, i)
+                    self.folded.setdefault(key.casefold(), i)
+                    self.loose.setdefault(normalise(key), i)
+        for i, entry in enumerate(raw):
+            if entry.get("cas"):
+                self.cas.setdefault(entry["cas"], i)
+            if entry.get("smiles"):
+                self.smiles.setdefault(entry["smiles"], i)
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    return _Index(load("chemicals.yaml"))
+
+
+@lru_cache(maxsize=2048)
+def record_at(i: int) -> ChemicalRecord:
+    entry = _index().raw[i]
+    groups, tags, rules = classify(
+        entry["name"],
+        entry.get("smiles"),
+        entry.get("groups", []),
+        entry.get("tags", []),
+        use_smarts=entry.get("classify", True),
+    )
+    return ChemicalRecord(
+        name=entry["name"],
+        synonyms=entry.get("synonyms", []),
+        cas=entry.get("cas"),
+        smiles=entry.get("smiles"),
+        formula=entry.get("formula"),
+        kind=entry.get("kind", "chemical"),
+        groups=groups,
+        tags=tags,
+        components=entry.get("components", []),
+        hazardous_components=entry.get("hazardous_components", []),
+        note=entry.get("note", ""),
+        identity_source=entry.get("identity_source", ""),
+        classified_by=rules,
+    )
+
+
+def size() -> int:
+    return len(_index().raw)
+
+
+def all_records() -> list[ChemicalRecord]:
+    return [record_at(i) for i in range(size())]
+
+
+def find_by_name(name: str) -> tuple[ChemicalRecord, str] | None:
+    """Exact (case-sensitive: CoCl2 vs COCl2), then case-insensitive, then loose match."""
+    index = _index()
+    key = name.strip()
+    for table, how, probe in (
+        (index.exact, "name", key),
+        (index.folded, "name (case-insensitive)", key.casefold()),
+        (index.loose, "name (loose)", normalise(key)),
+    ):
+        if probe in table:
+            return record_at(table[probe]), how
+    return None
+
+
+def find_by_cas(cas: str) -> ChemicalRecord | None:
+    i = _index().cas.get(cas.strip())
+    return record_at(i) if i is not None else None
+
+
+def canonical_smiles(smiles: str) -> str | None:
+    """RDKit canonical SMILES, or None if RDKit cannot parse it."""
+    from labwright.verifiers.safety.records import mol_from_smiles
+
+    mol = mol_from_smiles(smiles.strip())
+    if mol is None or mol.GetNumAtoms() == 0:
+        return None
+    from rdkit import Chem
+
+    return Chem.MolToSmiles(mol)
+
+
+def find_by_smiles(smiles: str) -> ChemicalRecord | None:
+    canon = canonical_smiles(smiles)
+    if canon is None:
+        return None
+    i = _index().smiles.get(canon)
+    return record_at(i) if i is not None else None
+
+
+def record_from_smiles(smiles: str, name: str | None = None) -> ChemicalRecord | None:
+    """A record for a structure that is not in the database (classified from its SMILES)."""
+    canon = canonical_smiles(smiles)
+    if canon is None:
+        return None
+    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
+
+    from labwright.verifiers.safety.records import mol_from_smiles
+
+    groups, tags, rules = classify(name or canon, canon, [], [])
+    return ChemicalRecord(
+        name=name or canon,
+        smiles=canon,
+        formula=CalcMolFormula(mol_from_smiles(canon)),
+        groups=groups,
+        tags=tags,
+        identity_source="structure given by the user (SMILES), classified by SMARTS",
+        classified_by=rules,
+    )

@@ -1,0 +1,206 @@
+"""Resolve what a protocol calls a liquid ("1 M HCl", "bleach", "THF", "7647-01-0", "CCO")."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from labwright.verifiers.safety import database
+from labwright.verifiers.safety.concentration import (
+    Concentration,
+    parse_concentration,
+    split_concentration,
+)
+from labwright.verifiers.safety.data_files import load
+from labwright.verifiers.safety.records import ChemicalRecord, ResolvedChemical, Resolution
+
+_SOLUTION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*(?:\(aq\)|,?\s+(?:aqueous\s+)?solution)$", re.I)
+_AQUEOUS_PREFIX = re.compile(r"^aqueous\s+(?P<name>.+)$", re.I)
+_IN_SOLVENT = re.compile(r"^(?P<solute>.+?)\s+in\s+(?P<solvent>.+)$", re.I)
+_SMILES_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$/\\%.:*]+$")
+_MAX_DEPTH = 3
+
+
+@lru_cache(maxsize=1)
+def _mixtures() -> dict[str, dict]:
+    table: dict[str, dict] = {}
+    for entry in load("mixtures.yaml")["mixtures"]:
+        for key in (entry["name"], *entry.get("synonyms", [])):
+            table.setdefault(database.normalise(key), entry)
+    return table
+
+
+def _apply_concentration_rules(record: ChemicalRecord, conc: Concentration | None) -> ChemicalRecord:
+    if conc is None:
+        return record
+    for rule in load("classification.yaml")["concentration_dependent"]:
+        if rule["name"] != record.name:
+            continue
+        if conc.below(rule.get("below_percent"), rule.get("below_molar")):
+            groups = (set(record.groups) - set(rule.get("remove_groups", []))) | set(
+                rule.get("add_groups", [])
+            )
+            tags = (set(record.tags) - set(rule.get("remove_tags", []))) | set(
+                rule.get("add_tags", [])
+            )
+            return record.model_copy(update={"groups": sorted(groups), "tags": sorted(tags)})
+    return record
+
+
+def _resolved(record: ChemicalRecord, conc: Concentration | None, via: str) -> ResolvedChemical:
+    record = _apply_concentration_rules(record, conc)
+    if conc is not None and (conc.value is not None or conc.qualitative):
+        dilute = conc.is_dilute()
+    else:
+        # buffer chemicals and dyes are used as dilute solutions; buffer *solutions* (group
+        # 106) are mostly water and count as water
+        dilute = record.kind in ("buffer", "dye") and 106 not in record.groups
+    return ResolvedChemical(record=record, concentration=conc, dilute=dilute, via=via)
+
+
+def _with_hazardous_components(item: ResolvedChemical, depth: int) -> list[ResolvedChemical]:
+    out = [item]
+    if depth >= _MAX_DEPTH:
+        return out
+    for text in item.record.hazardous_components:
+        sub = _resolve_text(text, depth + 1)
+        if sub is not None:
+            out.extend(
+                c.model_copy(update={"via": f"component of {item.record.name}"}) for c in sub[0]
+            )
+    return out
+
+
+def _lookup_record(name: str) -> tuple[ChemicalRecord, str] | None:
+    if database.CAS_PATTERN.match(name):
+        record = database.find_by_cas(name)
+        return (record, "CAS number") if record else None
+    found = database.find_by_name(name)
+    if found:
+        return found
+    if " " not in name and _SMILES_CHARS.match(name):
+        record = database.find_by_smiles(name)
+        if record:
+            return record, "SMILES"
+        record = database.record_from_smiles(name)
+        if record:
+            return record, "SMILES (not in database)"
+    return None
+
+
+def _dedupe(items: list[ResolvedChemical]) -> list[ResolvedChemical]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for item in items:
+        key = (item.record.name, str(item.concentration or ""))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _resolve_text(
+    text: str, depth: int = 0, allow_mixture: bool = True
+) -> tuple[list[ResolvedChemical], str | None] | None:
+    """Components (and the mixture name) for one piece of text, or None if unknown."""
+    found = _resolve_text_raw(text, depth, allow_mixture)
+    return (_dedupe(found[0]), found[1]) if found else None
+
+
+def _resolve_text_raw(
+    text: str, depth: int, allow_mixture: bool
+) -> tuple[list[ResolvedChemical], str | None] | None:
+    text = text.strip().rstrip(".")
+    if not text or depth > _MAX_DEPTH:
+        return None
+    mixture = _mixtures().get(database.normalise(text)) if allow_mixture else None
+    if mixture:
+        items: list[ResolvedChemical] = []
+        for comp in mixture["components"]:
+            sub = _resolve_text(comp, depth + 1, allow_mixture=False)
+            if sub:
+                items.extend(c.model_copy(update={"via": f"component of {mixture['name']}"})
+                             for c in sub[0])
+        return items, mixture["name"]
+    found = _lookup_record(text)
+    if found:
+        record, via = found
+        return _with_hazardous_components(_resolved(record, None, via), depth), None
+    conc, name = split_concentration(text)
+    if conc is not None and name != text:
+        mixture = _mixtures().get(database.normalise(name))
+        if mixture and conc.percent() is not None:
+            # "10% bleach": a dilution of a named mixture
+            sub = _resolve_text(name, depth + 1)
+            if sub:
+                factor = conc.percent() / 100.0
+                scaled = [
+                    _resolved(c.record, c.concentration.scaled(factor) if c.concentration
+                              else None, c.via)
+                    for c in sub[0]
+                ]
+                return scaled, f"{conc} {sub[1]}"
+        found = _lookup_record(name)
+        if found:
+            record, via = found
+            items = _with_hazardous_components(_resolved(record, conc, via), depth)
+            water = database.find_by_name("water")
+            if conc.value is not None and water and record.name != "water":
+                items.append(_resolved(water[0], None, "solvent (aqueous solution assumed)"))
+            return items, None
+    for pattern in (_SOLUTION_SUFFIX, _AQUEOUS_PREFIX):
+        match = pattern.match(text)
+        if match:
+            sub = _resolve_text(match["name"], depth + 1)
+            water = database.find_by_name("water")
+            if sub and water:
+                return [*sub[0], _resolved(water[0], None, "solvent (aqueous)")], sub[1]
+    match = _IN_SOLVENT.match(text)
+    if match:
+        solute = _resolve_text(match["solute"], depth + 1)
+        solvent = _resolve_text(match["solvent"], depth + 1)
+        if solute and solvent:
+            return [*solute[0], *solvent[0]], None
+    return None
+
+
+@lru_cache(maxsize=4096)
+def resolve(
+    name: str,
+    smiles: str | None = None,
+    cas: str | None = None,
+    concentration: str | None = None,
+) -> Resolution:
+    """Resolve a liquid's name (plus optional SMILES, CAS, concentration) to its chemicals.
+
+    Unresolvable input gives ``Resolution(unknown=True)``: unknown is never treated as safe.
+    """
+    conc = parse_concentration(concentration)
+    if cas and database.CAS_PATTERN.match(cas.strip()):
+        record = database.find_by_cas(cas.strip())
+        if record:
+            return Resolution(query=name, components=_with_hazardous_components(
+                _resolved(record, conc, "CAS number"), 0))
+    if smiles:
+        record = database.find_by_smiles(smiles) or database.record_from_smiles(smiles, name)
+        if record:
+            return Resolution(query=name, components=_with_hazardous_components(
+                _resolved(record, conc, "SMILES"), 0))
+    text = name if conc is None else f"{concentration} {name}"
+    found = _resolve_text(name if conc is None else text) or (
+        _resolve_text(name) if conc is not None else None
+    )
+    if not found:
+        return Resolution(query=name, unknown=True, note="not in the chemical database")
+    items, mixture = found
+    return Resolution(query=name, components=items, mixture=mixture)
+
+
+def suggestions(name: str, limit: int = 3) -> list[str]:
+    """Close database names, for hints on unknown chemicals."""
+    import difflib
+
+    index = database._index()
+    keys = list(index.folded)
+    close = difflib.get_close_matches(name.casefold(), keys, n=limit, cutoff=0.75)
+    return [database.record_at(index.folded[k]).name for k in close]
