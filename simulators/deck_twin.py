@@ -385,21 +385,27 @@ class DeckTwin:
                 return
             refs = self._channel_wells(act.pipette, act.location, act, tips=True)
         tips: list[TipState] = []
+        reported_dropped = False
         for ref in refs:
             tip = self.tips[ref]
             if tip.status == "dropped":
-                self._add(
-                    issue(
-                        "TIP_PICKED_AFTER_DROP",
-                        "tip",
-                        "error",
-                        f"{act.pipette!r} picks up the tip at {ref}, which was dropped in the trash earlier",
-                        "pick up a fresh tip (omit the location to take the next one)",
-                        step=act.step,
-                        pointer=act.pointer,
-                        tip=str(ref),
+                if not reported_dropped:  # one finding per pick-up, not one per channel
+                    reported_dropped = True
+                    self._add(
+                        issue(
+                            "TIP_PICKED_AFTER_DROP",
+                            "tip",
+                            "error",
+                            f"{act.pipette!r} picks up the tip at {ref}, which was dropped in the trash earlier",
+                            "pick up a fresh tip (omit the location to take the next one)",
+                            step=act.step,
+                            pointer=act.pointer,
+                            tip=str(ref),
+                        )
                     )
-                )
+                # the intent is a tip: replay on as if it were fresh, so what it carried before
+                # is not reported again as cross-contamination of the next source
+                tip.carried, tip.touched, tip.amounts = set(), set(), {}
             if tip.status == "attached":
                 self._add(
                     issue(
