@@ -495,7 +495,8 @@ class DeckTwin:
                     volume_ul=act.volume_ul,
                 )
             )
-            return
+            # carry on as if the volume had been drawn, so the dispense that follows is not
+            # reported again as dispensing more than the tip holds
         if act.well not in self.wells:
             return
         self._module_blocks_pipetting(act.well, act)
