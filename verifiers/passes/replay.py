@@ -29,17 +29,27 @@ def replay_pass(protocol: m.Protocol, refs: ReferenceResult) -> tuple[DeckTwin, 
     actions, out = expand_protocol(protocol, refs)
     twin = DeckTwin(protocol, refs.deck, refs.well_sets)
     twin.run(actions)
+    # One step may repeat the same motion (mix repetitions, a transfer's chunks): the same
+    # issue then recurs verbatim. Report it once, with how often it happened.
+    repeats: dict[tuple[str, int | None, str, str], int] = {}
+    unique = []
     for it in twin.issues:
+        key = (it.code, it.step, it.pointer, it.message)
+        if key not in repeats:
+            unique.append(it)
+        repeats[key] = repeats.get(key, 0) + 1
+    for it in unique:
+        n = repeats[(it.code, it.step, it.pointer, it.message)]
         out.append(
             finding(
                 it.code,
                 it.category,
                 it.severity,
-                it.message,
+                it.message + (f" ({n} times in this step)" if n > 1 else ""),
                 it.hint,
                 step=it.step,
                 pointer=it.pointer,
-                **it.data,
+                **({**it.data, "repeats": n} if n > 1 else it.data),
             )
         )
     for pid, st in twin.pipettes.items():
