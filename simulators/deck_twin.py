@@ -207,9 +207,11 @@ class DeckTwin:
                 issue(
                     "LOCATION_CHANNELS_OFF_LABWARE",
                     "location",
-                    "error" if tips else "warning",
+                    # a channel that is not over a well comes down on the labware's edge or the
+                    # deck at the same height as the first: a collision, or liquid on the deck
+                    "error",
                     f"with its first channel at {ref}, {off_labware} of the {info.channels} channels of "
-                    f"{pip!r} are outside {ref.labware!r}",
+                    f"{pip!r} are not over a well of {ref.labware!r}",
                     "target row A (the first well of a column) with a multi-channel pipette",
                     step=a_.step,
                     pointer=a_.pointer,
