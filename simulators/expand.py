@@ -9,7 +9,7 @@ and the distribute disposal volume (default: the pipette's minimum volume, blown
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from labwright.protocols import models as m
 from labwright.protocols.locations import TRASH, WellRef, parse_location
@@ -157,15 +157,32 @@ def _offset(position: str, offset: float | None) -> float:
     return 1.0 if position == "bottom" else 0.0
 
 
-def _expand_liquid_handling(
+def _expand_liquid_handling(  # noqa: C901
     step: m.Transfer | m.Distribute | m.Consolidate, index: int, ptr: str, deck: Deck
 ) -> Iterator[a.Action]:
+    """Mirror of the Opentrons API's transfer planner (``opentrons.protocols.advanced_control.
+    transfers.transfer.TransferPlan``, used by ``transfer``/``distribute``/``consolidate`` at every
+    apiLevel of opentrons 9.0.0):
+
+    - volumes are split against the *pipette's* maximum (less air gap, and disposal volume for
+      distribute); a transfer then aspirates each split part in pieces of at most the *tip's*
+      capacity less the air gap; distribute and consolidate group parts while they fit the tip;
+    - after each aspirate: air gap first, then touch tip;
+    - distribute with an air gap dispenses volume + air gap and takes a new air gap (and touch
+      tip) between dispenses;
+    - ``new_tip: always`` in distribute and consolidate uses one tip for the whole step;
+    - zero volumes are skipped;
+    - a distribute/consolidate part that does not fit the tip stops the step (the API then skips
+      the remaining wells without an error): reported as a finding.
+    """
     pip = step.pipette
     info = deck.pipettes[pip]
     cap = tip_limited_max(deck, pip)
     gap = step.air_gap_ul
     new_tip = step.new_tip
     asp_off, disp_off = step.aspirate_offset_mm, step.dispense_offset_mm
+    # distribute and consolidate: "always" falls back to one tip for the whole step
+    once = new_tip is m.NewTip.ONCE or (new_tip is m.NewTip.ALWAYS and not isinstance(step, m.Transfer))
 
     def pick() -> Iterator[a.Action]:
         yield a.PickUpTip(index, ptr, pip)
@@ -173,56 +190,57 @@ def _expand_liquid_handling(
     def drop() -> Iterator[a.Action]:
         yield a.DropTip(index, ptr, pip)
 
-    def mix(spec: m.MixSpec | None, well: WellRef, offset: float) -> Iterator[a.Action]:
+    def mix_at(spec: m.MixSpec | None, well: WellRef, offset: float, where: str) -> Iterator[a.Action]:
         if spec is None:
             return
         for _ in range(spec.repetitions):
-            yield a.Aspirate(
-                index, f"{ptr}/mix_before" if well else ptr, pip, spec.volume_ul, well, "bottom", offset
-            )
-            yield a.Dispense(index, ptr, pip, spec.volume_ul, well, "bottom", offset)
+            yield a.Aspirate(index, f"{ptr}/{where}", pip, spec.volume_ul, well, "bottom", offset)
+            yield a.Dispense(index, f"{ptr}/{where}", pip, spec.volume_ul, well, "bottom", offset)
 
     def after_aspirate(src: WellRef) -> Iterator[a.Action]:
-        if step.touch_tip:
-            yield a.TouchTip(index, ptr, pip, src)
         if gap > 0:
             yield a.AirGap(index, f"{ptr}/air_gap_ul", pip, gap)
+        if step.touch_tip:
+            yield a.TouchTip(index, ptr, pip, src)
 
-    def after_dispense(dst: WellRef) -> Iterator[a.Action]:
-        if step.mix_after:
-            for _ in range(step.mix_after.repetitions):
-                yield a.Aspirate(
-                    index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off
-                )
-                yield a.Dispense(
-                    index, f"{ptr}/mix_after", pip, step.mix_after.volume_ul, dst, "bottom", disp_off
-                )
+    def after_last_dispense(dst: WellRef, mix_after: bool, blow_out: bool) -> Iterator[a.Action]:
+        if mix_after:
+            yield from mix_at(step.mix_after, dst, disp_off, "mix_after")
         if step.touch_tip:
             yield a.TouchTip(index, ptr, pip, dst)
-        if step.blow_out:
+        if blow_out:
             yield a.BlowOut(index, ptr, pip, None)
 
-    if new_tip is m.NewTip.ONCE:
+    def too_big(volume: float, room: float) -> ExpansionError:
+        return ExpansionError(
+            "TRANSFER_PART_EXCEEDS_TIP",
+            "tip",
+            f"a {volume:g} uL part of this {step.op} does not fit the {room:g} uL left in the tip "
+            "(tip capacity less disposal volume and air gap); the Opentrons API stops the step here "
+            "and skips the remaining wells",
+            "use larger tips, or give smaller volumes / a smaller disposal volume or air gap",
+            f"{ptr}/volume_ul",
+        )
+
+    if once:
         yield from pick()
 
     if isinstance(step, m.Transfer):
+        piece = cap - gap
         for vol, src_s, dst_s in pair_transfer(step, ptr):
             src, dst = parse_location(src_s), parse_location(dst_s)
-            for chunk in split_volume(vol, max(cap - gap, 0.0)):
+            for part in split_volume(vol, max(info.max_volume_ul - gap, 0.0)):
                 if new_tip is m.NewTip.ALWAYS:
                     yield from pick()
-                if step.mix_before:
-                    for _ in range(step.mix_before.repetitions):
-                        yield a.Aspirate(
-                            index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off
-                        )
-                        yield a.Dispense(
-                            index, f"{ptr}/mix_before", pip, step.mix_before.volume_ul, src, "bottom", asp_off
-                        )
-                yield a.Aspirate(index, f"{ptr}/volume_ul", pip, chunk, src, "bottom", asp_off)
-                yield from after_aspirate(src)
-                yield a.Dispense(index, f"{ptr}/volume_ul", pip, chunk + gap, dst, "bottom", disp_off)
-                yield from after_dispense(dst)
+                done = 0.0
+                while done < part:
+                    chunk = min(piece, part - done) if piece > 0 else part - done
+                    yield from mix_at(step.mix_before, src, asp_off, "mix_before")
+                    yield a.Aspirate(index, f"{ptr}/volume_ul", pip, chunk, src, "bottom", asp_off)
+                    yield from after_aspirate(src)
+                    yield a.Dispense(index, f"{ptr}/volume_ul", pip, chunk + gap, dst, "bottom", disp_off)
+                    yield from after_last_dispense(dst, True, step.blow_out)
+                    done += chunk
                 if new_tip is m.NewTip.ALWAYS:
                     yield from drop()
     elif isinstance(step, m.Distribute):
@@ -240,32 +258,27 @@ def _expand_liquid_handling(
                 f"{ptr}/volume_ul",
             )
         disposal = info.min_volume_ul if step.disposal_volume_ul is None else step.disposal_volume_ul
-        room = cap - disposal
-        pairs: list[tuple[float, WellRef]] = []
+        parts: list[tuple[float, WellRef]] = []
         for v, d in zip(vols, dests, strict=True):
-            pairs += [(c, d) for c in split_volume(v, max(room, 0.0))]
-        groups: list[list[tuple[float, WellRef]]] = []
-        for v, d in pairs:
-            if groups and sum(x for x, _ in groups[-1]) + v <= room + 1e-9:
-                groups[-1].append((v, d))
-            else:
-                groups.append([(v, d)])
+            parts += [(c, d) for c in split_volume(v, max(info.max_volume_ul - disposal - gap, 0.0))]
+        groups, stuck = _group(
+            parts, lambda group, v: sum(x for x, _ in group) + disposal + gap + v <= cap + 1e-9
+        )
         for group in groups:
-            if new_tip is m.NewTip.ALWAYS:
-                yield from pick()
+            yield from mix_at(step.mix_before, src, asp_off, "mix_before")
             total = sum(v for v, _ in group) + disposal
-            yield from mix(step.mix_before, src, asp_off)
             yield a.Aspirate(index, f"{ptr}/volume_ul", pip, total, src, "bottom", asp_off)
-            if step.touch_tip:
-                yield a.TouchTip(index, ptr, pip, src)
-            for v, d in group:
-                yield a.Dispense(index, f"{ptr}/volume_ul", pip, v, d, "bottom", disp_off)
-                if step.touch_tip:
-                    yield a.TouchTip(index, ptr, pip, d)
-            if disposal > 0 or step.blow_out:
-                yield a.BlowOut(index, f"{ptr}/disposal_volume_ul", pip, None)
-            if new_tip is m.NewTip.ALWAYS:
+            yield from after_aspirate(src)
+            for k, (v, d) in enumerate(group):
+                yield a.Dispense(index, f"{ptr}/volume_ul", pip, v + gap, d, "bottom", disp_off)
+                if k < len(group) - 1:
+                    yield from after_aspirate(d)  # air gap and touch tip between dispenses
+                else:
+                    yield from after_last_dispense(d, False, disposal > 0 or step.blow_out)
+        if stuck is not None:
+            if once:
                 yield from drop()
+            raise too_big(stuck, cap - disposal - gap)
     else:  # consolidate
         dst = parse_location(step.dest)
         sources = [parse_location(s) for s in step.source]
@@ -280,32 +293,49 @@ def _expand_liquid_handling(
                 "give one volume, or one per source",
                 f"{ptr}/volume_ul",
             )
-        room = cap
-        pairs = []
-        for v, s in zip(vols, sources, strict=True):
-            pairs += [(c, s) for c in split_volume(v, max(room - gap, 0.0))]
-        groups = []
-        for v, s in pairs:
-            need = v + gap
-            if groups and sum(x + gap for x, _ in groups[-1]) + need <= room + 1e-9:
-                groups[-1].append((v, s))
-            else:
-                groups.append([(v, s)])
+        parts = []
+        for v, s_ in zip(vols, sources, strict=True):
+            parts += [(c, s_) for c in split_volume(v, info.max_volume_ul)]
+        groups, stuck = _group(
+            parts, lambda group, v: sum(x for x, _ in group) + gap * len(group) + v <= cap + 1e-9
+        )
         for group in groups:
-            if new_tip is m.NewTip.ALWAYS:
-                yield from pick()
-            for k, (v, s) in enumerate(group):
-                yield a.Aspirate(index, f"{ptr}/volume_ul", pip, v, s, "bottom", asp_off, pooling=k > 0)
-                if step.touch_tip:
-                    yield a.TouchTip(index, ptr, pip, s)
-                if gap > 0:
-                    yield a.AirGap(index, f"{ptr}/air_gap_ul", pip, gap)
-            yield a.Dispense(
-                index, f"{ptr}/volume_ul", pip, sum(v + gap for v, _ in group), dst, "bottom", disp_off
-            )
-            yield from after_dispense(dst)
-            if new_tip is m.NewTip.ALWAYS:
+            for k, (v, s_) in enumerate(group):
+                yield a.Aspirate(index, f"{ptr}/volume_ul", pip, v, s_, "bottom", asp_off, pooling=k > 0)
+                yield from after_aspirate(s_)
+            pooled = sum(v + gap for v, _ in group)
+            yield a.Dispense(index, f"{ptr}/volume_ul", pip, pooled, dst, "bottom", disp_off)
+            yield from after_last_dispense(dst, True, step.blow_out)
+        if stuck is not None:
+            if once:
                 yield from drop()
+            raise too_big(stuck, cap - gap)
 
-    if new_tip is m.NewTip.ONCE:
+    if once:
         yield from drop()
+
+
+def _group(
+    parts: list[tuple[float, WellRef]], fits: Callable[[list[tuple[float, WellRef]], float], bool]
+) -> tuple[list[list[tuple[float, WellRef]]], float | None]:
+    """Group parts the way the Opentrons planner does; zero volumes are skipped.
+
+    Returns the groups and, when a part fits no group (even an empty one), its volume: the
+    planner stops there.
+    """
+    groups: list[list[tuple[float, WellRef]]] = []
+    current: list[tuple[float, WellRef]] = []
+    for v, well in parts:
+        if v <= 0:
+            continue
+        if not fits(current, v):
+            if not current:
+                return groups, v
+            groups.append(current)
+            current = []
+            if not fits(current, v):
+                return groups, v
+        current.append((v, well))
+    if current:
+        groups.append(current)
+    return groups, None
