@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from labwright.protocols import models as m
 from labwright.simulators.deck_layout import Deck
+from labwright.simulators.definitions import THERMOCYCLER_FOOTPRINT
 from labwright.verifiers.findings import Finding, finding
 
 # The Temperature Module's shipped definition (opentrons_shared_data 9.0.0,
@@ -35,6 +36,32 @@ OT2_EAST_WEST = {
     "10": ("11",),
     "11": ("10",),
 }
+# Only these short OT-2 tip racks may exceed that height beside a Heater-Shaker: they leave the
+# labware latch free (opentrons 9.0.0, HS_ALLOWED_ADJACENT_TALL_LABWARE in
+# opentrons/motion_planning/deck_conflict.py; Opentrons issue #10316). A 1000 uL rack may not.
+HS_ALLOWED_TALL_NEIGHBOURS = frozenset(
+    {
+        "opentrons_96_filtertiprack_10ul",
+        "opentrons_96_filtertiprack_200ul",
+        "opentrons_96_filtertiprack_20ul",
+        "opentrons_96_tiprack_10ul",
+        "opentrons_96_tiprack_20ul",
+        "opentrons_96_tiprack_300ul",
+    }
+)
+# The same module of the Opentrons API forbids, on the OT-2, any other module in a slot
+# directly north, south, east or west of a Heater-Shaker, and a Heater-Shaker in slot 9, just
+# south of the fixed trash (the trash blocks the screw that locks it to the deck).
+OT2_HS_FORBIDDEN_SLOTS = frozenset({"9"})
+
+
+def _ot2_adjacent(slot: str) -> set[str]:
+    """OT-2 slots directly N/S/E/W of ``slot`` (rows 10-12, 7-9, 4-6, 1-3)."""
+    out = set(OT2_EAST_WEST.get(slot, ()))
+    if slot.isdigit():
+        n = int(slot)
+        out |= {str(k) for k in (n + 3, n - 3) if 1 <= k <= 12}
+    return out
 
 
 def _range(deck: Deck, module: str, quantity: str) -> tuple[float, float] | None:
@@ -113,7 +140,11 @@ def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
             continue
         for neighbour in OT2_EAST_WEST.get(mod.slot, ()):
             lw = by_slot.get(neighbour)
-            if lw and lw.info.height_mm > HS_NEIGHBOUR_MAX_HEIGHT_MM and not lw.info.is_tiprack:
+            if (
+                lw
+                and lw.info.height_mm > HS_NEIGHBOUR_MAX_HEIGHT_MM
+                and lw.info.load_name not in HS_ALLOWED_TALL_NEIGHBOURS
+            ):
                 out.append(
                     finding(
                         "DECK_TALL_LABWARE_NEXT_TO_HEATER_SHAKER",
@@ -123,6 +154,38 @@ def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
                         f"Heater-Shaker in slot {mod.slot}; labware there must be at most {HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
                         "move the tall labware to a slot not left or right of the Heater-Shaker",
                         pointer=f"/labware/{lw.index}/slot",
+                    )
+                )
+        if mod.slot in OT2_HS_FORBIDDEN_SLOTS:
+            out.append(
+                finding(
+                    "DECK_MODULE_SLOT_INVALID",
+                    "deck",
+                    "error",
+                    f"a Heater-Shaker cannot go in slot {mod.slot} of the OT-2: the fixed trash in slot 12 "
+                    "blocks the screw that locks it to the deck",
+                    "put the Heater-Shaker in slot 1, 3, 4, 6, 7 or 10",
+                    pointer=f"/modules/{mod.index}/slot",
+                    slot=mod.slot,
+                )
+            )
+        near = _ot2_adjacent(mod.slot)
+        for other in deck.modules.values():
+            if other is mod or other.slot is None:
+                continue
+            is_tc = other.info.type == "thermocycler"
+            covered = set(THERMOCYCLER_FOOTPRINT["ot2"]) if is_tc else {other.slot}
+            if covered & near:
+                out.append(
+                    finding(
+                        "DECK_MODULE_NEXT_TO_HEATER_SHAKER",
+                        "deck",
+                        "error",
+                        f"module {other.id!r} in slot {other.slot} is directly beside the Heater-Shaker in "
+                        f"slot {mod.slot}; the OT-2 allows no module in the slots next to a Heater-Shaker",
+                        "move one of the modules so that no module is north, south, east or west of the "
+                        "Heater-Shaker",
+                        pointer=f"/modules/{other.index}/slot",
                     )
                 )
     return out
