@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from labwright.verifiers.safety.data_files import load
-from labwright.verifiers.safety.records import ResolvedChemical, Resolution
+from labwright.verifiers.safety.records import Resolution, ResolvedChemical
+from pydantic import BaseModel, ConfigDict, Field
 
 ERROR_CODES = frozenset({"H", "F", "GT", "GF", "E", "P"})
 CODE_ORDER = ["E", "F", "GT", "GF", "P", "H", "S", "G", "U"]

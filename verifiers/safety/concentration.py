@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict
-
 from labwright.verifiers.safety.data_files import load
+from pydantic import BaseModel, ConfigDict
 
 _MOLAR = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "nm": 1e-9, "n": 1.0}
 UNIT_PATTERN = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import yaml
 DATA_DIR = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Any:
     """Parsed content of ``data/<name>`` (cached; treat as read-only)."""
     with (DATA_DIR / name).open(encoding="utf-8") as handle:

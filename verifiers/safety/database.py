@@ -138,9 +138,8 @@ def record_from_smiles(smiles: str, name: str | None = None) -> ChemicalRecord |
     canon = canonical_smiles(smiles)
     if canon is None:
         return None
-    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
-
     from labwright.verifiers.safety.records import mol_from_smiles
+    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
     groups, tags, rules = classify(name or canon, canon, [], [])
     return ChemicalRecord(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from labwright.verifiers.safety.concentration import Concentration
+from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["chemical", "buffer", "biological", "dye", "material", "mixture"]
 

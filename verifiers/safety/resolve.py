@@ -12,7 +12,7 @@ from labwright.verifiers.safety.concentration import (
     split_concentration,
 )
 from labwright.verifiers.safety.data_files import load
-from labwright.verifiers.safety.records import ChemicalRecord, ResolvedChemical, Resolution
+from labwright.verifiers.safety.records import ChemicalRecord, Resolution, ResolvedChemical
 
 _SOLUTION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*(?:\(aq\)|,?\s+(?:aqueous\s+)?solution)$", re.I)
 _AQUEOUS_PREFIX = re.compile(r"^aqueous\s+(?P<name>.+)$", re.I)

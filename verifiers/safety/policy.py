@@ -1,0 +1,200 @@
+"""Lab policy (YAML): limits, banned substances, approval classes, CWC schedule refusal."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from labwright.protocols.errors import ConfigurationError
+from labwright.verifiers.safety.data_files import DATA_DIR, load
+from labwright.verifiers.safety.records import ChemicalRecord, Resolution
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_POLICY_PATH = DATA_DIR / "default_policy.yaml"
+
+
+class ApprovalRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[str] = Field(default_factory=list)
+    groups: list[int] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+
+
+class Policy(BaseModel):
+    """A lab's safety policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "unnamed policy"
+    max_temperature_c: float = Field(default=110.0, gt=-100, lt=1000)
+    max_volume_ul: float | None = Field(default=None, gt=0)
+    thermal_margin_c: float = Field(default=5.0, ge=0, le=200)
+    banned: list[str] = Field(default_factory=list)
+    cwc_refuse_schedules: list[Literal[1, 2, 3]] = Field(default_factory=lambda: [1, 2])
+    cwc_approval_schedules: list[Literal[1, 2, 3]] = Field(default_factory=lambda: [3])
+    approval_required: ApprovalRules = Field(default_factory=ApprovalRules)
+    unknown_chemical_severity: Literal["warning", "error"] = "warning"
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read a policy YAML file (the shipped default when path is None).
+
+    Raises ConfigurationError (with a hint) when the file is missing, not YAML, or invalid.
+    """
+    file = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    if not file.is_file():
+        raise ConfigurationError(
+            f"policy file not found: {file}",
+            hint="pass an existing YAML file; start from a copy of "
+            f"{DEFAULT_POLICY_PATH}",
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(
+            f"policy file {file} is not valid YAML: {exc}",
+            hint="fix the YAML syntax (indentation, colons, quotes)",
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"policy file {file} must contain a mapping of settings, got {type(data).__name__}",
+            hint="write keys such as max_temperature_c: 95 at the top level",
+        )
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(
+            f"policy file {file} is invalid: {problems}",
+            hint="allowed keys: " + ", ".join(Policy.model_fields),
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    return load_policy(None)
+
+
+class CwcMatch(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schedule: int
+    item: str
+    name: str
+    how: str = Field(description="CAS number | name | structure family")
+
+
+@lru_cache(maxsize=1)
+def _cwc_compiled() -> list[tuple[dict[str, Any], Any]]:
+    from rdkit import Chem
+
+    return [(f, Chem.MolFromSmarts(f["smarts"])) for f in load("cwc_schedules.yaml")["families"]]
+
+
+@lru_cache(maxsize=1)
+def _exempt_smiles() -> frozenset[str]:
+    from labwright.verifiers.safety.database import canonical_smiles
+
+    entries = load("cwc_schedules.yaml")["exempt_cas"]
+    return frozenset(canonical_smiles(e["smiles"]) or "" for e in entries if e.get("smiles"))
+
+
+def _norm(text: str) -> str:
+    from labwright.verifiers.safety.database import normalise
+
+    return normalise(text)
+
+
+def cwc_matches(record: ChemicalRecord, query: str = "") -> list[CwcMatch]:
+    """CWC schedule entries that a chemical is (by CAS or name) or belongs to (by structure)."""
+    data = load("cwc_schedules.yaml")
+    exempt = {e["cas"] for e in data["exempt_cas"]}
+    if record.cas and record.cas in exempt:
+        return []
+    if record.smiles and record.smiles in _exempt_smiles():
+        return []
+    names = {_norm(n) for n in (record.name, *record.synonyms, query) if n}
+    out: list[CwcMatch] = []
+    for entry in data["listed"]:
+        if record.cas and record.cas == entry["cas"]:
+            out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
+                                name=entry["name"], how="CAS number"))
+        elif names & {_norm(n) for n in (entry["name"], *entry.get("synonyms", []))}:
+            out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
+                                name=entry["name"], how="name"))
+    mol = record.mol()
+    if mol is not None:
+        for family, pattern in _cwc_compiled():
+            hits = len(mol.GetSubstructMatches(pattern))
+            if hits >= family.get("min_count", 1):
+                out.append(CwcMatch(schedule=family["schedule"], item=family["item"],
+                                    name=family["name"], how="structure family"))
+    return sorted(out, key=lambda m: (m.schedule, m.item))
+
+
+def cwc_name_match(query: str) -> list[CwcMatch]:
+    """Schedule entries matched by a name or CAS alone (for chemicals not in the database)."""
+    data = load("cwc_schedules.yaml")
+    key = _norm(query)
+    out = []
+    for entry in data["listed"]:
+        if query.strip() == entry["cas"] or key in {
+            _norm(n) for n in (entry["name"], *entry.get("synonyms", []))
+        }:
+            out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
+                                name=entry["name"],
+                                how="CAS number" if query.strip() == entry["cas"] else "name"))
+    return out
+
+
+class PolicyStatus(BaseModel):
+    """What the policy says about one liquid."""
+
+    refused: bool = False
+    banned: bool = False
+    requires_approval: bool = False
+    cwc: list[CwcMatch] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+
+
+def policy_status(resolution: Resolution, policy: Policy) -> PolicyStatus:
+    status = PolicyStatus()
+    banned = {_norm(b) for b in policy.banned}
+    matches: list[CwcMatch] = cwc_name_match(resolution.query) if resolution.unknown else []
+    for item in resolution.components:
+        rec = item.record
+        matches.extend(cwc_matches(rec, resolution.query))
+        keys = {_norm(n) for n in (rec.name, *rec.synonyms)} | ({rec.cas} if rec.cas else set())
+        if banned & keys or _norm(resolution.query) in banned:
+            status.banned = True
+            status.reasons.append(f"{rec.name} is banned by policy '{policy.name}'")
+        rules = policy.approval_required
+        why = sorted(set(rec.tags) & set(rules.tags)) + [
+            f"group {g}" for g in sorted(set(rec.groups) & set(rules.groups))
+        ]
+        if _norm(rec.name) in {_norm(n) for n in rules.names}:
+            why.append("listed by name")
+        if why:
+            status.requires_approval = True
+            status.reasons.append(f"{rec.name} needs approval ({', '.join(why)})")
+    unique = {(m.schedule, m.item, m.name): m for m in matches}
+    status.cwc = sorted(unique.values(), key=lambda m: (m.schedule, m.item))
+    for match in status.cwc:
+        if match.schedule in policy.cwc_refuse_schedules:
+            status.refused = True
+            status.reasons.append(
+                f"CWC Schedule {match.schedule} ({match.item}: {match.name}, by {match.how}): "
+                "refused"
+            )
+        elif match.schedule in policy.cwc_approval_schedules:
+            status.requires_approval = True
+            status.reasons.append(
+                f"CWC Schedule {match.schedule} ({match.item}: {match.name}): needs approval"
+            )
+    return status
