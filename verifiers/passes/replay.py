@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labwright.protocols import models as m
+from labwright.simulators import actions as a
 from labwright.simulators.actions import Action
 from labwright.simulators.deck_twin import DeckTwin
 from labwright.simulators.expand import ExpansionError, expand_step
@@ -15,6 +16,7 @@ def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[A
     out: list[Finding] = []
     for i, step in enumerate(protocol.steps):
         if i in refs.bad_steps:
+            actions.extend(_tip_stand_in(step, i, refs))
             continue
         try:
             actions.extend(expand_step(step, i, refs.deck))
@@ -23,6 +25,21 @@ def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[A
                 finding(exc.code, exc.category, "error", str(exc), exc.hint, step=i, pointer=exc.pointer)
             )
     return actions, out
+
+
+def _tip_stand_in(step: m.Step, index: int, refs: ReferenceResult) -> list[Action]:
+    """A tip step whose location did not resolve (already reported) still changes what the
+    pipette holds: replay it with the default location (next fresh tip / the trash), so the steps
+    after it are not reported again as TIP_MISSING or TIP_ALREADY_ATTACHED."""
+    pip = getattr(step, "pipette", None)
+    if pip not in refs.deck.pipettes:
+        return []
+    ptr = f"/steps/{index}"
+    if isinstance(step, m.PickUpTip):
+        return [a.PickUpTip(index, ptr, pip)]
+    if isinstance(step, m.DropTip | m.ReturnTip):
+        return [a.DropTip(index, ptr, pip)]
+    return []
 
 
 def replay_pass(protocol: m.Protocol, refs: ReferenceResult) -> tuple[DeckTwin, list[Finding]]:
