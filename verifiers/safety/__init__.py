@@ -1,1 +1,51 @@
-"""labwright.verifiers.safety."""
+"""labwright.verifiers.safety: chemical identity, compatibility, thermal and policy checks.
+
+Public API (imported lazily; RDKit and `chemicals` load only when a chemical is classified or
+its physical data is looked up):
+
+- ``resolve(name, smiles=None, cas=None, concentration=None) -> Resolution``
+- ``assess(a: Resolution, b: Resolution) -> PairAssessment``; ``check_pair(name_a, name_b)``
+- ``physical_data(cas) -> PhysicalData``
+- ``load_policy(path) -> Policy``; ``default_policy()``; ``policy_status(resolution, policy)``
+- ``safety_pass(components, mixes, heats, policy, strict=False) -> list[Finding]`` with the
+  inputs ``Component``, ``MixEvent``, ``HeatEvent``
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "ChemicalRecord": "records",
+    "ResolvedChemical": "records",
+    "Resolution": "records",
+    "Concentration": "concentration",
+    "parse_concentration": "concentration",
+    "resolve": "resolve",
+    "Hazard": "compatibility",
+    "PairAssessment": "compatibility",
+    "assess": "compatibility",
+    "check_pair": "pair",
+    "chemical_report": "pair",
+    "UnknownChemicalError": "pair",
+    "PhysicalData": "physical",
+    "physical_data": "physical",
+    "Policy": "policy",
+    "PolicyStatus": "policy",
+    "load_policy": "policy",
+    "default_policy": "policy",
+    "policy_status": "policy",
+    "Component": "safety_pass",
+    "MixEvent": "safety_pass",
+    "HeatEvent": "safety_pass",
+    "safety_pass": "safety_pass",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

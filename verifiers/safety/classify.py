@@ -95,7 +95,7 @@ def classify(
         tags.add("water")
     if groups & {4}:
         tags.add("alcohol")
-    return sorted(groups), sorted(tags), rules
+    return sorted(groups), sorted(tags), list(dict.fromkeys(rules))
 
 
 def _apply_smarts(mol: Any, single: bool, tags: set[str]) -> tuple[set[int], set[str], list[str]]:
