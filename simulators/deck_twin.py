@@ -356,7 +356,8 @@ class DeckTwin:
                             "tip",
                             "error",
                             f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
-                            "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
+                            "add another tip rack to the pipette's tip_racks, "
+                            "or reuse tips with new_tip: once",
                             step=act.step,
                             pointer=act.pointer,
                         )
@@ -398,7 +399,8 @@ class DeckTwin:
                             "TIP_PICKED_AFTER_DROP",
                             "tip",
                             "error",
-                            f"{act.pipette!r} picks up the tip at {ref}, which was dropped in the trash earlier",
+                            f"{act.pipette!r} picks up the tip at {ref}, "
+                            "which was dropped in the trash earlier",
                             "pick up a fresh tip (omit the location to take the next one)",
                             step=act.step,
                             pointer=act.pointer,
@@ -500,6 +502,11 @@ class DeckTwin:
             # carry on as if the volume had been drawn, so the dispense that follows is not
             # reported again as dispensing more than the tip holds
         if act.well not in self.wells:
+            # a well that did not resolve (reported by the reference pass): the pipette now
+            # holds an unknown amount, up to the volume, so the dispense after it is checked
+            # with interval semantics rather than reported as dispensing from an empty tip
+            st.high += act.volume_ul
+            st.last_well = act.well
             return
         self._module_blocks_pipetting(act.well, act)
         is_air = self._check_depth(act, "aspirate")
@@ -635,6 +642,10 @@ class DeckTwin:
         if st is None:
             return
         if act.well not in self.wells:
+            # unresolved well (already reported): the liquid leaves the pipette all the same
+            st.low = max(st.low - act.volume_ul, 0.0)
+            st.high = max(st.high - act.volume_ul, 0.0)
+            st.air = max(st.air - act.volume_ul, 0.0)
             return
         self._module_blocks_pipetting(act.well, act)
         self._check_depth(act, "dispense")

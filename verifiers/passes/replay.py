@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labwright.protocols import models as m
+from labwright.protocols.locations import parse_location
 from labwright.simulators import actions as a
 from labwright.simulators.actions import Action
 from labwright.simulators.deck_twin import DeckTwin
@@ -28,13 +29,18 @@ def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[A
 
 
 def _tip_stand_in(step: m.Step, index: int, refs: ReferenceResult) -> list[Action]:
-    """A tip step whose location did not resolve (already reported) still changes what the
-    pipette holds: replay it with the default location (next fresh tip / the trash), so the steps
-    after it are not reported again as TIP_MISSING or TIP_ALREADY_ATTACHED."""
+    """A step whose location did not resolve (already reported) still changes what the pipette
+    holds: replay a tip step with the default location (next fresh tip / the trash) and an
+    aspirate/dispense as moving an unknown amount, so the steps after it are not reported again
+    (TIP_MISSING, TIP_ALREADY_ATTACHED, VOLUME_DISPENSE_EXCEEDS_TIP)."""
     pip = getattr(step, "pipette", None)
     if pip not in refs.deck.pipettes:
         return []
     ptr = f"/steps/{index}"
+    if isinstance(step, m.Aspirate | m.Dispense):
+        # the twin treats a well it does not know as unknown contents (interval semantics)
+        kind = a.Aspirate if isinstance(step, m.Aspirate) else a.Dispense
+        return [kind(index, ptr, pip, step.volume_ul, parse_location(step.location))]
     if isinstance(step, m.PickUpTip):
         return [a.PickUpTip(index, ptr, pip)]
     if isinstance(step, m.DropTip | m.ReturnTip):
