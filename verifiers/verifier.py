@@ -23,7 +23,7 @@ from labwright.verifiers.findings import Finding, Severity, has_errors
 from labwright.verifiers.passes.hardware import hardware_pass
 from labwright.verifiers.passes.references import ReferenceResult, references_pass
 from labwright.verifiers.passes.replay import replay_pass
-from labwright.verifiers.passes.schema import schema_pass
+from labwright.verifiers.passes.schema import document_pointer, schema_pass
 from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,13 @@ def verify_document(doc: dict[str, Any], options: VerifyOptions | None = None, s
     protocol, findings = schema_pass(doc)
     if protocol is None:
         return Report(None, None, _sorted(findings, options), ["schema"], source=source)
-    return verify(protocol, options, source=source)
+    report = verify(protocol, options, source=source)
+    # later passes point at canonical fields; point at the keys the user wrote instead
+    report.findings = [
+        f if (p := document_pointer(f.pointer, doc)) == f.pointer else f.model_copy(update={"pointer": p})
+        for f in report.findings
+    ]
+    return report
 
 
 def verify(protocol: Protocol, options: VerifyOptions | None = None, source: str = "") -> Report:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labwright.protocols.models import CANONICAL_TO_ALIAS, STEP_OPS, Protocol
+from labwright.protocols.models import CANONICAL_TO_ALIAS, STEP_OPS, UNIT_ALIASES, Protocol
 from labwright.verifiers.findings import Finding, finding
 from pydantic import ValidationError
 
@@ -47,6 +47,10 @@ _NOISE = {
     "bool_type",
 }
 _UNION_SCALAR_NOISE = {"value_type", *_NOISE}
+# canonical field -> every short key a user may write for it ("seconds": duration, time)
+_ALIASES_OF: dict[str, tuple[str, ...]] = {}
+for _alias, (_canon, _dim) in UNIT_ALIASES.items():
+    _ALIASES_OF[_canon] = (*_ALIASES_OF.get(_canon, ()), _alias)
 _VALUE_CODES = {"VALUE_NOT_FINITE", "VALUE_NEGATIVE", "VALUE_ABSURD"}
 
 
@@ -68,8 +72,8 @@ def _pointer(loc: tuple[Any, ...], doc: Any) -> tuple[str, int | None, str | Non
             and isinstance(node, dict)
             and part not in node
         ):
-            alias = CANONICAL_TO_ALIAS[part]
-            if alias in node:
+            alias = next((al for al in _ALIASES_OF.get(part, ()) if al in node), None)
+            if alias is not None:
                 part = alias
         if isinstance(part, str) and (part.startswith("function-") or "[" in part or part in _TYPE_TAGS):
             continue  # union branch / validator names inserted by pydantic
@@ -86,6 +90,31 @@ def _pointer(loc: tuple[Any, ...], doc: Any) -> tuple[str, int | None, str | Non
         else:
             node = None
     return "/" + "/".join(parts) if parts else "", step, fieldname
+
+
+def document_pointer(pointer: str, doc: Any) -> str:
+    """The pointer of what the user wrote: later passes name canonical fields (``celsius``,
+    ``seconds``, ``initial_volumes_ul``); where the document holds a short key instead
+    (``temperature``, ``duration``, ``initial_volumes``) the pointer names that key."""
+    if not pointer.startswith("/"):
+        return pointer
+    parts = pointer[1:].split("/")
+    node = doc
+    out: list[str] = []
+    for raw in parts:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            if part not in node:
+                alias = next((al for al in _ALIASES_OF.get(part, ()) if al in node), None)
+                if alias is not None:
+                    part = alias
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            node = None
+        out.append(part.replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(out)
 
 
 def schema_pass(doc: dict[str, Any]) -> tuple[Protocol | None, list[Finding]]:
