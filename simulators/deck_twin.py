@@ -146,7 +146,7 @@ class DeckTwin:
                         False,
                         {unknown_key(ref): 0.0},
                     )
-        for liquid in self.protocol.liquids:
+        for li, liquid in enumerate(self.protocol.liquids):
             for key, refs in well_sets.items():
                 if not key.startswith(f"{liquid.id}|"):
                     continue
@@ -171,7 +171,8 @@ class DeckTwin:
                                 "error",
                                 f"{liquid.id!r} puts {w.low:g} uL in {ref}, which holds at most {w.capacity:.0f} uL",
                                 "declare a smaller initial volume or use a larger well",
-                                pointer="/liquids",
+                                pointer=f"/liquids/{li}/initial_volumes_ul/"
+                                + location.replace("~", "~0").replace("/", "~1"),
                                 well=str(ref),
                             )
                         )
