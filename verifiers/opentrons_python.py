@@ -1,14 +1,56 @@
-"""Verify an Opentrons Python protocol: import it through the Opentrons simulator, then verify."""
+"""Verify an Opentrons Python protocol: import it through the Opentrons simulator, then verify.
+
+The import (``labwright.simulators.opentrons_import``) runs the protocol in the pinned
+Opentrons 9.0.0 simulator and converts its commands into a labwright protocol; this module
+turns the import's issues into findings, verifies the converted protocol with every pass, and
+merges the two. A protocol the simulator rejects gets an ``OPENTRONS_REJECTED`` error (with
+the category of the underlying fault) plus the findings of verifying what ran before the
+failure; it is never certified.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from labwright.protocols.errors import UnusableInputError
+from labwright.simulators.issues import Issue
+from labwright.verifiers.findings import Finding, Severity, finding, has_errors
+from labwright.verifiers.verifier import Report, VerifyOptions, verify, verify_document
 
 
-def verify_opentrons_python(path: Path, options: object):  # noqa: ANN201
-    raise UnusableInputError(
-        f"{path}: importing Opentrons Python protocols is not available yet",
-        hint="validate the labwright YAML version of the protocol",
+def _finding(it: Issue) -> Finding:
+    return finding(
+        it.code, it.category, it.severity, it.message, it.hint, step=it.step, pointer=it.pointer, **it.data
+    )
+
+
+def verify_opentrons_python(path: Path, options: VerifyOptions | None = None) -> Report:
+    """Import ``path`` with the Opentrons simulator and verify it; ``Report.source`` is the path.
+
+    Raises ``UnusableInputError`` when the file is not an Opentrons Python protocol at all.
+    """
+    from labwright.simulators.opentrons_import import import_opentrons_python
+
+    options = options or VerifyOptions()
+    result = import_opentrons_python(Path(path), options.extra_labware)
+    imported = [_finding(it) for it in result.issues]
+    if options.strict:
+        imported = [
+            f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
+            for f in imported
+        ]
+    if result.protocol is not None:
+        report = verify(result.protocol, options, source=str(path))
+    else:
+        report = verify_document(result.document or {}, options, source=str(path))
+    findings = sorted([*imported, *report.findings], key=Finding.sort_key)
+    certificate = report.certificate if not has_errors(findings) else None
+    passes = ["opentrons-simulator", *report.passes]
+    return Report(
+        protocol=report.protocol,
+        protocol_sha256=report.protocol_sha256,
+        findings=findings,
+        passes=passes,
+        certificate=certificate,
+        twin=report.twin,
+        source=str(path),
     )
