@@ -93,6 +93,8 @@ def classify(
                 rules.append("combustible_fallback")
     if WATER_GROUP in groups:
         tags.add("water")
+    if 107 in groups:
+        tags.add("water_reactive")
     if groups & {4}:
         tags.add("alcohol")
     return sorted(groups), sorted(tags), list(dict.fromkeys(rules))
