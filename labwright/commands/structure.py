@@ -1,0 +1,221 @@
+"""`labwright structure search`: global structure search (basin hopping or AIRSS), and
+`labwright structure hull`: a convex hull over compositions from such searches."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="Structure search: basin hopping and AIRSS with ASE calculators; convex hulls.",
+    no_args_is_help=True,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+class CalculatorChoice(StrEnum):
+    lj = "lj"
+    emt = "emt"
+    mace = "mace"
+
+
+class MethodChoice(StrEnum):
+    basin_hopping = "basin-hopping"
+    airss = "airss"
+
+
+def _fail(message: str, hint: str, as_json: bool) -> None:
+    from rich.console import Console
+
+    if as_json:
+        typer.echo(json.dumps({"error": message, "hint": hint}))
+    else:
+        err = Console(stderr=True)
+        err.print(f"[bold red]error:[/] {message}")
+        if hint:
+            err.print(f"[yellow]hint:[/] {hint}")
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _progress_runner(description: str, run: Any) -> Any:
+    """Run ``run(on_progress)`` under a rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return run(on_progress)
+
+
+@app.command("search")
+def search_command(
+    composition: Annotated[str, typer.Option("--composition", "-c", help="e.g. LJ38, Cu13, Ag4, Cu3Au")],
+    calculator: Annotated[
+        CalculatorChoice, typer.Option(help="lj (exact, reduced units), emt, mace (--model)")
+    ] = CalculatorChoice.lj,
+    model: Annotated[Path | None, typer.Option(help="MACE model file for --calculator mace")] = None,
+    method: Annotated[MethodChoice, typer.Option(help="search method")] = (MethodChoice.basin_hopping),
+    steps: Annotated[int, typer.Option(min=0, help="basin-hopping steps per run")] = 1000,
+    runs: Annotated[
+        int | None,
+        typer.Option(min=1, help="independent basin-hopping runs (default: one per worker)"),
+    ] = None,
+    trials: Annotated[int, typer.Option(min=1, help="AIRSS random structures")] = 50,
+    seed: Annotated[int, typer.Option(help="random seed (results depend on it only)")] = 0,
+    periodic: Annotated[bool, typer.Option("--periodic", help="periodic cells")] = False,
+    pressure: Annotated[float, typer.Option(help="external pressure in GPa (periodic)")] = 0.0,
+    temperature: Annotated[
+        float | None, typer.Option(help="basin-hopping kT in reduced units (default 0.8)")
+    ] = None,
+    fmax: Annotated[float, typer.Option(help="force tolerance, eV/A (ASE calculators)")] = 0.01,
+    target_energy: Annotated[
+        float | None, typer.Option(help="stop a run once a minimum this low is found")
+    ] = None,
+    time_budget: Annotated[float | None, typer.Option(help="stop cleanly after this many seconds")] = None,
+    top: Annotated[int, typer.Option(min=1, help="distinct minima to keep and list")] = 20,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="extended-XYZ file for the best structure"),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="allow -o to replace an existing file")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Dask workers (LocalCluster)")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of an existing Dask scheduler, tcp://HOST:PORT")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Find the lowest-energy (lowest-enthalpy) structures of a composition."""
+    from pydantic import ValidationError
+
+    from labwright.protocols.errors import LabwrightError
+    from labwright.simulators.structure.basin_hopping import BasinHoppingSettings
+    from labwright.simulators.structure.calculators import CalculatorSpec
+    from labwright.simulators.structure.output import default_output_path, write_structure
+    from labwright.simulators.structure.provenance import provenance
+    from labwright.simulators.structure.search import SearchSettings, search
+
+    if output is not None and output.exists() and not overwrite:
+        _fail(f"{output} already exists", "choose another -o path or pass --overwrite", as_json)
+    try:
+        bh = BasinHoppingSettings(**({} if temperature is None else {"temperature": temperature}))
+        settings = SearchSettings(
+            composition=composition,
+            calculator=CalculatorSpec(name=calculator.value, model=None if model is None else str(model)),
+            method=method.value,
+            periodic=periodic,
+            pressure_gpa=pressure,
+            seed=seed,
+            steps=steps,
+            runs=runs if runs is not None else (workers if method.value == "basin-hopping" else 1),
+            trials=trials,
+            fmax=fmax,
+            basin_hopping=bh,
+            stop_energy=target_energy,
+            archive_size=top,
+            time_budget_s=time_budget,
+        )
+        settings.check()
+        label = f"{composition} {method.value}"
+        outcome = _progress_runner(
+            label,
+            lambda cb: search(settings, workers=workers, scheduler=scheduler, on_progress=cb),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"invalid option: {first.get('loc')} {first.get('msg')}", "see --help", as_json)
+        return
+    except LabwrightError as exc:
+        _fail(exc.message, exc.hint, as_json)
+        return
+    result = outcome.result
+    path = output if output is not None else default_output_path(composition, method.value, seed, Path.cwd())
+    prov = provenance(settings)
+    write_structure(
+        path,
+        outcome.best_atoms,
+        {
+            "energy": result.best_energy,
+            "enthalpy": result.best_enthalpy if periodic else None,
+            "energy_unit": result.energy_unit,
+            "pressure_gpa": pressure if periodic else None,
+            "composition": composition,
+            "calculator": calculator.value,
+            "method": method.value,
+            "seed": seed,
+        },
+    )
+    payload: dict[str, Any] = {
+        **result.model_dump(mode="json"),
+        "best_structure": str(path),
+        "provenance": prov,
+    }
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        _print_result(payload)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_result(payload: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console()
+    unit = payload["energy_unit"]
+    out.print(
+        f"[bold]{payload['composition']}[/] {payload['method']} with {payload['calculator']}: "
+        f"best energy [bold green]{payload['best_energy']:.6f}[/] {unit}"
+        + (
+            f", enthalpy {payload['best_enthalpy']:.6f} at {payload['pressure_gpa']} GPa"
+            if payload["periodic"]
+            else ""
+        )
+    )
+    out.print(
+        f"{payload['steps']} steps, {payload['relaxations']} relaxations, "
+        f"{payload['elapsed_s']:.1f} s ({payload['stop_reason']})"
+    )
+    table = Table("rank", "energy", "enthalpy", "E/atom", "V/atom", "hits", "found by")
+    for m in payload["minima"]:
+        vol = "" if m["volume_per_atom"] is None else f"{m['volume_per_atom']:.3f}"
+        table.add_row(
+            str(m["rank"]),
+            f"{m['energy']:.6f}",
+            f"{m['enthalpy']:.6f}",
+            f"{m['energy_per_atom']:.6f}",
+            vol,
+            str(m["hits"]),
+            m["found_by"],
+        )
+    out.print(table)
+    out.print(f"best structure written to [bold]{payload['best_structure']}[/]")
+    if payload["stopped_early"]:
+        out.print("[yellow]stopped early: the time budget ran out[/]")
+    sys.stdout.flush()
