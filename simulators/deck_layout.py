@@ -82,7 +82,13 @@ def build_deck(
     issues: list[Issue] = []
     slots = set(deck_slots(robot))
     custom = custom_definitions(protocol, extra_labware)
-    deck.occupied[deck.trash_slot] = "the trash"
+    claimed = {m.slot for m in protocol.modules} | {lw.slot for lw in protocol.labware}
+    if robot == "flex" and deck.trash_slot in claimed:
+        # The Flex has no fixed trash: A3 is only where the app puts the trash bin by default.
+        # A protocol that places something in A3 keeps its trash bin / waste chute elsewhere.
+        deck.trash_slot = ""
+    else:
+        deck.occupied[deck.trash_slot] = "the trash"
 
     seen: dict[str, str] = {}
 
