@@ -764,13 +764,14 @@ class DeckTwin:
                     "TIP_CAPACITY_EXCEEDED",
                     "tip",
                     "error",
-                    f"an air gap of {act.volume_ul:g} uL does not fit: the tip already holds {st.high + st.air:g} of {cap:g} uL",
+                    f"an air gap of {act.volume_ul:g} uL does not fit: "
+                    f"the tip already holds {st.high + st.air:g} of {cap:g} uL",
                     "use a smaller air gap or a smaller volume",
                     step=act.step,
                     pointer=act.pointer,
                 )
             )
-            return
+            # carry on as if taken: the dispense that pushes it out is not reported again
         st.air += act.volume_ul
 
     # modules ---------------------------------------------------------------------------
