@@ -1,8 +1,11 @@
 """Boiling point, flash point and autoignition temperature from the `chemicals` package.
 
 Only measured data sources are used; the lowest value across them is taken (conservative).
-Excluded on purpose: ``JOBACK`` (Joback group-contribution estimate) and ``YAWS`` (Yaws'
-handbook compilation, which mixes measured and estimated values). `chemicals` is imported
+Excluded on purpose: ``JOBACK`` (Joback group-contribution estimate), ``YAWS`` (Yaws'
+handbook compilation, which mixes measured and estimated values) and ``Serat DIPPR (2017)``
+(flash points from a group-contribution modelling paper; its values disagree with the measured
+IEC/NFPA data by tens of degrees for common solvents, e.g. ethanol -13 degC vs 12-13 degC,
+methanol -31 degC vs 9-12 degC, so it is treated as containing estimates). `chemicals` is imported
 lazily (it takes ~1 s) and lookups are cached.
 """
 
@@ -16,9 +19,9 @@ KELVIN = 273.15
 
 #: data-source method names in `chemicals` treated as measured data
 MEASURED_TB = ("HEOS", "CRC_INORG", "CRC_ORG", "COMMON_CHEMISTRY", "WEBBOOK", "WIKIDATA")
-MEASURED_FLASH = ("IEC 60079-20-1 (2010)", "NFPA 497 (2008)", "Serat DIPPR (2017)", "WIKIDATA")
+MEASURED_FLASH = ("IEC 60079-20-1 (2010)", "NFPA 497 (2008)", "WIKIDATA")
 MEASURED_AUTOIGNITION = ("IEC 60079-20-1 (2010)", "NFPA 497 (2008)", "WIKIDATA")
-EXCLUDED_METHODS = ("JOBACK", "YAWS")
+EXCLUDED_METHODS = ("JOBACK", "YAWS", "Serat DIPPR (2017)")
 
 
 class PropertyValue(BaseModel):
