@@ -18,7 +18,9 @@ FAULTY = ROOT / "tests" / "data" / "faulty"
 CLEAN = FAULTY / "clean"
 EXPECTED_FILE = FAULTY / "expected.yaml"
 CATEGORIES = ("schema", "reference", "deck", "pipette", "tip", "volume", "location", "temperature")
-HEADER_RE = re.compile(r"^# expect: (?P<code>[A-Z_]+) / (?P<category>[a-z]+) / step (?P<step>\d+|null)$", re.M)
+HEADER_RE = re.compile(
+    r"^# expect: (?P<code>[A-Z_]+) / (?P<category>[a-z]+) / step (?P<step>\d+|null)$", re.M
+)
 
 
 def expected() -> dict[str, dict[str, Any]]:
@@ -66,8 +68,9 @@ def apply_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
     out = copy.deepcopy(doc)
     for op in ops:
         *parents, last = _split(op["path"])
-        parent = resolve(out, "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parents)
-                         if parents else "")
+        parent = resolve(
+            out, "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parents) if parents else ""
+        )
         kind = op["op"]
         if isinstance(parent, list):
             if kind == "add":

@@ -129,8 +129,13 @@ def test_real_world_shaped_protocols_pass_clean(path: Path) -> None:
 def test_clean_twins_cover_what_real_protocols_do() -> None:
     names = {p.stem for p in CLEAN_FILES}
     assert len(names) >= 6
-    assert {"hand_filled_plate_no_liquids", "pcr_plate_past_nominal", "tip_parking_same_liquid",
-            "multichannel_from_single_well_reservoir", "air_gap_and_pooling"} <= names
+    assert {
+        "hand_filled_plate_no_liquids",
+        "pcr_plate_past_nominal",
+        "tip_parking_same_liquid",
+        "multichannel_from_single_well_reservoir",
+        "air_gap_and_pooling",
+    } <= names
 
 
 def test_hand_filled_and_past_nominal_are_notes_not_errors() -> None:
