@@ -72,7 +72,7 @@ SafetyPass = Callable[[Protocol, DeckTwin, "VerifyOptions"], tuple[list[Finding]
 
 def _safety_hook() -> SafetyPass | None:
     try:
-        from labwright.verifiers.safety import safety_pass  # noqa: F401
+        from labwright.verifiers.safety.safety_pass import safety_pass  # noqa: F401
     except ImportError:  # the safety checker is not built yet
         return None
     from labwright.verifiers.passes.safety import run_safety

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def run_safety(protocol: Protocol, twin: DeckTwin, options: VerifyOptions) -> tuple[list[Finding], str]:
     """Safety and policy findings, and the SHA-256 of the policy that was applied."""
-    from labwright.verifiers.safety import Component, HeatEvent, MixEvent, load_policy, safety_pass
+    from labwright.verifiers.safety.policy import load_policy
+    from labwright.verifiers.safety.safety_pass import Component, HeatEvent, MixEvent, safety_pass
 
     policy = load_policy(options.policy_path)
     components = {
