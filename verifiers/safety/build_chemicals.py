@@ -6,6 +6,10 @@ compiles PubChem identifiers); hand-entered SMILES are cross-checked against tha
 the CAS number is known there. SMILES are canonicalised with RDKit. Entries that neither the
 database nor the curator could identify keep no SMILES and must carry explicit groups.
 
+Measured physical data (boiling point, flash point, autoignition temperature; lowest measured
+value, see physical.py) are stored with each record so that checking a protocol does not need
+to import `chemicals`.
+
 This is a maintenance tool, run by hand (``python -m labwright.verifiers.safety.build_chemicals``);
 the library only reads the generated file.
 """
@@ -76,6 +80,12 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
                 formula = CalcMolFormula(MolFromSmiles(canon))
+    physical = None
+    if cas:
+        from labwright.verifiers.safety.physical import lookup_physical_data
+
+        data = lookup_physical_data(cas)
+        physical = data.model_dump(exclude_none=True, exclude={"cas"}) or None
     out.update(
         {
             "cas": cas,
@@ -89,6 +99,7 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             "hazardous_components": src.get("hz", []),
             "note": src.get("note", ""),
             "identity_source": identity_source,
+            "physical": physical,
         }
     )
     return out, problems

@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~5x faster
 
 
 @cache
 def load(name: str) -> Any:
     """Parsed content of ``data/<name>`` (cached; treat as read-only)."""
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_LOADER)  # a safe loader (CSafeLoader/SafeLoader)

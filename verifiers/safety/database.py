@@ -11,6 +11,7 @@ from typing import Any
 
 from labwright.verifiers.safety.classify import classify
 from labwright.verifiers.safety.data_files import load
+from labwright.verifiers.safety.physical import PhysicalData
 from labwright.verifiers.safety.records import ChemicalRecord
 
 CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
@@ -69,6 +70,9 @@ def record_at(i: int) -> ChemicalRecord:
         entry.get("tags", []),
         use_smarts=entry.get("classify", True),
     )
+    if entry.get("kind") in ("buffer", "dye"):
+        ignored = set(load("classification.yaml")["buffer_and_dye_ignored_tags"])
+        tags = [t for t in tags if t not in ignored]
     return ChemicalRecord(
         name=entry["name"],
         synonyms=entry.get("synonyms", []),
@@ -83,6 +87,9 @@ def record_at(i: int) -> ChemicalRecord:
         note=entry.get("note", ""),
         identity_source=entry.get("identity_source", ""),
         classified_by=rules,
+        physical=PhysicalData.model_validate({"cas": entry.get("cas"), **entry["physical"]})
+        if entry.get("physical")
+        else None,
     )
 
 

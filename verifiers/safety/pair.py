@@ -42,7 +42,7 @@ def chemical_report(name: str, policy: Policy | None = None) -> dict[str, Any]:
     components = []
     for item in resolution.components:
         rec = item.record
-        phys = physical_data(rec.cas)
+        phys = rec.physical if rec.physical is not None else physical_data(rec.cas)
         components.append({
             "name": rec.name,
             "cas": rec.cas,

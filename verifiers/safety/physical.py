@@ -69,9 +69,25 @@ def _lowest(cas: str, methods_fn, value_fn, allowed: tuple[str, ...]) -> Propert
     return PropertyValue(celsius=values[source], source=source, all_sources=values)
 
 
-@lru_cache(maxsize=2048)
 def physical_data(cas: str | None) -> PhysicalData:
-    """Measured boiling point, flash point and autoignition temperature for a CAS number."""
+    """Measured boiling point, flash point and autoignition temperature for a CAS number.
+
+    Uses the data stored in the shipped database (built from `chemicals` by
+    build_chemicals.py) when the CAS number is there, else looks it up in `chemicals`.
+    """
+    if not cas:
+        return PhysicalData()
+    from labwright.verifiers.safety.database import find_by_cas
+
+    record = find_by_cas(cas)
+    if record is not None and record.physical is not None:
+        return record.physical
+    return lookup_physical_data(cas)
+
+
+@lru_cache(maxsize=2048)
+def lookup_physical_data(cas: str | None) -> PhysicalData:
+    """Look a CAS number up in `chemicals` (imported lazily), measured sources only."""
     if not cas:
         return PhysicalData()
     from chemicals.phase_change import Tb, Tb_methods

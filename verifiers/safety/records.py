@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from labwright.verifiers.safety.concentration import Concentration
+from labwright.verifiers.safety.physical import PhysicalData
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["chemical", "buffer", "biological", "dye", "material", "mixture"]
@@ -38,6 +39,9 @@ class ChemicalRecord(BaseModel):
     note: str = ""
     identity_source: str = ""
     classified_by: list[str] = Field(default_factory=list, description="rules that assigned groups")
+    physical: PhysicalData | None = Field(
+        default=None, description="measured physical data stored in the database (degC)"
+    )
 
     def mol(self) -> Any:
         """The RDKit molecule (built lazily), or None without a SMILES."""

@@ -206,7 +206,7 @@ class _Pass:
     def _exceeded(record, limit: float) -> list[dict[str, object]]:
         if not record.cas:
             return []
-        data = physical_data(record.cas)
+        data = record.physical if record.physical is not None else physical_data(record.cas)
         out = []
         props = [("autoignition temperature", data.autoignition),
                  ("flash point", data.flash_point)]
