@@ -154,7 +154,12 @@ def findings_from_validation(exc: ValidationError, doc: Any) -> list[Finding]:
         )
         category = "schema"
         if code in _VALUE_CODES or code.startswith("UNIT_"):
-            if canon in _VOLUME_FIELDS or (isinstance(canon, str) and canon.endswith("_ul")):
+            # initial_volumes_ul: {"plate:A1": ...}: the last key names a well, the map a volume
+            if (
+                canon in _VOLUME_FIELDS
+                or (isinstance(canon, str) and canon.endswith("_ul"))
+                or "initial_volumes_ul" in loc
+            ):
                 category = "volume"
             elif canon in _TEMPERATURE_FIELDS:
                 category = "temperature"
