@@ -71,6 +71,8 @@ CLASS_CATEGORY: dict[str, str] = {
     "WellDoesNotExistError": "reference",
     "LiquidDoesNotExistError": "reference",
     "LabwareNotOnDeckError": "reference",
+    "LabwareDefinitionIsNotLabwareError": "reference",
+    "LabwareDefinitionIsNotAdapterError": "reference",
     # where the pipette goes
     "PipetteMovementRestrictedByHeaterShakerError": "location",
     "CannotPerformModuleActionError": "location",
@@ -95,9 +97,9 @@ MESSAGE_CATEGORY: list[tuple[str, str]] = [
         "deck",
     ),
     (r"labware definition|unable to find a labware|labware \"?[\w.-]+\"? not found", "reference"),
+    (r"resolve .* to pipette|pipette name|not a valid pipette", "reference"),  # as PIPETTE_MODEL_UNKNOWN
     (
-        r"instrument already present|resolve .* to pipette|pipette name|not a valid pipette"
-        r"|max(imum)? volume|more than (the )?pipette|exceeds the (pipette|tip)"
+        r"instrument already present|max(imum)? volume|more than (the )?pipette|exceeds the (pipette|tip)"
         r"|when only .* is available in the tip",
         "pipette",
     ),
@@ -168,22 +170,44 @@ def _line(err: dict[str, Any]) -> int | None:
     return None
 
 
-_WRAPPER_PREFIX = re.compile(
-    r"^(?:\w+ \[line \d+\]: )?"
-    r"(?:Error \d+ [A-Z_]+ \((?:ProtocolCommandFailedError|LegacyContextCommandError)\): )?"
-)
+_WRAPPERS = {"ProtocolCommandFailedError", "LegacyContextCommandError", "PythonException",
+             "ExceptionInProtocolError"}
+# classes raised with an empty message, explained
+_EMPTY_MESSAGE = {
+    "OutOfTipsError": "no tips left in the pipette's tip racks",
+    "KeyError": "a name (well, labware or key) that does not exist",
+}
 
 
 def clean_message(err: dict[str, Any]) -> str:
-    """The simulator's message without the wrapper noise."""
+    """The simulator's message without the wrapper noise: ``"Class: message"``."""
     detail = " ".join(str(err.get("detail", "")).split())
-    detail = _WRAPPER_PREFIX.sub("", detail)
-    detail = re.sub(r"^PythonException: ", "", detail)
-    detail = re.sub(r"^Error \d+ [A-Z_]+ \((\w+)\): ", r"\1: ", detail)
-    if not detail or detail.endswith(": "):
-        inner = [n for _d, n in _walk(err)[1:] if n.get("detail")]
-        if inner:
-            detail = " ".join(str(inner[0]["detail"]).split())
+    cls = ""
+    m = re.match(r"^(\w+) \[line \d+\]:\s*(.*)$", detail)
+    if m:
+        cls, detail = m.group(1), m.group(2)
+    while True:  # peel "Error 4000 GENERAL_ERROR (Wrapper): " and "PythonException: " layers
+        m = re.match(r"^Error \d+ [A-Z_]+ \((\w+)\):\s*(.*)$", detail)
+        if m:
+            detail = detail if m.group(1) not in _WRAPPERS else m.group(2)
+            if m.group(1) not in _WRAPPERS:
+                detail = f"{m.group(1)}: {m.group(2)}"
+                break
+            continue
+        m = re.match(r"^PythonException:\s*(.*)$", detail)
+        if m:
+            detail = m.group(1)
+            continue
+        break
+    detail = re.sub(r"^(?:[a-z_]+\.)+([A-Z]\w+)(:|$)", r"\1\2", detail)  # module path of a class
+    names_class = re.match(r"^[A-Z]\w+(Error|Exception)\b", detail)
+    if cls and cls not in _WRAPPERS and not names_class:
+        detail = f"{cls}: {detail}" if detail else cls
+    bare = re.fullmatch(r"([A-Z]\w+)(?::\s*(.*))?", detail)
+    if bare and not (bare.group(2) or "").strip(" '\""):
+        detail = f"{bare.group(1)} ({_EMPTY_MESSAGE.get(bare.group(1), 'no message')})"
+    elif bare and bare.group(1) == "KeyError":
+        detail = f"KeyError: {bare.group(2)} ({_EMPTY_MESSAGE['KeyError']})"
     return detail.strip()
 
 

@@ -1,0 +1,295 @@
+"""Importing Opentrons Python protocols through the real Opentrons 9.0.0 simulator.
+
+Every protocol here is run by the actual simulator (in-process analysis); results are cached
+per test session so each protocol is simulated once (about 0.2-1 s each, plus ~2.5 s for the
+first import of the opentrons package).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from labwright.protocols.errors import UnusableInputError
+from labwright.protocols.models import Protocol
+from labwright.simulators.opentrons_import import ImportResult, import_opentrons_python
+from labwright.simulators.opentrons_rejections import categorise, clean_message
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "opentrons_protocols"
+FAULTY = DATA / "faulty"
+
+_CACHE: dict[Path, ImportResult] = {}
+
+
+def imported(path: Path) -> ImportResult:
+    if path not in _CACHE:
+        _CACHE[path] = import_opentrons_python(path)
+    return _CACHE[path]
+
+
+def steps(result: ImportResult, op: str | None = None) -> list[dict[str, Any]]:
+    assert result.document is not None
+    return [s for s in result.document["steps"] if op is None or s["op"] == op]
+
+
+# ------------------------------------------------------------------------------ clean imports
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.py")), ids=lambda p: p.stem)
+def test_real_world_protocols_import_to_a_valid_protocol(path: Path) -> None:
+    result = imported(path)
+    assert not result.rejected, result.issues
+    assert isinstance(result.protocol, Protocol)
+    assert result.commands_count > 10
+    assert result.protocol.steps, "the command list converts into steps"
+    assert not [i for i in result.issues if i.severity == "error"]
+    expected_robot = "flex" if path.name.startswith("flex") else "ot2"
+    assert result.robot == expected_robot == result.protocol.metadata.robot.value
+    assert result.legacy_core is ("api213" in path.stem)
+
+
+def test_legacy_heights_come_from_the_run_log_and_match_the_engine() -> None:
+    """apiLevel 2.13 (legacy core) and 2.15 (engine) of the same protocol convert identically,
+    although the legacy analysis reports every location as the well top with offset 0."""
+    legacy = imported(DATA / "ot2_air_gap_transfer_api213.py")
+    engine = imported(DATA / "ot2_air_gap_transfer.py")
+    assert legacy.legacy_core and not engine.legacy_core
+    assert legacy.api_level == "2.13" and engine.api_level == "2.15"
+    assert steps(legacy) == steps(engine)
+    aspirates = steps(legacy, "aspirate")
+    # p300.aspirate(60, tubes["A2"].bottom(2)): 2 mm above the bottom, not "top + 0"
+    assert {"location": "tuberack_2:A2", "position": "bottom", "offset_mm": 2.0}.items() <= aspirates[
+        -2
+    ].items()
+    # transfer(..., air_gap=20) and air_gap(20): aspirations above the top of the well (air)
+    gaps = [s for s in aspirates if s["position"] == "top"]
+    assert len(gaps) == 16 and all(s["offset_mm"] > 0 and s["volume_ul"] == 20 for s in gaps)
+    # default aspirate / dispense height: 1 mm above the bottom
+    assert {"position": "bottom", "offset_mm": 1.0}.items() <= aspirates[0].items()
+
+
+def test_legacy_bottom_minus_two_is_read_as_below_the_bottom() -> None:
+    result = imported(FAULTY / "legacy_bottom_minus_2_api213.py")
+    assert result.legacy_core
+    below = [s for s in steps(result, "aspirate") if s["offset_mm"] < 0]
+    assert len(below) == 8
+    assert all(s["position"] == "bottom" and s["offset_mm"] == pytest.approx(-2.0) for s in below)
+
+
+def test_protocol_without_liquids_declares_none() -> None:
+    result = imported(DATA / "ot2_serial_dilution_api213.py")
+    assert result.protocol is not None and result.protocol.liquids == []
+    assert [p.model for p in result.protocol.pipettes] == ["p300_single_gen2"]
+    # one tip per transfer with new_tip='once': a whole dilution row with one pick-up
+    ops = [s["op"] for s in steps(result)]
+    first_row = ops[ops.index("pick_up_tip", ops.index("drop_tip") + 1) :]
+    assert first_row.count("aspirate") > 11
+
+
+def test_define_liquid_and_load_liquid_become_liquids_with_initial_volumes() -> None:
+    result = imported(DATA / "flex_pcr_setup_liquids.py")
+    assert result.protocol is not None
+    liquids = {liq.id: liq for liq in result.protocol.liquids}
+    assert set(liquids) == {"master_mix", "water", "template_dna"}
+    assert liquids["master_mix"].initial_volumes_ul == {"reservoir_A3:A1": 3000.0}
+    assert liquids["master_mix"].color == "#6AA84F"
+    assert liquids["template_dna"].initial_volumes_ul == {f"block_D1:{r}1": 40.0 for r in "ABCDEFGH"}
+    modules = {m.type.value: m for m in result.protocol.modules}
+    assert modules["thermocycler"].model == "thermocyclerModuleV2"
+    assert modules["temperature"].slot == "D1"
+    assert {p.model for p in result.protocol.pipettes} == {"flex_8channel_50", "flex_1channel_1000"}
+    temps = [(s["celsius"], s.get("target", "default")) for s in steps(result, "set_temperature")]
+    assert (105.0, "lid") in temps and (72.0, "block") in temps and (4.0, "default") in temps
+    # the 30-cycle profile is one comment, its temperatures once each, and one delay of 30 x 75 s
+    assert any(s["op"] == "delay" and s["seconds"] == pytest.approx(30 * 75) for s in steps(result))
+    # air_gap(5) at apiLevel 2.20: an aspirate above the well top (2.22+: airGapInPlace -> air_gap)
+    gaps = [s for s in steps(result, "aspirate") if s["position"] == "top"]
+    assert [(g["volume_ul"], g["offset_mm"] > 0) for g in gaps] == [(5.0, True)] * 3
+
+
+def test_tip_parking_returns_and_repicks_the_same_rack_well() -> None:
+    result = imported(DATA / "ot2_normalization_tip_parking.py")
+    picks = [s["location"] for s in steps(result, "pick_up_tip")]
+    parked = picks[:8]
+    assert picks[8:16] == parked, "the second pass re-picks the parked tips"
+    assert len(steps(result, "return_tip")) == 8
+    assert len(steps(result, "drop_tip")) == 16
+
+
+def test_waste_chute_adapters_and_labware_moves() -> None:
+    result = imported(DATA / "flex_bead_cleanup_magblock.py")
+    assert result.protocol is not None
+    plate = next(lw for lw in result.protocol.labware if lw.load_name == "nest_96_wellplate_2ml_deep")
+    assert plate.module == "heater_shaker_D1" and plate.adapter == "opentrons_96_deep_well_adapter"
+    assert all("location" not in s for s in steps(result, "drop_tip")), "tips go to the waste chute (trash)"
+    assert {"op": "blow_out", "pipette": "flex_8channel_1000", "location": "trash"} in steps(result)
+    shakes = steps(result, "shake")
+    assert [(s["rpm"], s["seconds"]) for s in shakes] == [(1800.0, 300.0), (2000.0, 120.0)]
+    assert "IMPORT_LABWARE_MOVED" in {i.code for i in result.issues}
+
+
+def test_eight_channel_draws_from_the_one_well_reservoir() -> None:
+    result = imported(DATA / "ot2_multichannel_one_well_reservoir.py")
+    aspirates = steps(result, "aspirate")
+    assert {s["location"] for s in aspirates} == {"reservoir_2:A1"}
+    assert result.protocol is not None and result.protocol.pipettes[0].model == "p300_multi_gen2"
+
+
+def test_legacy_module_commands_are_converted_from_the_run_log() -> None:
+    result = imported(DATA / "ot2_bead_cleanup_magdeck_api213.py")
+    ops = [s["op"] for s in steps(result)]
+    assert ops.count("engage_magnets") == 2 and ops.count("disengage_magnets") == 3
+    assert sum(s["seconds"] for s in steps(result, "delay")) == pytest.approx(
+        5 * 60 + 3 * 60 + 2 * 30 + 5 * 60 + 4 * 60
+    )
+    temps = imported(FAULTY / "temperature_out_of_range_api213.py")
+    assert not temps.rejected, "the legacy simulator accepts 120 degC"
+    assert steps(temps, "set_temperature") == [
+        {"op": "set_temperature", "module": "temperature_3", "celsius": 120.0}
+    ]
+
+
+# ------------------------------------------------------------------------------ rejections
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "words"),
+    [
+        ("slot_conflict.py", "deck", "already present"),
+        ("volume_above_max.py", "pipette", "Cannot aspirate 50.0"),
+        ("temperature_out_of_range.py", "temperature", "120.0"),
+    ],
+)
+def test_simulator_rejection_is_one_error_with_the_fault_category(
+    name: str, category: str, words: str
+) -> None:
+    result = imported(FAULTY / name)
+    assert result.rejected
+    rejected = [i for i in result.issues if i.code == "OPENTRONS_REJECTED"]
+    assert len(rejected) == 1
+    it = rejected[0]
+    assert (it.category, it.severity) == (category, "error")
+    assert words in it.message and "line" in it.message
+    assert isinstance(it.data["line"], int)
+    assert result.protocol is not None, "what ran before the failure is still converted"
+
+
+SYNTAX_ERROR = 'metadata = {"apiLevel": "2.15"}\n\ndef run(protocol)\n    protocol.comment("no colon")\n'
+
+
+@pytest.mark.parametrize("name", ["not_a_protocol.py", "syntax_error.py", "does_not_exist.py"])
+def test_not_a_protocol_is_unusable_input(name: str, tmp_path: Path) -> None:
+    path = FAULTY / name
+    if name == "syntax_error.py":
+        path = tmp_path / name
+        path.write_text(SYNTAX_ERROR)
+    with pytest.raises(UnusableInputError) as info:
+        import_opentrons_python(path)
+    assert str(path) in info.value.message
+    assert info.value.hint
+
+
+def test_protocol_prints_do_not_reach_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "chatty.py"
+    path.write_text(
+        'metadata = {"apiLevel": "2.15"}\n'
+        "def run(protocol):\n"
+        '    print("hello from the protocol")\n'
+        '    protocol.comment("done")\n'
+    )
+    result = import_opentrons_python(path)
+    assert "hello from the protocol" in result.printed
+    assert "hello" not in capsys.readouterr().out
+    assert steps(result) == [{"op": "comment", "text": "done"}]
+
+
+def test_protocol_failing_at_import_time_is_rejected_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "raises.py"
+    path.write_text(
+        'metadata = {"apiLevel": "2.15"}\nraise RuntimeError("plate map missing")\ndef run(p):\n    pass\n'
+    )
+    result = import_opentrons_python(path)
+    assert result.rejected
+    it = next(i for i in result.issues if i.code == "OPENTRONS_REJECTED")
+    assert "plate map missing" in it.message and it.category == "schema"
+
+
+# ------------------------------------------------------------------ error classification (data)
+
+
+def _tree(*details: tuple[str, str], info_class: str | None = None) -> dict[str, Any]:
+    node: dict[str, Any] | None = None
+    for error_type, detail in reversed(details):
+        node = {
+            "errorType": error_type,
+            "detail": detail,
+            "errorInfo": {"class": info_class} if info_class else {},
+            "wrappedErrors": [node] if node else [],
+        }
+    assert node is not None
+    return node
+
+
+@pytest.mark.parametrize(
+    ("tree", "category"),
+    [
+        (
+            _tree(
+                (
+                    "ExceptionInProtocolError",
+                    "DeckConflictError [line 7]: a in slot 2 prevents b from using slot 2.",
+                ),
+                ("PythonException", "opentrons.motion_planning.deck_conflict.DeckConflictError: ..."),
+            ),
+            "deck",
+        ),
+        (
+            _tree(
+                (
+                    "ExceptionInProtocolError",
+                    "AssertionError [line 8]: Cannot aspirate more than pipette max volume",
+                ),
+                ("PythonException", "AssertionError: Cannot aspirate more than pipette max volume"),
+            ),
+            "pipette",
+        ),
+        (
+            _tree(
+                ("ExceptionInProtocolError", "OutOfTipsError [line 8]: "),
+                ("PythonException", "opentrons.protocol_api.labware.OutOfTipsError"),
+            ),
+            "tip",
+        ),
+        (
+            _tree(
+                ("ExceptionInProtocolError", "KeyError [line 8]: 'Z99'"),
+                ("PythonException", "KeyError: 'Z99'"),
+            ),
+            "reference",
+        ),
+        (
+            _tree(
+                (
+                    "ExceptionInProtocolError",
+                    "ValueError [line 9]: Invalid engage height for magneticModuleV2: 50.",
+                )
+            ),
+            "deck",
+        ),
+        (_tree(("ExceptionInProtocolError", "ValueError [line 7]: my own check failed")), "schema"),
+    ],
+)
+def test_categorise_by_class_then_message(tree: dict[str, Any], category: str) -> None:
+    assert categorise(tree)[0] == category
+
+
+def test_clean_message_drops_wrapper_noise() -> None:
+    tree = _tree(
+        (
+            "ExceptionInProtocolError",
+            "ProtocolCommandFailedError [line 8]: Error 4000 GENERAL_ERROR "
+            "(ProtocolCommandFailedError): InvalidAspirateVolumeError: Cannot aspirate 400.0 uL",
+        ),
+    )
+    assert clean_message(tree) == "InvalidAspirateVolumeError: Cannot aspirate 400.0 uL"
