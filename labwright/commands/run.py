@@ -1,0 +1,180 @@
+"""`labwright run FILE --backend twin|opentrons-sim|opentrons-http [--robot HOST]`.
+
+Validates (formal passes + safety), refuses with exit 1 and the findings if anything is wrong,
+otherwise dispatches the certified protocol through the ledger-backed dispatcher, streams
+progress over the protocol's steps (a progress bar on stderr) and records the run.
+Exit codes: 0 the run succeeded; 1 refused, or the run failed / stopped / paused on an error;
+2 unusable input or an unreachable backend.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer()
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _fail(err: Any, as_json: bool, exc: Any, code: int, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"ok": False, "error": exc.message, "hint": exc.hint, **(extra or {})}) + "\n"
+        )
+    label = "refused" if code == EXIT_FAILED else "error"
+    err.print(f"[bold red]{label}[/bold red] {exc.message}", highlight=False)
+    if exc.hint:
+        err.print(f"[cyan]→ {exc.hint}[/cyan]", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command("run")
+def run(
+    file: Annotated[Path, typer.Argument(help="labwright protocol (.yaml/.yml/.json)")],
+    backend: Annotated[
+        str, typer.Option("--backend", "-b", help="twin | opentrons-sim | opentrons-http")
+    ] = "twin",
+    robot: Annotated[str | None, typer.Option("--robot", help="robot HOST[:PORT] (opentrons-http)")] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="run ledger file (default: LABWRIGHT_HOME/ledger.sqlite)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+    key: Annotated[
+        str | None, typer.Option("--key", help="idempotency key: the same key never dispatches twice")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="warnings count as errors")] = False,
+    policy: Annotated[Path | None, typer.Option("--policy", help="lab policy YAML (safety limits)")] = None,
+    max_certificate_age: Annotated[
+        float | None, typer.Option("--max-certificate-age", help="refuse certificates older than this (s)")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="stop waiting after this many seconds")
+    ] = None,
+    opentrons_version: Annotated[
+        str, typer.Option("--opentrons-version", help="Opentrons-Version header ('*' = newest)")
+    ] = "*",
+) -> None:
+    """Validate, then dispatch a certified protocol to a backend and record the run."""
+    from rich.console import Console
+
+    from labwright.hardware.dispatcher import Dispatcher, DispatchPolicy
+    from labwright.hardware.ledger import Ledger
+    from labwright.hardware.registry import BACKEND_NAMES, make_backend
+    from labwright.protocols import read_document
+    from labwright.protocols.errors import DispatchRefusedError, LabwrightError, UnusableInputError
+    from labwright.reports import print_report
+    from labwright.verifiers.verifier import VerifyOptions, verify_document
+
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    if backend not in BACKEND_NAMES:
+        from labwright.protocols.errors import ConfigurationError
+
+        _fail(
+            err,
+            as_json,
+            ConfigurationError(
+                f"no backend named {backend!r}", hint=f"choose one of {', '.join(BACKEND_NAMES)}"
+            ),
+            EXIT_UNUSABLE,
+        )
+    try:
+        if file.suffix.lower() not in {".yaml", ".yml", ".json"}:
+            raise UnusableInputError(
+                f"{file}: `labwright run` takes a labwright protocol (.yaml, .yml, .json)",
+                hint="run Opentrons Python files from the Opentrons App; `labwright validate` checks them",
+            )
+        report = verify_document(
+            read_document(file), VerifyOptions(strict=strict, policy_path=policy), str(file)
+        )
+    except LabwrightError as exc:
+        _fail(err, as_json, exc, EXIT_UNUSABLE)
+    if not report.ok or report.certificate is None or report.protocol is None:
+        if as_json:
+            sys.stdout.write(
+                json.dumps({"ok": False, "refused": True, "validation": report.to_json(), "run": None}) + "\n"
+            )
+        else:
+            print_report(out, report)
+            err.print(
+                "[bold red]refused[/bold red] the protocol has errors; nothing was sent", highlight=False
+            )
+        raise typer.Exit(EXIT_FAILED)
+    if not as_json:
+        print_report(err, report)
+    try:
+        ledger = Ledger(store)
+        target = make_backend(
+            backend,
+            robot=robot,
+            **({"api_version": opentrons_version} if backend == "opentrons-http" else {}),
+        )
+        dispatcher = Dispatcher(target, ledger, DispatchPolicy(max_certificate_age_s=max_certificate_age))
+        dispatcher.reconcile()
+        record = _dispatch(dispatcher, report, key, timeout, err, as_json)
+    except DispatchRefusedError as exc:
+        _fail(err, as_json, exc, EXIT_FAILED, {"refused": True, "validation": report.to_json()})
+    except LabwrightError as exc:
+        _fail(err, as_json, exc, EXIT_UNUSABLE)
+    except KeyboardInterrupt:
+        err.print(
+            "[yellow]interrupted[/yellow]: a robot run goes on without us; "
+            "`labwright runs reconcile` records how it ended",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "ok": record.state.value == "succeeded",
+                    "validation": report.to_json(),
+                    "run": record.model_dump(mode="json"),
+                }
+            )
+            + "\n"
+        )
+    else:
+        from labwright.commands.runs import print_record
+
+        print_record(out, record, ledger=None, brief=True)
+    raise typer.Exit(EXIT_OK if record.state.value == "succeeded" else EXIT_FAILED)
+
+
+def _dispatch(
+    dispatcher: Any, report: Any, key: str | None, timeout: float | None, err: Any, as_json: bool
+) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    total = len(report.protocol.steps)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(f"{dispatcher.backend.name}: starting", total=total)
+
+        def on_progress(p: Any) -> None:
+            where = f" step {p.current_step}" if p.current_step is not None else ""
+            bar.update(
+                task,
+                completed=p.completed_steps,
+                total=p.total_steps or total,
+                description=f"{dispatcher.backend.name}: {p.state.value}{where}",
+            )
+
+        return dispatcher.dispatch(
+            report.protocol,
+            report.certificate,
+            idempotency_key=key,
+            on_progress=on_progress,
+            timeout_s=timeout,
+        )
