@@ -81,7 +81,8 @@ def _print_pair(name_a: str, name_b: str, result) -> None:
     out.print(f"[bold red]incompatible[/]: {result.summary()}")
     table = Table("code", "hazard", "rule", "source")
     for h in result.hazards:
-        table.add_row(h.code, h.text, h.rule, h.source)
+        rule = f"{h.rule} [{h.basis}]" if h.basis else h.rule
+        table.add_row(h.code, h.text, rule, h.source)
     out.print(table)
 
 
@@ -129,7 +130,8 @@ def _print_chemical(report: dict) -> None:
         figures = [f"{label} {phys[key]:g} degC" for key, label in (
             ("boiling_point_c", "bp"), ("flash_point_c", "flash point"),
             ("autoignition_c", "autoignition")) if phys[key] is not None]
-        out.print(f"  physical (lowest measured): {', '.join(figures) or 'no measured data'}")
+        out.print(f"  physical, pure compound (lowest measured): "
+                  f"{', '.join(figures) or 'no measured data'}")
     pol = report["policy"]
     if pol["refused"]:
         out.print(f"[bold red]refused[/] by policy: {'; '.join(pol['reasons'])}")
