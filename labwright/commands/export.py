@@ -1,0 +1,139 @@
+"""`labwright export FILE --to opentrons [-o OUT.py] [--force]`: write an Opentrons Python protocol.
+
+The protocol is verified first (as `labwright validate` does); a protocol with errors is not
+exported (exit 1). ``--no-verify`` skips the verifier (a malformed document still exits 1).
+Exit 2 on unusable input: a missing or unreadable file, an unknown ``--to`` target, or an output
+file that exists (without ``--force``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer()
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+TARGETS = ("opentrons",)
+
+
+@app.command("export")
+def export(
+    file: Annotated[Path, typer.Argument(help="labwright protocol (.yaml, .yml or .json)")],
+    to: Annotated[str, typer.Option("--to", help="export target: opentrons (Python API, OT-2 and Flex)")] = (
+        "opentrons"
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: standard output)")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite the output file if it exists")] = False,
+    verify_first: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="refuse a protocol the verifier finds errors in")
+    ] = True,
+    custom_labware: Annotated[
+        list[Path] | None,
+        typer.Option("--custom-labware", "-L", help="labware definition JSON file or folder"),
+    ] = None,
+) -> None:
+    """Export a protocol to a robot's own format. Exit 0 written, 1 verifier errors, 2 unusable input."""
+    from rich.console import Console
+
+    from labwright.commands.validate import load_custom_labware
+    from labwright.protocols.errors import LabwrightError, UnusableInputError
+
+    err = Console(stderr=True, highlight=False)
+    try:
+        if to not in TARGETS:
+            raise UnusableInputError(f"unknown export target {to!r}", hint=f"use --to {' or '.join(TARGETS)}")
+        if output is not None:
+            _check_output(file, output, force)
+        extra = load_custom_labware(custom_labware or [])
+        protocol = _verified(_load(file), extra, str(file), verify_first, err)
+        if protocol is None:
+            raise typer.Exit(EXIT_FINDINGS)
+        from labwright.hardware.opentrons_export import export_opentrons
+
+        text = export_opentrons(protocol, extra)
+    except LabwrightError as exc:
+        err.print(f"[bold red]unusable input[/bold red] {exc.message}")
+        if exc.hint:
+            err.print(f"[cyan]→ {exc.hint}[/cyan]")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(output, text)
+        robot = "Flex" if protocol.metadata.robot.value == "flex" else "OT-2"
+        steps = len(protocol.steps)
+        err.print(f"[green]wrote[/green] {output} (Opentrons Python protocol for the {robot}, {steps} steps)")
+    raise typer.Exit(EXIT_OK)
+
+
+def _check_output(source: Path, output: Path, force: bool) -> None:
+    from labwright.protocols.errors import UnusableInputError
+
+    if output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise UnusableInputError(f"{output} is the input file", hint="choose another output path")
+    if output.exists() and not force:
+        raise UnusableInputError(f"{output} already exists", hint="pass --force to overwrite it")
+    if output.exists() and output.is_dir():
+        raise UnusableInputError(f"{output} is a directory", hint="give a file name, e.g. my_protocol.py")
+    if not output.parent.exists():
+        raise UnusableInputError(f"folder {output.parent} does not exist", hint="create it first")
+
+
+def _load(path: Path) -> dict:
+    from labwright.protocols import read_document
+    from labwright.protocols.errors import UnusableInputError
+
+    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        if not path.exists():
+            raise UnusableInputError(f"{path}: no such file", hint="check the path")
+        raise UnusableInputError(
+            f"{path}: not a labwright protocol (expected .yaml, .yml or .json)",
+            hint="export takes a labwright protocol; an Opentrons .py protocol already is one",
+        )
+    return read_document(path)
+
+
+def _verified(doc: dict, extra: list[dict], source: str, verify_first: bool, err):  # noqa: ANN001, ANN202
+    """The protocol, or None after printing why it is not exported (schema or verifier errors)."""
+    from labwright.reports import print_report
+    from labwright.verifiers.verifier import VerifyOptions, verify_document
+
+    options = VerifyOptions(extra_labware=extra, certify=False, safety=verify_first)
+    if not verify_first:
+        from labwright.verifiers.passes.schema import schema_pass
+
+        protocol, findings = schema_pass(doc)
+        if protocol is not None:
+            return protocol
+        from labwright.verifiers.verifier import Report
+
+        report = Report(None, None, findings, ["schema"], source=source)
+    else:
+        report = verify_document(doc, options, source=source)
+    if not report.ok or report.protocol is None:
+        print_report(err, report)
+        err.print("[bold red]not exported[/bold red]: fix the errors above")
+        return None
+    warnings = sum(1 for f in report.findings if f.severity.value == "warning")
+    if warnings:
+        err.print(f"[yellow]{warnings} warning(s)[/yellow]: `labwright validate {source}` shows them")
+    return report.protocol
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
