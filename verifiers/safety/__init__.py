@@ -39,10 +39,14 @@ _EXPORTS = {
     "Component": "safety_pass",
     "MixEvent": "safety_pass",
     "HeatEvent": "safety_pass",
-    "safety_pass": "safety_pass",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "safety_pass"])
+
+# The function shares its name with its module: bind it eagerly, otherwise importing the
+# submodule (``labwright.verifiers.safety.safety_pass``) would shadow it with the module.
+# (Light: pydantic and YAML only; RDKit and `chemicals` stay unimported.)
+from labwright.verifiers.safety.safety_pass import safety_pass as safety_pass  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

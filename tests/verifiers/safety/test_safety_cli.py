@@ -62,3 +62,12 @@ def test_import_is_light() -> None:
         "assert 'rdkit' not in sys.modules and 'chemicals' not in sys.modules, 'heavy import'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_package_attribute_is_the_function_not_the_module() -> None:
+    code = (
+        "import labwright.verifiers.safety.safety_pass; "
+        "from labwright.verifiers.safety import safety_pass; "
+        "assert callable(safety_pass), type(safety_pass)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
