@@ -125,6 +125,7 @@ def run_opentrons_analysis(path: Path, custom_labware: list[dict[str, Any]] | No
     path = Path(path)
     if not path.is_file():
         raise UnusableInputError(f"{path}: no such file", hint="check the path")
+    _precheck(path)
     buffer = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="labwright-ot-") as tmp, _quiet_opentrons(buffer):
         files = [path]
@@ -138,6 +139,31 @@ def run_opentrons_analysis(path: Path, custom_labware: list[dict[str, Any]] | No
     if capture.stdout:
         log.debug("protocol printed: %s", capture.stdout[:2000])
     return capture
+
+
+def _precheck(path: Path) -> None:
+    """Reject what cannot be a Python protocol before paying for the opentrons import."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        line = f" at line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        why = getattr(exc, "msg", exc)
+        raise UnusableInputError(
+            f"{path}: not an Opentrons Python protocol: Python syntax error{line} ({why})",
+            hint="fix the Python syntax error so that `python -m py_compile FILE` passes",
+        ) from None
+    except OSError as exc:
+        raise UnusableInputError(f"{path}: cannot be read ({exc})", hint="check the file") from None
+    if not any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "run" for node in tree.body
+    ):
+        raise UnusableInputError(
+            f"{path}: not an Opentrons Python protocol: no run() function",
+            hint="an Opentrons protocol defines def run(protocol: protocol_api.ProtocolContext) "
+            'and metadata = {"apiLevel": "2.x"}',
+        )
 
 
 def _safe(name: str) -> str:
