@@ -123,11 +123,28 @@ def _specific_hazards(x: ResolvedChemical, y: ResolvedChemical) -> list[Hazard]:
     return out
 
 
+_CACHE: dict[tuple[object, ...], list[Hazard]] = {}
+
+
+def _key(item: ResolvedChemical) -> tuple[object, ...]:
+    rec = item.record
+    return (rec.name, tuple(rec.groups), tuple(rec.tags), item.dilute)
+
+
 def assess_chemicals(x: ResolvedChemical, y: ResolvedChemical) -> list[Hazard]:
     """Hazards of two chemicals meeting. The EPA chart applies to non-dilute chemicals only;
     named specific rules apply at any concentration unless they say otherwise."""
     if x.record.name == y.record.name:
         return []
+    key = (_key(x), _key(y))
+    if key not in _CACHE:
+        if len(_CACHE) > 20000:
+            _CACHE.clear()
+        _CACHE[key] = _assess_uncached(x, y)
+    return list(_CACHE[key])
+
+
+def _assess_uncached(x: ResolvedChemical, y: ResolvedChemical) -> list[Hazard]:
     hazards = _specific_hazards(x, y)
     if not (x.dilute or y.dilute):
         hazards += _chart_hazards(x, y)

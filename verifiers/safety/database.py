@@ -12,7 +12,7 @@ from typing import Any
 from labwright.verifiers.safety.classify import classify
 from labwright.verifiers.safety.data_files import load
 from labwright.verifiers.safety.physical import PhysicalData
-from labwright.verifiers.safety.records import ChemicalRecord
+from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch
 
 CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
 
@@ -60,9 +60,8 @@ def _index() -> _Index:
     return _Index(load("chemicals.yaml"))
 
 
-@lru_cache(maxsize=2048)
-def record_at(i: int) -> ChemicalRecord:
-    entry = _index().raw[i]
+def classify_entry(entry: dict[str, Any]) -> tuple[list[int], list[str], list[str]]:
+    """Reactive groups, tags and rule ids of a database entry (SMARTS + species + explicit)."""
     groups, tags, rules = classify(
         entry["name"],
         entry.get("smiles"),
@@ -73,6 +72,19 @@ def record_at(i: int) -> ChemicalRecord:
     if entry.get("kind") in ("buffer", "dye"):
         ignored = set(load("classification.yaml")["buffer_and_dye_ignored_tags"])
         tags = [t for t in tags if t not in ignored]
+    return groups, tags, rules
+
+
+@lru_cache(maxsize=2048)
+def record_at(i: int) -> ChemicalRecord:
+    """The record at index i; uses the classification stored at build time when present
+    (tests check it equals a fresh classification), so RDKit is not needed at run time."""
+    entry = _index().raw[i]
+    stored = entry.get("classified")
+    if stored is not None:
+        groups, tags, rules = stored["groups"], stored["tags"], stored["rules"]
+    else:
+        groups, tags, rules = classify_entry(entry)
     return ChemicalRecord(
         name=entry["name"],
         synonyms=entry.get("synonyms", []),
@@ -87,9 +99,11 @@ def record_at(i: int) -> ChemicalRecord:
         note=entry.get("note", ""),
         identity_source=entry.get("identity_source", ""),
         classified_by=rules,
-        physical=PhysicalData.model_validate({"cas": entry.get("cas"), **entry["physical"]})
-        if entry.get("physical")
+        # stored at build time; an empty record means `chemicals` has no measured data
+        physical=PhysicalData.model_validate({"cas": entry["cas"], **(entry.get("physical") or {})})
+        if entry.get("cas")
         else None,
+        cwc=[CwcMatch.model_validate(m) for m in entry["cwc"]] if "cwc" in entry else None,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from labwright.protocols.errors import ConfigurationError
 from labwright.verifiers.safety.data_files import DATA_DIR, load
-from labwright.verifiers.safety.records import ChemicalRecord, Resolution
+from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch, Resolution
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DEFAULT_POLICY_PATH = DATA_DIR / "default_policy.yaml"
@@ -43,8 +43,24 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """Read a policy YAML file (the shipped default when path is None).
 
     Raises ConfigurationError (with a hint) when the file is missing, not YAML, or invalid.
+    Parsed policies are cached per file (path, size and modification time).
     """
     file = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    try:
+        stat = file.stat()
+    except OSError:
+        stat = None
+    if stat is not None and file.is_file():
+        return _load_policy_cached(str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _load_policy_file(file)
+
+
+@lru_cache(maxsize=64)
+def _load_policy_cached(path: str, mtime_ns: int, size: int) -> Policy:
+    return _load_policy_file(Path(path))
+
+
+def _load_policy_file(file: Path) -> Policy:
     if not file.is_file():
         raise ConfigurationError(
             f"policy file not found: {file}",
@@ -81,15 +97,6 @@ def default_policy() -> Policy:
     return load_policy(None)
 
 
-class CwcMatch(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    schedule: int
-    item: str
-    name: str
-    how: str = Field(description="CAS number | name | structure family")
-
-
 @lru_cache(maxsize=1)
 def _cwc_compiled() -> list[tuple[dict[str, Any], Any]]:
     from rdkit import Chem
@@ -111,42 +118,66 @@ def _norm(text: str) -> str:
     return normalise(text)
 
 
+@lru_cache(maxsize=1)
+def _cwc_names() -> list[tuple[dict[str, Any], frozenset[str]]]:
+    return [
+        (entry, frozenset(_norm(n) for n in (entry["name"], *entry.get("synonyms", []))))
+        for entry in load("cwc_schedules.yaml")["listed"]
+    ]
+
+
 def cwc_matches(record: ChemicalRecord, query: str = "") -> list[CwcMatch]:
-    """CWC schedule entries that a chemical is (by CAS or name) or belongs to (by structure)."""
+    """CWC schedule entries that a chemical is (by CAS or name) or belongs to (by structure).
+
+    Database records carry the matches computed when the database was built (no RDKit at run
+    time); the query text is still matched by name.
+    """
+    if record.cwc is not None:
+        found = {(m.schedule, m.item, m.name): m for m in record.cwc}
+        for match in cwc_name_match(query) if query else []:
+            found.setdefault((match.schedule, match.item, match.name), match)
+        return sorted(found.values(), key=lambda m: (m.schedule, m.item))
+    return list(_cwc_matches_cached(record.name, tuple(record.synonyms), record.cas,
+                                    record.smiles, query))
+
+
+@lru_cache(maxsize=4096)
+def _cwc_matches_cached(
+    name: str, synonyms: tuple[str, ...], cas: str | None, smiles: str | None, query: str
+) -> tuple[CwcMatch, ...]:
     data = load("cwc_schedules.yaml")
     exempt = {e["cas"] for e in data["exempt_cas"]}
-    if record.cas and record.cas in exempt:
-        return []
-    if record.smiles and record.smiles in _exempt_smiles():
-        return []
-    names = {_norm(n) for n in (record.name, *record.synonyms, query) if n}
+    if cas and cas in exempt:
+        return ()
+    if smiles and smiles in _exempt_smiles():
+        return ()
+    names = {_norm(n) for n in (name, *synonyms, query) if n}
     out: list[CwcMatch] = []
-    for entry in data["listed"]:
-        if record.cas and record.cas == entry["cas"]:
+    for entry, entry_names in _cwc_names():
+        if cas and cas == entry["cas"]:
             out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
                                 name=entry["name"], how="CAS number"))
-        elif names & {_norm(n) for n in (entry["name"], *entry.get("synonyms", []))}:
+        elif names & entry_names:
             out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
                                 name=entry["name"], how="name"))
-    mol = record.mol()
+    from labwright.verifiers.safety.records import mol_from_smiles
+
+    mol = mol_from_smiles(smiles) if smiles else None
     if mol is not None:
         for family, pattern in _cwc_compiled():
             hits = len(mol.GetSubstructMatches(pattern))
             if hits >= family.get("min_count", 1):
                 out.append(CwcMatch(schedule=family["schedule"], item=family["item"],
                                     name=family["name"], how="structure family"))
-    return sorted(out, key=lambda m: (m.schedule, m.item))
+    return tuple(sorted(out, key=lambda m: (m.schedule, m.item)))
 
 
 def cwc_name_match(query: str) -> list[CwcMatch]:
     """Schedule entries matched by a name or CAS alone (for chemicals not in the database)."""
-    data = load("cwc_schedules.yaml")
     key = _norm(query)
     out = []
-    for entry in data["listed"]:
-        if query.strip() == entry["cas"] or key in {
-            _norm(n) for n in (entry["name"], *entry.get("synonyms", []))
-        }:
+    for entry, names in _cwc_names():
+        if query.strip() == entry["cas"] or key in names:
             out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
                                 name=entry["name"],
                                 how="CAS number" if query.strip() == entry["cas"] else "name"))

@@ -21,6 +21,17 @@ def mol_from_smiles(smiles: str) -> Any:
     return Chem.MolFromSmiles(smiles)
 
 
+class CwcMatch(BaseModel):
+    """A Chemical Weapons Convention schedule entry that a chemical matches."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schedule: int
+    item: str
+    name: str
+    how: str = Field(description="CAS number | name | structure family")
+
+
 class ChemicalRecord(BaseModel):
     """One chemical (or buffer / biological reagent) with its reactive groups and tags."""
 
@@ -41,6 +52,9 @@ class ChemicalRecord(BaseModel):
     classified_by: list[str] = Field(default_factory=list, description="rules that assigned groups")
     physical: PhysicalData | None = Field(
         default=None, description="measured physical data stored in the database (degC)"
+    )
+    cwc: list[CwcMatch] | None = Field(
+        default=None, description="CWC schedule matches computed when the database was built"
     )
 
     def mol(self) -> Any:

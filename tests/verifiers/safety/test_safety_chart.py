@@ -52,3 +52,22 @@ def test_every_organic_record_classifies() -> None:
             unclassified.append(rec.name)
     # organic chemicals always land in at least one reactive group (101 as the fallback)
     assert unclassified == []
+
+
+def test_stored_classification_matches_fresh_smarts_classification() -> None:
+    """chemicals.yaml stores groups/tags/CWC matches (so checks need no RDKit at run time);
+    they must equal what the SMARTS rules give now (re-run build_chemicals if this fails)."""
+    from labwright.verifiers.safety.database import _index, classify_entry
+    from labwright.verifiers.safety.policy import _cwc_matches_cached
+
+    stale = []
+    for entry in _index().raw:
+        groups, tags, rules = classify_entry(entry)
+        stored = entry["classified"]
+        if (stored["groups"], stored["tags"], stored["rules"]) != (groups, tags, rules):
+            stale.append(entry["name"])
+        fresh = _cwc_matches_cached(entry["name"], tuple(entry["synonyms"]), entry.get("cas"),
+                                    entry.get("smiles"), "")
+        if [m.model_dump() for m in fresh] != entry["cwc"]:
+            stale.append(f"{entry['name']} (cwc)")
+    assert stale == []

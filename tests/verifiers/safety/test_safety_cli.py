@@ -71,3 +71,17 @@ def test_package_attribute_is_the_function_not_the_module() -> None:
         "assert callable(safety_pass), type(safety_pass)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_safety_pass_on_database_chemicals_needs_no_rdkit() -> None:
+    code = (
+        "import sys; from labwright.verifiers.safety import safety_pass; "
+        "from labwright.verifiers.safety.safety_pass import Component, MixEvent; "
+        "c = {k: Component(liquid_id=k, name=n) for k, n in "
+        "[('a', 'bleach'), ('b', '1 M HCl'), ('c', 'thiodiglycol')]}; "
+        "f = safety_pass(c, [MixEvent(step=1, vessel='plate:A1', components=['a', 'b'], "
+        "new=['b'])], []); "
+        "assert {x.code for x in f} == {'SAFETY_INCOMPATIBLE', 'POLICY_CWC_REFUSED'}, f; "
+        "assert 'rdkit' not in sys.modules and 'chemicals' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
