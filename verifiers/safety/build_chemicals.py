@@ -16,6 +16,7 @@ the library only reads the generated file.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,7 @@ def main() -> None:
         records, sort_keys=False, allow_unicode=True, width=200, default_flow_style=None
     )
     (DATA / "chemicals.yaml").write_text(header + body)
+    (DATA / "chemicals.json").write_text(json.dumps(records, ensure_ascii=False, indent=0) + "\n")
     for p in problems:
         log.warning("%s", p)
     log.info("%d records written, %d problems", len(records), len(problems))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,3 +18,10 @@ def load(name: str) -> Any:
     """Parsed content of ``data/<name>`` (cached; treat as read-only)."""
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_LOADER)  # a safe loader (CSafeLoader/SafeLoader)
+
+
+@cache
+def load_json(name: str) -> Any:
+    """Parsed content of ``data/<name>`` (JSON; used for the large generated database)."""
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        return json.load(handle)

@@ -71,3 +71,9 @@ def test_stored_classification_matches_fresh_smarts_classification() -> None:
         if [m.model_dump() for m in fresh] != entry["cwc"]:
             stale.append(f"{entry['name']} (cwc)")
     assert stale == []
+
+
+def test_json_copy_of_the_database_matches_the_yaml() -> None:
+    from labwright.verifiers.safety.data_files import load_json
+
+    assert load_json("chemicals.json") == load("chemicals.yaml")
