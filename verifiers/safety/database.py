@@ -149,6 +149,9 @@ def canonical_smiles(smiles: str) -> str | None:
 
 
 def find_by_smiles(smiles: str) -> ChemicalRecord | None:
+    exact = _index().smiles.get(smiles.strip())  # already canonical: no RDKit needed
+    if exact is not None:
+        return record_at(exact)
     canon = canonical_smiles(smiles)
     if canon is None:
         return None
