@@ -90,6 +90,14 @@ def _check_location_or_trash(value: Any) -> Any:
 LocationOrTrash = Annotated[str, BeforeValidator(_check_location_or_trash)]
 
 
+def _slot_text(value: Any) -> Any:
+    # YAML reads `slot: 3` as an integer; an OT-2 slot is named by that number
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Slot = Annotated[str, BeforeValidator(_slot_text)]
+
+
 class Model(BaseModel):
     """Base: frozen, unknown keys are errors, short unit keys are accepted on the way in."""
 
@@ -150,13 +158,13 @@ class Module(Model):
         default=None,
         description="Opentrons module model, e.g. temperatureModuleV2; default: the current model",
     )
-    slot: str | None = Field(default=None, description="deck slot; thermocyclers may omit it")
+    slot: Slot | None = Field(default=None, description="deck slot; thermocyclers may omit it")
 
 
 class Labware(Model):
     id: Ident
     load_name: str = Field(min_length=1, description="Opentrons load name")
-    slot: str | None = Field(default=None, description="deck slot, unless on a module")
+    slot: Slot | None = Field(default=None, description="deck slot, unless on a module")
     module: str | None = Field(default=None, description="id of the module it sits on")
     adapter: str | None = Field(default=None, description="Opentrons adapter load name, if any")
     namespace: str = "opentrons"
