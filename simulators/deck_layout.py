@@ -68,8 +68,9 @@ def custom_definitions(
 ) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for d in [*(extra or []), *protocol.custom_labware]:
-        name = d.get("parameters", {}).get("loadName")
-        if name:
+        params = d.get("parameters") if isinstance(d, dict) else None
+        name = params.get("loadName") if isinstance(params, dict) else None
+        if isinstance(name, str) and name:
             out[name] = d
     return out
 

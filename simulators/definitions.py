@@ -159,7 +159,15 @@ def load_labware(
 ) -> LabwareInfo:
     """The labware's facts: a custom definition wins over a shipped one of the same name."""
     if custom and load_name in custom:
-        return labware_info_from_definition(custom[load_name])
+        try:
+            return labware_info_from_definition(custom[load_name])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            raise DefinitionNotFoundError(
+                f"custom labware definition {load_name!r} is malformed ({what})",
+                hint="supply a complete Opentrons labware definition (schema 2): every well needs "
+                "x, y, z, depth, shape and a diameter or xDimension/yDimension",
+            ) from None
     return _shipped_labware(load_name, version)
 
 
