@@ -11,6 +11,8 @@ Choices worth knowing:
 
 - ``apiLevel`` 2.20 (2.21 when the Flex Absorbance Plate Reader is used: it needs 2.21),
   declared in ``requirements`` next to ``robotType``.
+- Labware definition versions are pinned (``version=``) to the ones the verifier used (the
+  newest shipped unless the protocol names one), not left to the apiLevel's default.
 - Aspirate/dispense heights of complex commands: the API's default (1 mm above the bottom) is
   written as plain wells; any other height as explicit ``well.bottom(z)`` locations, so that
   mixes before/after happen at the same heights as in the twin.
@@ -246,7 +248,7 @@ class _Exporter:
                 if mo.type is not m.ModuleType.THERMOCYCLER:  # the thermocycler has one place per robot
                     args.append(_str(mo.slot or ""))
                 out.extend(_call(f"{self.mod_var[mo.id]} = protocol.load_module", args))
-        out.add("# labware")
+        out.add("# labware (definition versions pinned to those labwright verified against)")
         for lw in self.p.labware:
             out.extend(self._load_labware(lw))
         for mo in self.p.modules:
@@ -281,11 +283,15 @@ class _Exporter:
         if not custom:
             if lw.namespace != "opentrons":
                 extra.append(f"namespace={_str(lw.namespace)}")
-            if lw.version is not None:
-                extra.append(f"version={lw.version}")
+            placed = self.deck.labware.get(lw.id)
+            version = placed.info.version if placed is not None else lw.version
+            if version is not None:  # the definition the verifier checked, not the apiLevel's default
+                extra.append(f"version={version}")
         lines: list[str] = []
         if lw.module is not None:
             parent = self.mod_var[lw.module]
+            if self.modules[lw.module].type is m.ModuleType.PLATE_READER:
+                lines.append(f"{parent}.open_lid()  # labware goes into the reader with its lid open")
             if lw.adapter:
                 lines.append(f"{var}_adapter = {parent}.load_adapter({_str(lw.adapter)})")
                 parent = f"{var}_adapter"

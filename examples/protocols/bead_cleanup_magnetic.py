@@ -29,12 +29,17 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     magnet = protocol.load_module("magnetic module gen2", "1")
-    # labware
-    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
-    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "5")
-    samples = magnet.load_labware("biorad_96_wellplate_200ul_pcr", label="PCR products")
-    reagents = protocol.load_labware("nest_12_reservoir_15ml", "2")
-    eluates = protocol.load_labware("biorad_96_wellplate_200ul_pcr", "3", label="clean DNA")
+    # labware (definition versions pinned to those labwright verified against)
+    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
+    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "5", version=1)
+    samples = magnet.load_labware("biorad_96_wellplate_200ul_pcr", label="PCR products", version=5)
+    reagents = protocol.load_labware("nest_12_reservoir_15ml", "2", version=3)
+    eluates = protocol.load_labware(
+        "biorad_96_wellplate_200ul_pcr",
+        "3",
+        label="clean DNA",
+        version=5,
+    )
     # trash and pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])
     # liquids

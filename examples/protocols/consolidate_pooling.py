@@ -26,17 +26,19 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips = protocol.load_labware("opentrons_96_tiprack_300ul", "1")
+    # labware (definition versions pinned to those labwright verified against)
+    tips = protocol.load_labware("opentrons_96_tiprack_300ul", "1", version=1)
     libraries = protocol.load_labware(
         "biorad_96_wellplate_200ul_pcr",
         "2",
         label="indexed libraries",
+        version=5,
     )
     pools = protocol.load_labware(
         "opentrons_24_tuberack_nest_1.5ml_snapcap",
         "3",
         label="pool tubes",
+        version=2,
     )
     # trash and pipettes
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips])

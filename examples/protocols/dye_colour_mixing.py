@@ -32,10 +32,15 @@ requirements = {"robotType": "Flex", "apiLevel": "2.21"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     reader = protocol.load_module("absorbanceReaderV1", "D3")
-    # labware
-    tips = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "C1")
-    dyes = protocol.load_labware("nest_12_reservoir_15ml", "D2", label="dye stocks")
-    plate = protocol.load_labware("corning_96_wellplate_360ul_flat", "C2", label="colour plate")
+    # labware (definition versions pinned to those labwright verified against)
+    tips = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "C1", version=1)
+    dyes = protocol.load_labware("nest_12_reservoir_15ml", "D2", label="dye stocks", version=3)
+    plate = protocol.load_labware(
+        "corning_96_wellplate_360ul_flat",
+        "C2",
+        label="colour plate",
+        version=5,
+    )
     # trash and pipettes
     trash = protocol.load_trash_bin("A3")
     p1000 = protocol.load_instrument("flex_1channel_1000", "left", tip_racks=[tips])

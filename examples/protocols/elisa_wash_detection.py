@@ -29,16 +29,17 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "1")
-    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
-    wash = protocol.load_labware("nest_1_reservoir_195ml", "2", label="wash buffer")
-    reagents = protocol.load_labware("nest_12_reservoir_15ml", "3")
-    waste = protocol.load_labware("nest_1_reservoir_195ml", "5", label="liquid waste")
+    # labware (definition versions pinned to those labwright verified against)
+    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "1", version=1)
+    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
+    wash = protocol.load_labware("nest_1_reservoir_195ml", "2", label="wash buffer", version=5)
+    reagents = protocol.load_labware("nest_12_reservoir_15ml", "3", version=3)
+    waste = protocol.load_labware("nest_1_reservoir_195ml", "5", label="liquid waste", version=5)
     plate = protocol.load_labware(
         "thermofisher_nunc_maxisorp_lockwell_elisa",
         "6",
         label="ELISA plate",
+        version=1,
     )
     # trash and pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])

@@ -26,12 +26,17 @@ requirements = {"robotType": "Flex", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips200 = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "C1")
-    tips1000 = protocol.load_labware("opentrons_flex_96_tiprack_1000ul", "B1")
-    reservoir = protocol.load_labware("nest_12_reservoir_15ml", "D2")
-    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "D1")
-    plate = protocol.load_labware("corning_96_wellplate_360ul_flat", "C2", label="assay plate")
+    # labware (definition versions pinned to those labwright verified against)
+    tips200 = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "C1", version=1)
+    tips1000 = protocol.load_labware("opentrons_flex_96_tiprack_1000ul", "B1", version=1)
+    reservoir = protocol.load_labware("nest_12_reservoir_15ml", "D2", version=3)
+    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "D1", version=2)
+    plate = protocol.load_labware(
+        "corning_96_wellplate_360ul_flat",
+        "C2",
+        label="assay plate",
+        version=5,
+    )
     # trash and pipettes
     trash = protocol.load_trash_bin("A3")
     single = protocol.load_instrument("flex_1channel_1000", "left", tip_racks=[tips200])

@@ -33,13 +33,26 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     hs = protocol.load_module("heaterShakerModuleV1", "D1")
     mag = protocol.load_module("magneticBlockV1", "C1")
-    # labware
+    # labware (definition versions pinned to those labwright verified against)
     binding_adapter = hs.load_adapter("opentrons_96_deep_well_adapter")
-    binding = binding_adapter.load_labware("nest_96_wellplate_2ml_deep", label="binding plate")
-    magnet_plate = mag.load_labware("nest_96_wellplate_2ml_deep", label="plate on the magnet")
-    tips = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "B2")
-    reagents = protocol.load_labware("nest_12_reservoir_15ml", "D2")
-    eluates = protocol.load_labware("nest_96_wellplate_100ul_pcr_full_skirt", "C2", label="eluates")
+    binding = binding_adapter.load_labware(
+        "nest_96_wellplate_2ml_deep",
+        label="binding plate",
+        version=5,
+    )
+    magnet_plate = mag.load_labware(
+        "nest_96_wellplate_2ml_deep",
+        label="plate on the magnet",
+        version=5,
+    )
+    tips = protocol.load_labware("opentrons_flex_96_tiprack_200ul", "B2", version=1)
+    reagents = protocol.load_labware("nest_12_reservoir_15ml", "D2", version=3)
+    eluates = protocol.load_labware(
+        "nest_96_wellplate_100ul_pcr_full_skirt",
+        "C2",
+        label="eluates",
+        version=5,
+    )
     hs.close_labware_latch()  # hold the plate
     # trash and pipettes
     trash = protocol.load_trash_bin("A3")

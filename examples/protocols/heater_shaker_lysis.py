@@ -29,13 +29,13 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     hs = protocol.load_module("heaterShakerModuleV1", "1")
-    # labware
+    # labware (definition versions pinned to those labwright verified against)
     lysis_plate_adapter = hs.load_adapter("opentrons_96_deep_well_adapter")
-    lysis_plate = lysis_plate_adapter.load_labware("nest_96_wellplate_2ml_deep")
-    buffers = protocol.load_labware("nest_12_reservoir_15ml", "2")
-    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "3")
-    tips1000 = protocol.load_labware("opentrons_96_tiprack_1000ul", "4")
-    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "5")
+    lysis_plate = lysis_plate_adapter.load_labware("nest_96_wellplate_2ml_deep", version=5)
+    buffers = protocol.load_labware("nest_12_reservoir_15ml", "2", version=3)
+    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "3", version=2)
+    tips1000 = protocol.load_labware("opentrons_96_tiprack_1000ul", "4", version=1)
+    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "5", version=1)
     hs.close_labware_latch()  # hold the plate
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])

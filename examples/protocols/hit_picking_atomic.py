@@ -27,15 +27,21 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips = protocol.load_labware("opentrons_96_tiprack_20ul", "1")
+    # labware (definition versions pinned to those labwright verified against)
+    tips = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
     compounds = protocol.load_labware(
         "corning_384_wellplate_112ul_flat",
         "2",
         label="compound library",
+        version=5,
     )
-    assay = protocol.load_labware("corning_96_wellplate_360ul_flat", "3", label="assay plate")
-    vehicle = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "5")
+    assay = protocol.load_labware(
+        "corning_96_wellplate_360ul_flat",
+        "3",
+        label="assay plate",
+        version=5,
+    )
+    vehicle = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "5", version=2)
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips])
     # liquids

@@ -28,19 +28,21 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     temp = protocol.load_module("temperature module gen2", "3")
-    # labware
-    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1")
+    # labware (definition versions pinned to those labwright verified against)
+    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
     pcr_plate = protocol.load_labware(
         "opentrons_96_aluminumblock_nest_wellplate_100ul",
         "2",
         label="PCR plate on aluminium block",
+        version=1,
     )
-    cold_block = temp.load_labware("opentrons_24_aluminumblock_nest_1.5ml_snapcap")
-    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
+    cold_block = temp.load_labware("opentrons_24_aluminumblock_nest_1.5ml_snapcap", version=3)
+    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
     templates = protocol.load_labware(
         "nest_96_wellplate_100ul_pcr_full_skirt",
         "5",
         label="DNA templates",
+        version=5,
     )
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])

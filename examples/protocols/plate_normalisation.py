@@ -27,12 +27,22 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1")
-    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
-    buffer = protocol.load_labware("nest_12_reservoir_15ml", "2")
-    extracts = protocol.load_labware("biorad_96_wellplate_200ul_pcr", "3", label="DNA extracts")
-    norm = protocol.load_labware("biorad_96_wellplate_200ul_pcr", "6", label="normalised DNA")
+    # labware (definition versions pinned to those labwright verified against)
+    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
+    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
+    buffer = protocol.load_labware("nest_12_reservoir_15ml", "2", version=3)
+    extracts = protocol.load_labware(
+        "biorad_96_wellplate_200ul_pcr",
+        "3",
+        label="DNA extracts",
+        version=5,
+    )
+    norm = protocol.load_labware(
+        "biorad_96_wellplate_200ul_pcr",
+        "6",
+        label="normalised DNA",
+        version=5,
+    )
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips300])

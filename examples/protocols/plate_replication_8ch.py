@@ -25,16 +25,27 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "1")
-    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
+    # labware (definition versions pinned to those labwright verified against)
+    tips_a = protocol.load_labware("opentrons_96_tiprack_300ul", "1", version=1)
+    tips_b = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
     source = protocol.load_labware(
         "corning_96_wellplate_360ul_flat",
         "2",
         label="overnight cultures",
+        version=5,
     )
-    replica_1 = protocol.load_labware("corning_96_wellplate_360ul_flat", "3", label="replica 1")
-    replica_2 = protocol.load_labware("corning_96_wellplate_360ul_flat", "6", label="replica 2")
+    replica_1 = protocol.load_labware(
+        "corning_96_wellplate_360ul_flat",
+        "3",
+        label="replica 1",
+        version=5,
+    )
+    replica_2 = protocol.load_labware(
+        "corning_96_wellplate_360ul_flat",
+        "6",
+        label="replica 2",
+        version=5,
+    )
     # trash and pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])
     # liquids

@@ -20,10 +20,10 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
-    # labware
-    tips = protocol.load_labware("opentrons_96_tiprack_300ul", "1")
-    reservoir = protocol.load_labware("nest_12_reservoir_15ml", "2")
-    plate = protocol.load_labware("corning_96_wellplate_360ul_flat", "3")
+    # labware (definition versions pinned to those labwright verified against)
+    tips = protocol.load_labware("opentrons_96_tiprack_300ul", "1", version=1)
+    reservoir = protocol.load_labware("nest_12_reservoir_15ml", "2", version=3)
+    plate = protocol.load_labware("corning_96_wellplate_360ul_flat", "3", version=5)
     # trash and pipettes
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips])
     # liquids

@@ -29,15 +29,19 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     heat_block = protocol.load_module("temperature module gen2", "3")
-    # labware
-    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1")
-    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4")
-    reaction_plate = heat_block.load_labware("opentrons_96_aluminumblock_nest_wellplate_100ul")
-    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "2")
+    # labware (definition versions pinned to those labwright verified against)
+    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
+    tips300 = protocol.load_labware("opentrons_96_tiprack_300ul", "4", version=1)
+    reaction_plate = heat_block.load_labware(
+        "opentrons_96_aluminumblock_nest_wellplate_100ul",
+        version=1,
+    )
+    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "2", version=2)
     dna_plate = protocol.load_labware(
         "nest_96_wellplate_100ul_pcr_full_skirt",
         "5",
         label="plasmid DNA in buffer",
+        version=5,
     )
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])

@@ -31,11 +31,20 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
     tc = protocol.load_module("thermocycler module gen2")
-    # labware
-    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1")
-    rna = protocol.load_labware("nest_96_wellplate_100ul_pcr_full_skirt", "2", label="RNA samples")
-    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "5")
-    rt_plate = tc.load_labware("nest_96_wellplate_100ul_pcr_full_skirt", label="RT reactions")
+    # labware (definition versions pinned to those labwright verified against)
+    tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
+    rna = protocol.load_labware(
+        "nest_96_wellplate_100ul_pcr_full_skirt",
+        "2",
+        label="RNA samples",
+        version=5,
+    )
+    tubes = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "5", version=2)
+    rt_plate = tc.load_labware(
+        "nest_96_wellplate_100ul_pcr_full_skirt",
+        label="RT reactions",
+        version=5,
+    )
     # trash and pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     # liquids
