@@ -309,7 +309,12 @@ def build_deck(
         except DefinitionNotFoundError as exc:
             issues.append(
                 issue(
-                    "PIPETTE_MODEL_UNKNOWN", "reference", "error", exc.message, exc.hint, pointer=f"{ptr}/model"
+                    "PIPETTE_MODEL_UNKNOWN",
+                    "reference",
+                    "error",
+                    exc.message,
+                    exc.hint,
+                    pointer=f"{ptr}/model",
                 )
             )
             continue
