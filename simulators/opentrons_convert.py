@@ -101,6 +101,7 @@ CATEGORY_WORD = {
     "tubeRack": "tuberack",
     "aluminumBlock": "block",
     "trash": "trash",
+    "adapter": "adapter",
     "other": "",
 }
 
@@ -202,6 +203,7 @@ class _Converter:
         self.taken_ids: set[str] = set()
         self.last_pipette: str | None = None
         self._pending_calibration: list[tuple[dict[str, Any], int]] = []
+        self.arrival: dict[str, tuple[str, str]] = {}  # labware loaded off deck -> where it arrives
 
     # ------------------------------------------------------------------------- helpers
 
@@ -216,7 +218,21 @@ class _Converter:
 
     def loc(self, engine_lw: str, well: str) -> str | None:
         lw = self.labware.get(engine_lw)
-        if lw is None or lw.is_trash or lw.is_adapter:
+        if lw is None or lw.is_trash or not lw.id or self.folded(lw):
+            if not self.is_trash_labware(engine_lw):
+                self.note(
+                    f"unknown-lw-{engine_lw}",
+                    issue(
+                        "IMPORT_LOCATION_UNKNOWN",
+                        "reference",
+                        "warning",
+                        f"a command targets labware {engine_lw!r} that labwright could not place; "
+                        "its liquid handling there is not verified",
+                        "check these steps by hand",
+                        step=len(self.steps),
+                        pointer=f"/steps/{len(self.steps)}",
+                    ),
+                )
             return None
         return f"{lw.id}:{well}"
 
@@ -224,7 +240,16 @@ class _Converter:
         if engine_lw is None:
             return False
         lw = self.labware.get(engine_lw)
-        return lw is None or lw.is_trash  # "fixedTrash" is never loaded by a command
+        if lw is None:  # the OT-2 fixed trash ("fixedTrash") is never loaded by a command
+            return "trash" in engine_lw.lower()
+        return lw.is_trash
+
+    def folded(self, lw: _Labware) -> bool:
+        """An adapter with labware on it is folded into that labware (its ``adapter``)."""
+        if not lw.is_adapter:
+            return False
+        on_it = ("labware", lw.engine_id)
+        return any(o.placement == on_it or on_it in o.moved_to for o in self.labware.values())
 
     def pipette_id(self, engine_pip: str) -> str | None:
         p = self.pipettes.get(engine_pip)
@@ -322,14 +347,18 @@ class _Converter:
             info,
         )
         lw.is_trash = "trash" in load_name and not (info and info.wells and len(info.wells) > 1)
-        if not lw.is_trash and not lw.is_adapter:
+        if not lw.is_trash:
             kind = CATEGORY_WORD.get(info.category, "") if info else ""
+            if kind == "adapter" and info is not None and len(info.wells) > 1:
+                kind = "plate"  # an adapter-and-plate combination definition
             base = kind or _slug(load_name, 40)
             lw.id = _unique(f"{base}_{_suffix(self._slot_of(lw) or 'offdeck')}", self.taken_ids)
         self.labware[engine_id] = lw
 
     def _slot_of(self, lw: _Labware) -> str | None:
         kind, ref = lw.placement
+        if kind == "offdeck" and lw.engine_id in self.arrival:
+            kind, ref = self.arrival[lw.engine_id]
         if kind == "slot":
             return ref
         if kind == "module":
@@ -423,6 +452,9 @@ class _Converter:
             p = cmd.get("params") or {}
             if ctype == "moveLabware":
                 moves[p.get("labwareId", "")] += 1
+                target = _placement(p.get("newLocation"))
+                if target[0] != "offdeck":
+                    self.arrival.setdefault(p.get("labwareId", ""), target)
                 continue
             if ctype not in ("aspirate", "dispense", "blowout", "touchTip", "moveToWell"):
                 continue
@@ -1008,7 +1040,7 @@ class _Converter:
         docs: list[dict[str, Any]] = []
         used_slots: dict[str, str] = {}
         for lw in self.labware.values():
-            if not lw.id:
+            if not lw.id or self.folded(lw):
                 continue
             placement, adapter = self._resolve(lw)
             if placement is None:
@@ -1075,7 +1107,7 @@ class _Converter:
             if parent is None:
                 return None, None
             where, _ = self._resolve(parent, depth + 1)
-            return where, parent.load_name if parent.is_adapter else None
+            return where, parent.load_name if self.folded(parent) else None
         if kind in ("slot", "module"):
             return (kind, ref), None
         return None, None

@@ -150,6 +150,58 @@ def test_legacy_module_commands_are_converted_from_the_run_log() -> None:
     ]
 
 
+def test_legacy_module_commands_go_to_the_module_that_ran_them() -> None:
+    """Legacy module messages carry no module id; the slot comes from the calling context."""
+    result = imported(DATA / "ot2_modules_api213.py")
+    temps = [(s["module"], s["celsius"], s.get("target")) for s in steps(result, "set_temperature")]
+    assert temps[:2] == [("temperature_1", 4.0, None), ("temperature_9", 37.0, None)]
+    assert ("thermocycler_7", 105.0, "lid") in temps and ("heater_shaker_3", 40.0, None) in temps
+    assert ("thermocycler_7", 95.0, "block") in temps and ("thermocycler_7", 60.0, "block") in temps
+    assert [(s["rpm"], s["seconds"]) for s in steps(result, "shake")] == [(1500.0, 30.0)]
+    assert {s["module"] for s in steps(result, "deactivate")} == {
+        "temperature_1",
+        "temperature_9",
+        "heater_shaker_3",
+    }
+    assert [s["module"] for s in steps(result, "engage_magnets")] == ["magnetic_4"]
+
+
+def test_ot2_addressable_area_trash_and_adapter_plate_combination() -> None:
+    """apiLevel 2.16: tips and blow-outs go to the fixed trash as an addressable area."""
+    result = imported(DATA / "ot2_heater_shaker_api216.py")
+    assert result.protocol is not None
+    hs_plate = next(lw for lw in result.protocol.labware if lw.module == "heater_shaker_10")
+    assert hs_plate.load_name == "opentrons_96_pcr_adapter_nest_wellplate_100ul_pcr_full_skirt"
+    assert len([s for s in steps(result, "dispense") if s["location"].startswith(f"{hs_plate.id}:")]) == 8 * 3
+    assert all("location" not in s for s in steps(result, "drop_tip"))
+    assert len([s for s in steps(result, "blow_out") if s["location"] == "trash"]) == 8 + 1 + 1
+    consolidate = [s for s in steps(result, "aspirate") if s["location"].startswith("plate_2:")]
+    assert [s["volume_ul"] for s in consolidate] == [20.0] * 8
+    assert steps(result, "shake") == [
+        {"op": "shake", "module": "heater_shaker_10", "rpm": 1000.0, "seconds": 120.0}
+    ]
+
+
+def test_flex_newest_api_level_meniscus_air_gap_trash_and_off_deck_plate() -> None:
+    result = imported(DATA / "flex_plate_prep_api228.py")
+    assert result.api_level == "2.28" and result.protocol is not None
+    assert [s["volume_ul"] for s in steps(result, "air_gap")] == [10.0, 5.0, 5.0, 5.0]
+    meniscus = [s for s in steps(result, "aspirate") if s["volume_ul"] == 50.0]
+    assert len(meniscus) == 1 and meniscus[0]["position"] == "bottom"
+    # ~9.9 mL in a 26.85 mm deep NEST 12-well reservoir well: the liquid surface is mid-well
+    assert 5.0 < meniscus[0]["offset_mm"] < 26.85
+    assert {"op": "blow_out", "pipette": "flex_1channel_1000", "location": "trash"} in steps(result)
+    pcr = next(
+        lw for lw in result.protocol.labware if lw.load_name == "nest_96_wellplate_100ul_pcr_full_skirt"
+    )
+    assert (pcr.id, pcr.slot) == ("plate_B2", "B2")
+    # the runtime parameter's default (2 columns) is what the analysis ran
+    assert [s["location"] for s in steps(result, "dispense") if s["location"].startswith("plate_B2")] == [
+        "plate_B2:A1",
+        "plate_B2:A2",
+    ]
+
+
 # ------------------------------------------------------------------------------ rejections
 
 
