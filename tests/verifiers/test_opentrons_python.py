@@ -149,6 +149,50 @@ def test_declared_liquids_are_tracked_exactly() -> None:
     assert set(reaction.amounts) >= {"master_mix", "template_dna"}
 
 
+def test_clean_up_reagents_mixed_in_sample_wells_are_not_a_hazard() -> None:
+    rep = report(DATA / "flex_bead_cleanup_magblock.py")
+    assert rep.protocol is not None and rep.twin is not None
+    assert {liq.id for liq in rep.protocol.liquids} == {
+        "magnetic_beads",
+        "ethanol_80",
+        "water",
+        "pcr_product",
+    }
+    sample = rep.twin.wells[WellRef("plate_D1", "A1")]
+    assert set(sample.amounts) == {"magnetic_beads", "ethanol_80", "water", "pcr_product"}
+    loud = [f for f in rep.findings if f.severity is not Severity.INFO]
+    assert loud == [], [(f.code, f.message) for f in loud]
+
+
+def test_custom_labware_definition_is_used_by_the_simulator_and_the_verifier(tmp_path: Path) -> None:
+    from labwright.simulators.definitions import shared_data_root
+
+    path = shared_data_root() / "labware" / "definitions" / "2" / "corning_96_wellplate_360ul_flat" / "2.json"
+    definition = json.loads(path.read_text())
+    definition["parameters"]["loadName"] = "lab_96_wellplate_300ul"
+    definition["namespace"], definition["version"] = "custom_beta", 1
+    protocol = tmp_path / "custom.py"
+    protocol.write_text(
+        'metadata = {"apiLevel": "2.15"}\n'
+        "def run(ctx):\n"
+        '    tips = ctx.load_labware("opentrons_96_tiprack_300ul", 1)\n'
+        '    plate = ctx.load_labware("lab_96_wellplate_300ul", 2)\n'
+        '    p = ctx.load_instrument("p300_single_gen2", "right", tip_racks=[tips])\n'
+        "    p.pick_up_tip()\n"
+        '    p.aspirate(100, plate["A1"])\n'
+        '    p.dispense(100, plate["B1"].bottom(-1))\n'
+        "    p.drop_tip()\n"
+    )
+    with_def = verify_opentrons_python(protocol, VerifyOptions(extra_labware=[definition]))
+    assert [f.code for f in errors(with_def)] == ["LOCATION_BELOW_BOTTOM"]
+    assert with_def.protocol is not None
+    assert with_def.protocol.custom_labware[0]["parameters"]["loadName"] == "lab_96_wellplate_300ul"
+    without = verify_opentrons_python(protocol, VerifyOptions())
+    rejected = [f for f in errors(without) if f.code == "OPENTRONS_REJECTED"]
+    assert rejected and rejected[0].category.value == "reference"
+    assert "lab_96_wellplate_300ul" in rejected[0].message
+
+
 # -------------------------------------------------------------------------- faulty protocols
 
 

@@ -1,8 +1,9 @@
 """Bead clean-up on the Flex: heater-shaker for binding, magnetic block for separation, the
 gripper moving the plate, liquid waste into the waste chute (apiLevel 2.19).
 
-No liquids are declared (reservoirs filled by hand). There is no trash bin: tips and waste go
-to the waste chute in D3, so slot A3 holds a reservoir.
+Liquids are declared (beads, 80% ethanol, water, the PCR products): mixing beads, ethanol and
+buffer into the sample wells is the point of a clean-up, not a hazard. There is no trash bin:
+tips and liquid waste go to the waste chute in D3, so slot A3 holds a reservoir.
 """
 from opentrons import protocol_api
 
@@ -23,6 +24,16 @@ def run(protocol: protocol_api.ProtocolContext):
 
     beads, ethanol, water = reservoir["A1"], reservoir["A3"], reservoir["A5"]
     samples = plate.rows()[0][:2]
+
+    bead_liquid = protocol.define_liquid("magnetic beads", "SPRI beads in PEG/NaCl buffer", "#7F6000")
+    ethanol_liquid = protocol.define_liquid("ethanol 80%", "freshly prepared", "#CFE2F3")
+    water_liquid = protocol.define_liquid("water", "nuclease-free water", "#3D85C6")
+    sample_liquid = protocol.define_liquid("PCR product", "amplicons in PCR buffer", "#CC0000")
+    beads.load_liquid(liquid=bead_liquid, volume=5000)
+    ethanol.load_liquid(liquid=ethanol_liquid, volume=12000)
+    water.load_liquid(liquid=water_liquid, volume=2000)
+    for well in plate.columns()[0] + plate.columns()[1]:
+        well.load_liquid(liquid=sample_liquid, volume=100)
 
     hs.close_labware_latch()
     for col in samples:
@@ -53,8 +64,8 @@ def run(protocol: protocol_api.ProtocolContext):
         protocol.delay(seconds=30)
         for col in samples:
             p1000.pick_up_tip()
-            p1000.aspirate(320, col.bottom(0.5))
-            p1000.dispense(320, chute)
+            p1000.aspirate(300, col.bottom(0.5))
+            p1000.dispense(300, chute)
             p1000.drop_tip(chute)
 
     protocol.move_labware(plate, hs_adapter, use_gripper=True)
