@@ -85,6 +85,7 @@ class MixEvent:
     vessel: str
     components: tuple[str, ...]
     new: tuple[str, ...]
+    volume_ul: float | None = None  # upper bound of what the vessel holds after the step
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class DeckTwin:
                     w.amounts[liquid.id] = w.amounts.get(liquid.id, 0.0) + volume
                     if len(w.amounts) > 1:
                         self.mixes.append(
-                            MixEvent(-1, "/liquids", str(ref), tuple(sorted(w.amounts)), (liquid.id,))
+                            MixEvent(-1, "/liquids", str(ref), tuple(sorted(w.amounts)), (liquid.id,), w.high)
                         )
                     if w.low > w.capacity + EPS:
                         self._add(
@@ -604,7 +605,7 @@ class DeckTwin:
             for k in foreign:
                 w.amounts.setdefault(k, 0.0)
             self.mixes.append(
-                MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)))
+                MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)), w.high)
             )
             names = ", ".join(sorted(foreign))
             if w.low > EPS or (w.known and w.high > EPS):
@@ -728,7 +729,7 @@ class DeckTwin:
             tip.touched.add(ref)
             new = tuple(sorted(set(w.amounts) - before))
             if new:
-                self.mixes.append(MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), new))
+                self.mixes.append(MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), new, w.high))
                 self._heat_on_arrival(ref, act)
         st.low = max(st.low - liquid, 0.0)
         st.high = max(st.high - liquid, 0.0)

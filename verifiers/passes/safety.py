@@ -36,7 +36,8 @@ def run_safety(protocol: Protocol, twin: DeckTwin, options: VerifyOptions) -> tu
         for liq in protocol.liquids
     }
     mixes = [
-        MixEvent(step=max(m.step, 0), pointer=m.pointer, vessel=m.vessel, components=list(m.components), new=list(m.new))
+        MixEvent(step=max(m.step, 0), pointer=m.pointer, vessel=m.vessel, components=list(m.components), new=list(m.new),
+                 volume_ul=m.volume_ul)
         for m in twin.mixes
     ]
     heats = [
