@@ -170,6 +170,7 @@ class _Where:
     labware: str | None = None  # engine labware id
     well: str | None = None
     area: str | None = None
+    command: dict[str, Any] | None = None  # the located command that brought it there
 
 
 @dataclass
@@ -578,8 +579,7 @@ class _Converter:
 
     def on_moveToWell(self, cmd: dict[str, Any], *_: Any) -> None:
         p = cmd["params"]
-        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"))
-        self._last_move = cmd
+        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"), command=cmd)
 
     def on_moveToCoordinates(self, cmd: dict[str, Any], *_: Any) -> None:
         self.where[cmd["params"]["pipetteId"]] = _Where()
@@ -591,7 +591,7 @@ class _Converter:
         pid = self.pipette_id(p["pipetteId"])
         if pid is None:
             return
-        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"))
+        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"), command=cmd)
         location = self.loc(p["labwareId"], p["wellName"])
         if location is None:
             if op == "dispense" and self.is_trash_labware(p["labwareId"]):
@@ -648,14 +648,8 @@ class _Converter:
         if op == "blow_out":
             self.step({"op": "blow_out", "pipette": pid, "location": location})
             return
-        last = getattr(self, "_last_move", None)
-        if (
-            last is not None
-            and last["params"].get("pipetteId") == p["pipetteId"]
-            and last["params"].get("labwareId") == w.labware
-            and last["params"].get("wellName") == w.well
-        ):
-            position, offset = self.position(last, op)
+        if w.command is not None:
+            position, offset = self.position(w.command, op)
         else:
             position, offset = "bottom", 1.0
         self.step(
@@ -691,7 +685,7 @@ class _Converter:
         pid = self.pipette_id(p["pipetteId"])
         if pid is None:
             return
-        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"))
+        self.where[p["pipetteId"]] = _Where(p.get("labwareId"), p.get("wellName"), command=cmd)
         location = self.loc(p.get("labwareId", ""), p.get("wellName", ""))
         self.step({"op": "blow_out", "pipette": pid, "location": location or "trash"})
 

@@ -256,6 +256,46 @@ def test_protocol_prints_do_not_reach_stdout(tmp_path: Path, capsys: pytest.Capt
     assert steps(result) == [{"op": "comment", "text": "done"}]
 
 
+def test_in_place_commands_use_where_the_pipette_was_moved(tmp_path: Path) -> None:
+    path = tmp_path / "in_place.py"
+    path.write_text(
+        'requirements = {"robotType": "Flex", "apiLevel": "2.22"}\n'
+        "def run(ctx):\n"
+        '    ctx.load_trash_bin("A3")\n'
+        '    tips = ctx.load_labware("opentrons_flex_96_tiprack_200ul", "C1")\n'
+        '    plate = ctx.load_labware("nest_96_wellplate_200ul_flat", "D2")\n'
+        '    p = ctx.load_instrument("flex_1channel_1000", "left", tip_racks=[tips])\n'
+        "    p.pick_up_tip()\n"
+        '    p.move_to(plate["A1"].bottom(2))\n'
+        "    p.aspirate(20)\n"
+        '    p.move_to(plate["B1"].top())\n'
+        "    p.dispense(20)\n"
+        "    p.blow_out()\n"
+        "    p.drop_tip()\n"
+    )
+    result = import_opentrons_python(path)
+    assert steps(result)[1:] == [
+        {
+            "op": "aspirate",
+            "pipette": "flex_1channel_1000",
+            "volume_ul": 20.0,
+            "location": "plate_D2:A1",
+            "position": "bottom",
+            "offset_mm": 2.0,
+        },
+        {
+            "op": "dispense",
+            "pipette": "flex_1channel_1000",
+            "volume_ul": 20.0,
+            "location": "plate_D2:B1",
+            "position": "top",
+            "offset_mm": 0.0,
+        },
+        {"op": "blow_out", "pipette": "flex_1channel_1000", "location": "plate_D2:B1"},
+        {"op": "drop_tip", "pipette": "flex_1channel_1000"},
+    ]
+
+
 def test_protocol_failing_at_import_time_is_rejected_not_raised(tmp_path: Path) -> None:
     path = tmp_path / "raises.py"
     path.write_text(
