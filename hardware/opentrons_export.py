@@ -53,6 +53,8 @@ DEFAULT_CLEARANCE_MM = 1.0  # InstrumentContext.well_bottom_clearance default (a
 # (Opentrons API docs, AbsorbanceReaderContext.initialize).
 PLATE_READER_WAVELENGTHS_NM = (450, 562, 600, 650)
 WIDTH = 100  # line width of the generated file
+# Slots a Flex trash bin can be installed in (deck cutouts of columns 1 and 3), in order of preference.
+FLEX_TRASH_SLOTS = ("A3", "B3", "C3", "D3", "D1", "C1", "B1", "A1")
 
 _RESERVED = {
     "protocol", "protocol_api", "metadata", "requirements", "run", "Point", "json", "trash",
@@ -245,8 +247,10 @@ class _Exporter:
             for mo in self.p.modules:
                 model = mo.model or DEFAULT_MODULE_MODEL[mo.type.value]
                 args = [_str(MODULE_API_NAME.get(model, model))]
-                if mo.type is not m.ModuleType.THERMOCYCLER:  # the thermocycler has one place per robot
-                    args.append(_str(mo.slot or ""))
+                placed = self.deck.modules.get(mo.id)
+                slot = placed.slot if placed is not None else mo.slot  # as the verifier placed it
+                if slot is not None or mo.type is not m.ModuleType.THERMOCYCLER:
+                    args.append(_str(slot or ""))  # a thermocycler without a slot takes its own place
                 out.extend(_call(f"{self.mod_var[mo.id]} = protocol.load_module", args))
         out.add("# labware (definition versions pinned to those labwright verified against)")
         for lw in self.p.labware:
@@ -257,7 +261,10 @@ class _Exporter:
         if self.p.pipettes:
             out.add("# trash and pipettes")
             if self.robot == "flex":
-                out.add(f'trash = protocol.load_trash_bin("{DEFAULT_TRASH_SLOT["flex"]}")')
+                slot = self._flex_trash_slot()
+                default = DEFAULT_TRASH_SLOT["flex"]
+                note = "" if slot == default else f"  # {default} is taken"
+                out.add(f'trash = protocol.load_trash_bin("{slot}"){note}')
             elif self._uses_trash_variable():
                 out.add("trash = protocol.fixed_trash  # slot 12")
             for pi in self.p.pipettes:
@@ -268,6 +275,24 @@ class _Exporter:
             out.add("# liquids")
             for li in self.p.liquids:
                 self._define_liquid(out, li)
+
+    def _flex_trash_slot(self) -> str:
+        """A3 (where the Opentrons app puts the trash bin) unless the protocol uses it; then the
+        first free slot of columns 3 and 1, where a trash bin can be installed."""
+        if self.deck.trash_slot:
+            return self.deck.trash_slot
+        taken = set(self.deck.occupied)
+        for lw in self.p.labware:
+            taken.add(lw.slot or "")
+        for mo in self.p.modules:
+            taken.add(mo.slot or "")
+        for slot in FLEX_TRASH_SLOTS:
+            if slot not in taken:
+                return slot
+        raise ExportError(
+            "the Flex deck has no free slot for the trash bin (columns 1 and 3 are full)",
+            hint="free a slot in column 1 or 3 (A3 is the usual place)",
+        )
 
     def _uses_trash_variable(self) -> bool:
         return any(isinstance(s, m.BlowOut) and s.location == TRASH for s in self.p.steps)
@@ -477,7 +502,7 @@ class _Exporter:
                 return [f"{var}.{method}({c})"]
             if kind is m.ModuleType.TEMPERATURE:
                 return [f"{var}.{'set_temperature' if step.wait else 'start_set_temperature'}({c})"]
-            return [f"# {var} has no temperature control ({kind.value}); nothing to do"]
+            return [f"{var}.set_temperature({c}){_unsupported(kind)}"]
         if isinstance(step, m.Deactivate):
             if kind is m.ModuleType.HEATER_SHAKER:
                 return [f"{var}.deactivate_heater()", f"{var}.deactivate_shaker()"]
@@ -485,16 +510,17 @@ class _Exporter:
                 return [f"{var}.disengage()"]
             if kind in (m.ModuleType.TEMPERATURE, m.ModuleType.THERMOCYCLER):
                 return [f"{var}.deactivate()"]
-            return [f"# {var} ({kind.value}) has nothing to deactivate"]
-        if isinstance(step, m.EngageMagnets | m.DisengageMagnets) and kind is not m.ModuleType.MAGNETIC:
-            return [f"# {var} ({kind.value}) has no moving magnets"]
+            return [f"{var}.deactivate(){_unsupported(kind)}"]
+        note = "" if kind is m.ModuleType.MAGNETIC else _unsupported(kind)
         if isinstance(step, m.EngageMagnets):
             if step.height_mm is None:
-                return [f"{var}.engage()  # the labware's default height"]
-            return [f"{var}.engage(height_from_base={_num(step.height_mm)})"]
+                return [f"{var}.engage(){note or '  # the labware default height'}"]
+            return [f"{var}.engage(height_from_base={_num(step.height_mm)}){note}"]
         if isinstance(step, m.DisengageMagnets):
-            return [f"{var}.disengage()"]
+            return [f"{var}.disengage(){note}"]
         if isinstance(step, m.Shake):
+            if kind is not m.ModuleType.HEATER_SHAKER:
+                return [f"{var}.set_and_wait_for_shake_speed({int(round(step.rpm))}){_unsupported(kind)}"]
             return [
                 f"{var}.close_labware_latch()",
                 f"{var}.set_and_wait_for_shake_speed({int(round(step.rpm))})",
@@ -503,9 +529,10 @@ class _Exporter:
             ]
         if isinstance(step, m.OpenLid | m.CloseLid):
             verb = "open" if isinstance(step, m.OpenLid) else "close"
-            if kind in (m.ModuleType.THERMOCYCLER, m.ModuleType.PLATE_READER):
-                return [f"{var}.{verb}_lid()"]
-            return [f"# {var} ({kind.value}) has no lid"]
+            note = (
+                "" if kind in (m.ModuleType.THERMOCYCLER, m.ModuleType.PLATE_READER) else _unsupported(kind)
+            )
+            return [f"{var}.{verb}_lid(){note}"]
         raise ExportError(f"module step {step.op!r} cannot be exported", hint="report it")  # pragma: no cover
 
     def _measure(self, step: m.Measure) -> list[str]:
@@ -554,6 +581,12 @@ class _Exporter:
         self.steps(out)
         point = "from opentrons.types import Point\n" if self.uses_point else ""
         return out.text().replace("__POINT_IMPORT__\n", point)
+
+
+def _unsupported(kind: m.ModuleType) -> str:
+    """Comment for a module call the module does not have: rendered as written, the robot refuses it
+    (as the verifier does), rather than silently dropped."""
+    return f"  # a {kind.value.replace('_', ' ')} module cannot do this: the robot will refuse it"
 
 
 def _map(expr: str, suffix: str) -> str:

@@ -30,7 +30,7 @@ requirements = {"robotType": "OT-2", "apiLevel": "2.20"}
 
 def run(protocol: protocol_api.ProtocolContext) -> None:
     # modules
-    tc = protocol.load_module("thermocycler module gen2")
+    tc = protocol.load_module("thermocycler module gen2", "7")
     # labware (definition versions pinned to those labwright verified against)
     tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "1", version=1)
     rna = protocol.load_labware(

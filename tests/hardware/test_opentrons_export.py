@@ -544,6 +544,45 @@ def test_unresolvable_names_are_refused_with_a_hint() -> None:
     assert isinstance(err.value, LabwrightError)
 
 
+def test_flex_trash_bin_moves_when_a3_holds_labware() -> None:
+    doc = {
+        "labwright": "labwright/1",
+        "metadata": {"name": "A3 used", "robot": "flex"},
+        "labware": [
+            {"id": "tips", "load_name": "opentrons_flex_96_tiprack_200ul", "slot": "A3"},
+            {"id": "res", "load_name": "nest_12_reservoir_15ml", "slot": "B3"},
+            {"id": "plate", "load_name": "corning_96_wellplate_360ul_flat", "slot": "C2"},
+        ],
+        "pipettes": [{"id": "p", "model": "flex_1channel_1000", "mount": "left", "tip_racks": ["tips"]}],
+        "liquids": [{"id": "water", "name": "water", "initial_volumes": {"res:A1": "5 mL"}}],
+        "steps": [{"op": "transfer", "pipette": "p", "volume": "100 uL", "source": "res:A1",
+                   "dest": ["plate:A1", "plate:A2"], "new_tip": "always"}],
+    }  # fmt: skip
+    protocol = _protocol(doc)
+    assert 'trash = protocol.load_trash_bin("C3")  # A3 is taken' in export_opentrons(protocol)
+    check_in_simulator(protocol)
+
+
+def test_a_module_call_the_module_lacks_is_written_as_is_and_the_robot_refuses_it() -> None:
+    from opentrons.util.entrypoint_util import ProtocolEngineExecuteError
+
+    doc = {
+        "labwright": "labwright/1",
+        "metadata": {"name": "magnets on a temperature module", "robot": "ot2"},
+        "labware": [
+            {"id": "plate", "load_name": "opentrons_96_aluminumblock_nest_wellplate_100ul", "module": "temp"}
+        ],
+        "modules": [{"id": "temp", "type": "temperature", "slot": "3"}],
+        "steps": [{"op": "engage_magnets", "module": "temp", "height": "5 mm"}],
+    }  # fmt: skip
+    protocol = parse_protocol(doc)
+    assert not verify(protocol, VerifyOptions(certify=False, safety=False)).ok
+    text = export_opentrons(protocol)
+    assert "temp.engage(height_from_base=5)  # a temperature module cannot do this" in text
+    with pytest.raises(ProtocolEngineExecuteError):
+        simulate(text)
+
+
 # ------------------------------------------------------------------------------------ CLI
 
 
@@ -616,3 +655,41 @@ def test_every_example_python_file_passes_opentrons_simulate(path: Path) -> None
         [str(exe), str(path.with_suffix(".py"))], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# ----------------------------------------------------------------------------- round trip
+
+# The importer reads a liquid's name and description; it does not (yet) read back the identity
+# fields the exporter writes into the description ("id: ...; cas: ...; concentration: ..."), so a
+# dilute acid imports as the neat acid and the safety pass reports what the original did not.
+_IDENTITY_NOT_READ_BACK = {"elisa_wash_detection"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            p,
+            marks=pytest.mark.xfail(strict=True, reason="importer does not parse liquid identity fields")
+            if p.stem in _IDENTITY_NOT_READ_BACK
+            else (),
+        )
+        for p in EXAMPLES
+    ],
+    ids=lambda p: p.stem,
+)
+def test_round_trip_import_of_the_export_verifies_to_the_same_findings(path: Path, tmp_path: Path) -> None:
+    from labwright.verifiers.opentrons_python import verify_opentrons_python
+
+    protocol = load_protocol(path)
+    exported = tmp_path / f"{path.stem}.py"
+    exported.write_text(export_opentrons(protocol))
+    options = VerifyOptions(certify=False)
+    original = verify(protocol, options)
+    imported = verify_opentrons_python(exported, options)
+
+    def significant(findings: list[Any]) -> list[tuple[str, str]]:
+        return sorted((f.code, f.severity.value) for f in findings if f.severity is not Severity.INFO)
+
+    assert imported.ok == original.ok
+    assert significant(imported.findings) == significant(original.findings)
