@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from labwright.protocols.errors import DefinitionNotFoundError
@@ -178,6 +180,7 @@ class ConversionResult:
     document: dict[str, Any]
     issues: list[Issue]
     skipped: dict[str, int]
+    step_lines: list[int | None] = field(default_factory=list)  # protocol line of each step
 
 
 class _Converter:
@@ -203,6 +206,9 @@ class _Converter:
         self.noted: set[str] = set()
         self.taken_ids: set[str] = set()
         self.last_pipette: str | None = None
+        self.line: int | None = None  # protocol line of the command being converted
+        self.step_lines: list[int | None] = []
+        self._call_times = [t for t, _ in capture.call_lines]
         self._pending_calibration: list[tuple[dict[str, Any], int]] = []
         self.arrival: dict[str, tuple[str, str]] = {}  # labware loaded off deck -> where it arrives
 
@@ -215,7 +221,22 @@ class _Converter:
 
     def step(self, doc: dict[str, Any]) -> int:
         self.steps.append(doc)
+        self.step_lines.append(self.line)
         return len(self.steps) - 1
+
+    def source_line(self, cmd: dict[str, Any]) -> int | None:
+        """The protocol line that issued an engine command (None when unknown)."""
+        rec = self.cap.legacy.get(cmd.get("id", "")) if self.cap.is_legacy else None
+        if rec is not None and rec.line is not None:
+            return rec.line
+        if not self._call_times or not cmd.get("createdAt"):
+            return None
+        try:
+            created = datetime.fromisoformat(str(cmd["createdAt"]))
+        except ValueError:
+            return None
+        i = bisect_right(self._call_times, created) - 1
+        return self.cap.call_lines[i][1] if i >= 0 else None
 
     def loc(self, engine_lw: str, well: str) -> str | None:
         lw = self.labware.get(engine_lw)
@@ -432,6 +453,7 @@ class _Converter:
             if cmd.get("status") not in (None, "succeeded"):
                 continue
             ctype = cmd.get("commandType", "")
+            self.line = self.source_line(cmd)
             if (cmd.get("params") or {}).get("pipetteId") in self.pipettes:
                 self.last_pipette = cmd["params"]["pipetteId"]
             handler = getattr(self, "on_" + ctype.replace("/", "_"), None)
@@ -1232,4 +1254,4 @@ def convert_commands(
                 pointer="/steps",
             )
         )
-    return ConversionResult(doc, conv.issues, dict(conv.skipped))
+    return ConversionResult(doc, conv.issues, dict(conv.skipped), conv.step_lines)

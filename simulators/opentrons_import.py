@@ -40,6 +40,9 @@ class ImportResult(BaseModel):
     commands_count: int = Field(description="number of protocol-engine commands the simulator produced")
     rejected: bool = Field(default=False, description="the Opentrons simulator raised")
     printed: str = Field(default="", description="what the protocol printed while simulated")
+    step_lines: list[int | None] = Field(
+        default_factory=list, description="line of the Python file each converted step comes from"
+    )
 
 
 def import_opentrons_python(
@@ -85,4 +88,5 @@ def import_opentrons_python(
         commands_count=len(capture.commands),
         rejected=bool(capture.errors),
         printed=capture.stdout,
+        step_lines=converted.step_lines,
     )

@@ -28,6 +28,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class LegacyRecord:
     z_from_bottom: float | None = None  # height of the tip above the well bottom, mm
     well: str | None = None
     module_slot: str | None = None
+    line: int | None = None  # line of the protocol file that issued it
     numbers: dict[str, Any] = field(default_factory=dict)  # primitive payload fields
     text: str = ""
 
@@ -61,6 +63,9 @@ class RunCapture:
     liquids: list[dict[str, Any]]
     errors: list[dict[str, Any]]  # analysis error tree (empty: the simulator accepted it)
     legacy: dict[str, LegacyRecord] = field(default_factory=dict)  # engine command id -> record
+    # (UTC time, protocol line) of every API call, in order: an engine command created at or
+    # after a call's time (and before the next call's) comes from that line
+    call_lines: list[tuple[datetime, int | None]] = field(default_factory=list)
     stdout: str = ""
 
     @property
@@ -205,8 +210,8 @@ async def _analyse(files: list[Path]) -> RunCapture:
     )
     orchestrator = await create_simulating_orchestrator(robot_type=source.robot_type, protocol_config=config)
     runner = orchestrator.get_protocol_runner()
-    if capture.is_legacy and runner is not None:
-        runner.broker.subscribe("command", _LegacyRecorder(capture.legacy))
+    if runner is not None:
+        runner.broker.subscribe("command", _RunLogRecorder(capture, path.name))
     try:
         await orchestrator.load(
             protocol_source=source,
@@ -283,20 +288,25 @@ def _exception_tree(exc: BaseException, depth: int = 0) -> dict[str, Any]:
 # ------------------------------------------------------------------------ legacy run log
 
 
-class _LegacyRecorder:
-    """Subscribes to the legacy broker; records location heights and module slots.
+class _RunLogRecorder:
+    """Subscribes to the run-log broker of the Python protocol API.
 
-    The engine's LegacyCommandMapper names each mapped command ``"{name}-{n}"`` where ``n``
-    counts the "before" messages of that name, higher-order commands (transfer, mix, ...)
-    excluded. Counting the same way gives the engine command id of every message.
+    Every API call: the protocol line that made it (for findings that name the source line).
+    Legacy core only: the height of each location above its well bottom and the slot of the
+    module each module command addressed. The engine's LegacyCommandMapper names each mapped
+    command ``"{name}-{n}"`` where ``n`` counts the "before" messages of that name,
+    higher-order commands (transfer, mix, ...) excluded; counting the same way gives the
+    engine command id of every message.
     """
 
-    def __init__(self, records: dict[str, LegacyRecord]) -> None:
+    def __init__(self, capture: RunCapture, filename: str) -> None:
         from opentrons.protocol_runner.legacy_command_mapper import _HIGHER_ORDER_COMMAND_TYPES
 
         self._skip = set(_HIGHER_ORDER_COMMAND_TYPES)
         self._count: dict[str, int] = defaultdict(int)
-        self._records = records
+        self._capture = capture
+        self._records = capture.legacy
+        self._filename = filename
 
     def __call__(self, message: dict[str, Any]) -> None:
         try:
@@ -306,12 +316,16 @@ class _LegacyRecorder:
 
     def _record(self, message: dict[str, Any]) -> None:
         name = message.get("name", "")
-        if message.get("$") != "before" or name in self._skip:
+        if message.get("$") != "before":
+            return
+        line = _protocol_line(self._filename)
+        self._capture.call_lines.append((datetime.now(tz=UTC), line))
+        if not self._capture.is_legacy or name in self._skip:
             return
         command_id = f"{name}-{self._count[name]}"
         self._count[name] += 1
         payload = message.get("payload", {}) or {}
-        rec = LegacyRecord(name=name, text=str(payload.get("text", "")))
+        rec = LegacyRecord(name=name, text=str(payload.get("text", "")), line=line)
         location = payload.get("location")
         if location is not None:
             rec.z_from_bottom, rec.well = _height_above_bottom(location)
@@ -343,6 +357,17 @@ def _height_above_bottom(location: Any) -> tuple[float | None, str | None]:
     well = holder.as_well()
     bottom_z = well.bottom().point.z
     return float(location.point.z - bottom_z), well.well_name
+
+
+def _protocol_line(filename: str) -> int | None:
+    """The line of the protocol file (innermost frame) in the current call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        # the protocol runs as exec'd code whose globals hold the "__context" it was given
+        if Path(frame.f_code.co_filename).name == filename and "__context" in frame.f_globals:
+            return frame.f_lineno
+        frame = frame.f_back
+    return None
 
 
 def _calling_module_slot() -> str | None:

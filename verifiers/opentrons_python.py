@@ -23,6 +23,18 @@ def _finding(it: Issue) -> Finding:
     )
 
 
+def _with_line(f: Finding, step_lines: list[int | None], filename: str) -> Finding:
+    """Name the Python source line a finding's step came from (``data.line`` and the message)."""
+    if f.step is None or not 0 <= f.step < len(step_lines) or "line" in f.data:
+        return f
+    line = step_lines[f.step]
+    if line is None:
+        return f
+    return f.model_copy(
+        update={"message": f"{f.message} ({filename} line {line})", "data": {**f.data, "line": line}}
+    )
+
+
 def verify_opentrons_python(path: Path, options: VerifyOptions | None = None) -> Report:
     """Import ``path`` with the Opentrons simulator and verify it; ``Report.source`` is the path.
 
@@ -42,7 +54,8 @@ def verify_opentrons_python(path: Path, options: VerifyOptions | None = None) ->
         report = verify(result.protocol, options, source=str(path))
     else:
         report = verify_document(result.document or {}, options, source=str(path))
-    findings = sorted([*imported, *report.findings], key=Finding.sort_key)
+    located = [_with_line(f, result.step_lines, Path(path).name) for f in report.findings]
+    findings = sorted([*imported, *located], key=Finding.sort_key)
     certificate = report.certificate if not has_errors(findings) else None
     passes = ["opentrons-simulator", *report.passes]
     return Report(

@@ -77,6 +77,26 @@ def test_legacy_bottom_minus_two_is_read_as_below_the_bottom() -> None:
     assert all(s["position"] == "bottom" and s["offset_mm"] == pytest.approx(-2.0) for s in below)
 
 
+def test_each_step_knows_its_python_source_line() -> None:
+    source = (DATA / "ot2_normalization_tip_parking.py").read_text().splitlines()
+    result = imported(DATA / "ot2_normalization_tip_parking.py")
+    assert len(result.step_lines) == len(steps(result))
+    for step, line in zip(steps(result), result.step_lines, strict=True):
+        assert line is not None
+        text = source[line - 1]
+        expected = {
+            "pick_up_tip": "pick_up_tip",
+            "return_tip": "return_tip",
+            "drop_tip": "drop_tip",
+            "aspirate": "aspirate",
+            "dispense": "dispense",
+            "blow_out": "blow_out",
+            "comment": "comment",
+        }
+        if step["op"] in expected and ".mix(" not in text:
+            assert expected[step["op"]] in text, (step, line, text)
+
+
 def test_protocol_without_liquids_declares_none() -> None:
     result = imported(DATA / "ot2_serial_dilution_api213.py")
     assert result.protocol is not None and result.protocol.liquids == []

@@ -206,6 +206,8 @@ def test_legacy_bottom_minus_two_is_a_location_error_at_the_aspirate() -> None:
         step = rep.protocol.steps[f.step]
         assert step.op == "aspirate" and step.offset_mm == pytest.approx(-2.0)
         assert f.pointer == f"/steps/{f.step}"
+        # the Python line of `p300.aspirate(50, reservoir["A1"].bottom(-2))`
+        assert f.data["line"] == 19 and "legacy_bottom_minus_2_api213.py line 19" in f.message
     assert rep.certificate is None
 
 
