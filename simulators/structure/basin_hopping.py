@@ -32,6 +32,7 @@ import numpy as np
 from labwright.simulators.structure.landscape import ClusterLandscape, LocalMinimum
 from labwright.simulators.structure.minima import MinimaArchive
 from labwright.simulators.structure.random_structures import random_cluster
+from labwright.simulators.structure.threads import single_threaded_blas
 from pydantic import BaseModel, ConfigDict, Field
 
 StopReason = Literal["completed", "target reached", "time budget"]
@@ -134,6 +135,29 @@ def basin_hopping(
     the scales are estimated from the first relaxed structure. ``deadline`` is a time.monotonic()
     value after which the run stops cleanly.
     """
+    with single_threaded_blas():
+        return _basin_hopping(
+            landscape,
+            rng,
+            settings,
+            start=start,
+            reduced_units=reduced_units,
+            deadline=deadline,
+            on_step=on_step,
+        )
+
+
+def _basin_hopping(
+    landscape: ClusterLandscape,
+    rng: np.random.Generator,
+    settings: BasinHoppingSettings,
+    *,
+    start: np.ndarray | None = None,
+    reduced_units: bool = True,
+    deadline: float | None = None,
+    on_step: Callable[[int], Any] | None = None,
+) -> BasinHoppingResult:
+    """The basin-hopping loop (see ``basin_hopping``)."""
     from ase import Atoms
 
     symbols = landscape.symbols

@@ -55,16 +55,18 @@ def lj_relax(
 
     Returns (positions, energy, number of energy+gradient evaluations).
     """
+    from labwright.simulators.structure.threads import single_threaded_blas
     from scipy.optimize import minimize
 
     x0 = np.asarray(positions, dtype=float).ravel()
-    res = minimize(
-        _flat_lj,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iterations, "gtol": gtol, "maxcor": 10, "ftol": 1e-14},
-    )
+    with single_threaded_blas():
+        res = minimize(
+            _flat_lj,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": max_iterations, "gtol": gtol, "maxcor": 10, "ftol": 1e-14},
+        )
     return res.x.reshape(-1, 3), float(res.fun), int(res.nfev)
 
 

@@ -39,17 +39,23 @@ def min_separation_matrix(symbols: list[str], factor: float) -> np.ndarray:
     return factor * (radii[:, None] + radii[None, :])
 
 
+_SHIFTS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], dtype=float)
+
+
 def _placement_ok(
     trial: np.ndarray, placed: np.ndarray, minsep_row: np.ndarray, cell: np.ndarray | None
 ) -> bool:
     if len(placed) == 0:
         return True
     d = placed - trial
-    if cell is not None:
-        frac = np.linalg.solve(cell.T, d.T).T
-        frac -= np.round(frac)
-        d = frac @ cell
-    return bool(np.all(np.einsum("ij,ij->i", d, d) >= minsep_row**2))
+    if cell is None:
+        return bool(np.all(np.einsum("ij,ij->i", d, d) >= minsep_row**2))
+    frac = np.linalg.solve(cell.T, d.T).T
+    frac -= np.round(frac)
+    # the rounded image is not always the nearest in a skewed cell: check the 27 around it
+    images = (frac[:, None, :] + _SHIFTS[None, :, :]) @ cell
+    nearest = np.min(np.einsum("ijk,ijk->ij", images, images), axis=1)
+    return bool(np.all(nearest >= minsep_row**2))
 
 
 def random_cluster(
@@ -157,14 +163,9 @@ def random_periodic(
 
 
 def _shortest_lattice_vector(cell: np.ndarray) -> float:
-    best = np.inf
-    for i in range(-1, 2):
-        for j in range(-1, 2):
-            for k in range(-1, 2):
-                if i == j == k == 0:
-                    continue
-                best = min(best, float(np.linalg.norm(np.array([i, j, k]) @ cell)))
-    return best
+    r = range(-2, 3)
+    shifts = np.array([(i, j, k) for i in r for j in r for k in r if (i, j, k) != (0, 0, 0)])
+    return float(np.min(np.linalg.norm(shifts @ cell, axis=1)))
 
 
 def min_distance_ratio(atoms: Any, min_separation_factor: float) -> float:

@@ -1,15 +1,16 @@
 """Local relaxation with any ASE calculator.
 
 Clusters: positions only, scipy's L-BFGS-B on the calculator's energy and forces (fast, robust).
-Periodic cells: positions and cell together through ASE's FrechetCellFilter with a scalar external
-pressure, so the quantity minimised is the enthalpy H = U + pV.
+Periodic cells: positions and cell together through an ASE cell filter (UnitCellFilter by default,
+FrechetCellFilter on request: about 3x slower per step here, for its matrix logarithms) with a
+scalar external pressure, so the quantity minimised is the enthalpy H = U + pV.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -79,16 +80,18 @@ def relax_periodic(
     fmax: float = 0.01,
     max_steps: int = 1000,
     relax_cell: bool = True,
+    cell_filter: Literal["unitcell", "frechet"] = "unitcell",
 ) -> Relaxed:
     """Relax positions (and the cell, by default) of a periodic structure at a given pressure."""
-    from ase.filters import FrechetCellFilter
+    from ase.filters import FrechetCellFilter, UnitCellFilter
     from ase.optimize import BFGS
 
     work = atoms.copy()
     work.calc = calculator
     target: Any = work
     if relax_cell:
-        target = FrechetCellFilter(work, scalar_pressure=gpa_to_ev_per_a3(pressure_gpa))
+        kind = FrechetCellFilter if cell_filter == "frechet" else UnitCellFilter
+        target = kind(work, scalar_pressure=gpa_to_ev_per_a3(pressure_gpa))
     opt = BFGS(target, logfile=None, maxstep=0.2)
     converged = False
     try:
@@ -112,6 +115,11 @@ def relax(
     max_steps: int = 1000,
 ) -> Relaxed:
     """Relax a cluster (positions) or a periodic cell (positions and cell, enthalpy at pressure)."""
-    if atoms.pbc.any():
-        return relax_periodic(atoms, calculator, pressure_gpa=pressure_gpa, fmax=fmax, max_steps=max_steps)
-    return relax_cluster(atoms, calculator, fmax=fmax, max_steps=max_steps)
+    from labwright.simulators.structure.threads import single_threaded_blas
+
+    with single_threaded_blas():
+        if atoms.pbc.any():
+            return relax_periodic(
+                atoms, calculator, pressure_gpa=pressure_gpa, fmax=fmax, max_steps=max_steps
+            )
+        return relax_cluster(atoms, calculator, fmax=fmax, max_steps=max_steps)

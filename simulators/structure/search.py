@@ -19,6 +19,7 @@ from labwright.simulators.structure.basin_hopping import BasinHoppingSettings, b
 from labwright.simulators.structure.calculators import CalculatorSpec
 from labwright.simulators.structure.composition import is_lennard_jones, parse_composition
 from labwright.simulators.structure.minima import MinimaArchive
+from labwright.simulators.structure.threads import single_threaded_blas
 from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
@@ -141,17 +142,6 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=tuple(key)))
 
 
-def _limit_threads() -> Any:
-    """Single-threaded BLAS inside searches: many tiny linear-algebra calls; threads only spin."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn/botorch
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
-
-
 def _monotonic_deadline(wall_deadline: float | None) -> float | None:
     if wall_deadline is None:
         return None
@@ -168,7 +158,7 @@ def run_basin_hopping_task(
     from labwright.simulators.structure.landscape import calculator_landscape, lj_landscape
 
     symbols = settings.symbols()
-    with _limit_threads():
+    with single_threaded_blas():
         if settings.calculator.name == "lj":
             landscape = lj_landscape(len(symbols), symbols[0])
         else:
@@ -215,7 +205,7 @@ def run_airss_task(
     archive = MinimaArchive(capacity=settings.archive_size)
     deadline = _monotonic_deadline(wall_deadline)
     result = TaskResult(archive)
-    with _limit_threads():
+    with single_threaded_blas():
         calc = settings.calculator.build()
         for done, trial in enumerate(trials, start=1):
             if deadline is not None and time.monotonic() > deadline:
