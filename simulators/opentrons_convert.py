@@ -1165,18 +1165,44 @@ class _Converter:
                     ),
                 )
                 continue
+            description, identity = liquid_identity(str(liq.get("description") or ""))
+            wanted = identity.pop("id", "")
+            ident = wanted if IDENT.match(wanted) and wanted not in taken else _slug(name, 60)
             doc: dict[str, Any] = {
-                "id": _unique(_slug(name, 60), taken),
+                "id": _unique(ident, taken),
                 "name": name,
                 "initial_volumes_ul": by_liquid[liquid_id],
+                **identity,
             }
-            if liq.get("description"):
-                doc["description"] = str(liq["description"])
+            if description:
+                doc["description"] = description
             color = _color(liq.get("displayColor"))
             if color:
                 doc["color"] = color
             docs.append(doc)
         return docs
+
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
+IDENTITY_KEYS = ("id", "smiles", "cas", "concentration")
+
+
+def liquid_identity(description: str) -> tuple[str, dict[str, str]]:
+    """Split ``"ELISA stop solution; id: stop; cas: 7664-93-9; concentration: 0.16 M"`` into
+    the free text and the identity fields (id, smiles, cas, concentration).
+
+    labwright's Opentrons export writes a liquid's identity into ``define_liquid``'s
+    description this way, so that importing the export gives back the same liquid.
+    """
+    text: list[str] = []
+    fields: dict[str, str] = {}
+    for part in description.split(";"):
+        m = re.match(r"^\s*(id|smiles|cas|concentration)\s*:\s*(\S.*?)\s*$", part, flags=re.IGNORECASE)
+        if m and m.group(1).lower() not in fields:
+            fields[m.group(1).lower()] = m.group(2)
+        elif part.strip():
+            text.append(part.strip())
+    return "; ".join(text), fields
 
 
 def _color(value: Any) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from labwright.protocols.errors import UnusableInputError
 from labwright.protocols.models import Protocol
+from labwright.simulators.opentrons_convert import liquid_identity
 from labwright.simulators.opentrons_import import ImportResult, import_opentrons_python
 from labwright.simulators.opentrons_rejections import categorise, clean_message
 
@@ -126,6 +127,24 @@ def test_define_liquid_and_load_liquid_become_liquids_with_initial_volumes() -> 
     # air_gap(5) at apiLevel 2.20: an aspirate above the well top (2.22+: airGapInPlace -> air_gap)
     gaps = [s for s in steps(result, "aspirate") if s["position"] == "top"]
     assert [(g["volume_ul"], g["offset_mm"] > 0) for g in gaps] == [(5.0, True)] * 3
+
+
+def test_liquid_identity_written_by_the_exporter_is_read_back() -> None:
+    assert liquid_identity(
+        "ELISA stop solution; id: stop_solution; cas: 7664-93-9; concentration: 0.16 M"
+    ) == (
+        "ELISA stop solution",
+        {"id": "stop_solution", "cas": "7664-93-9", "concentration": "0.16 M"},
+    )
+    assert liquid_identity("2x master mix") == ("2x master mix", {})
+    example = Path(__file__).resolve().parents[2] / "examples" / "protocols" / "elisa_wash_detection.py"
+    if not example.exists():
+        pytest.skip("example protocol not present")
+    result = imported(example)
+    assert result.protocol is not None
+    acid = next(liq for liq in result.protocol.liquids if liq.name == "sulfuric acid")
+    assert (acid.id, acid.cas, acid.concentration) == ("stop_solution", "7664-93-9", "0.16 M")
+    assert acid.description == "ELISA stop solution"
 
 
 def test_tip_parking_returns_and_repicks_the_same_rack_well() -> None:
