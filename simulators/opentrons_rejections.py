@@ -170,8 +170,12 @@ def _line(err: dict[str, Any]) -> int | None:
     return None
 
 
-_WRAPPERS = {"ProtocolCommandFailedError", "LegacyContextCommandError", "PythonException",
-             "ExceptionInProtocolError"}
+_WRAPPERS = {
+    "ProtocolCommandFailedError",
+    "LegacyContextCommandError",
+    "PythonException",
+    "ExceptionInProtocolError",
+}
 # classes raised with an empty message, explained
 _EMPTY_MESSAGE = {
     "OutOfTipsError": "no tips left in the pipette's tip racks",
