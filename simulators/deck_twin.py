@@ -75,7 +75,6 @@ class ModuleState:
     lid_target_c: float | None = None
     magnets_engaged: bool = False
     lid: str = "unknown"  # unknown | open | closed
-    shaking_rpm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +124,7 @@ class DeckTwin:
         self.elapsed_s: float = 0.0
         self._declares_liquids = bool(protocol.liquids)
         self._hand_filled_noted: set[WellRef] = set()
+        self._nominal_noted: set[WellRef] = set()  # VOLUME_ABOVE_NOMINAL once per well
         self._init_wells(well_sets or {})
 
     # ----------------------------------------------------------------------- initial state
@@ -170,7 +170,8 @@ class DeckTwin:
                                 "VOLUME_INITIAL_OVERFLOW",
                                 "volume",
                                 "error",
-                                f"{liquid.id!r} puts {w.low:g} uL in {ref}, which holds at most {w.capacity:.0f} uL",
+                                f"{liquid.id!r} puts {w.low:g} uL in {ref}, "
+                                f"which holds at most {w.capacity:.0f} uL",
                                 "declare a smaller initial volume or use a larger well",
                                 pointer=f"/liquids/{li}/initial_volumes_ul/"
                                 + location.replace("~", "~0").replace("/", "~1"),
@@ -260,18 +261,6 @@ class DeckTwin:
                     "error",
                     f"the thermocycler lid is closed over {ref.labware!r} at {ref}",
                     "add an open_lid step before pipetting",
-                    step=a_.step,
-                    pointer=a_.pointer,
-                )
-            )
-        if mod.info.type == "heater_shaker" and st.shaking_rpm > 0:
-            self._add(
-                issue(
-                    "LOCATION_MODULE_SHAKING",
-                    "location",
-                    "error",
-                    f"the heater-shaker under {ref.labware!r} is shaking while {ref} is pipetted",
-                    "stop shaking before pipetting",
                     step=a_.step,
                     pointer=a_.pointer,
                 )
@@ -469,19 +458,6 @@ class DeckTwin:
             return
         info = self.deck.pipettes[act.pipette]
         tip_cap = min([info.max_volume_ul, *[self._tip_volume(t) for t in st.tips]])
-        if act.volume_ul > EPS and act.volume_ul < info.min_volume_ul - EPS:
-            self._add(
-                issue(
-                    "PIPETTE_VOLUME_BELOW_MIN",
-                    "pipette",
-                    "warning",
-                    f"{act.volume_ul:g} uL is below the {info.min_volume_ul:g} uL minimum of {info.name}",
-                    "use a smaller pipette or a larger volume",
-                    step=act.step,
-                    pointer=act.pointer,
-                    volume_ul=act.volume_ul,
-                )
-            )
         if st.high + st.air + act.volume_ul > tip_cap + EPS:
             over_pipette = st.high + st.air + act.volume_ul > info.max_volume_ul + EPS
             self._add(
@@ -515,6 +491,19 @@ class DeckTwin:
         if is_air:
             st.air += act.volume_ul
             return
+        if act.volume_ul > EPS and act.volume_ul < info.min_volume_ul - EPS:
+            self._add(
+                issue(
+                    "PIPETTE_VOLUME_BELOW_MIN",
+                    "pipette",
+                    "warning",
+                    f"{act.volume_ul:g} uL is below the {info.min_volume_ul:g} uL minimum of {info.name}",
+                    "use a smaller pipette or a larger volume",
+                    step=act.step,
+                    pointer=act.pointer,
+                    volume_ul=act.volume_ul,
+                )
+            )
         targets = self._channel_wells(act.pipette, act.well, act)
         n = len(st.tips)
         # each channel draws act.volume from the well under it; one well may serve many channels
@@ -605,7 +594,9 @@ class DeckTwin:
             for k in foreign:
                 w.amounts.setdefault(k, 0.0)
             self.mixes.append(
-                MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)), w.high)
+                MixEvent(
+                    act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)), w.high
+                )
             )
             names = ", ".join(sorted(foreign))
             if w.low > EPS or (w.known and w.high > EPS):
@@ -614,7 +605,8 @@ class DeckTwin:
                         "TIP_CROSS_CONTAMINATION",
                         "tip",
                         "error",
-                        f"a used tip ({tip.id}) carrying {names} enters {ref}, a source of {', '.join(sorted(before)) or 'other liquid'}",
+                        f"a used tip ({tip.id}) carrying {names} enters {ref}, "
+                        f"a source of {', '.join(sorted(before)) or 'other liquid'}",
                         "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
                         step=act.step,
                         pointer=act.pointer,
@@ -629,7 +621,8 @@ class DeckTwin:
                         "TIP_POSSIBLE_CONTAMINATION",
                         "tip",
                         "warning",
-                        f"a used tip ({tip.id}) carrying {names} enters {ref}, whose hand-filled contents are unknown",
+                        f"a used tip ({tip.id}) carrying {names} enters {ref}, "
+                        "whose hand-filled contents are unknown",
                         "use a new tip unless this well holds the same liquid",
                         step=act.step,
                         pointer=act.pointer,
@@ -702,7 +695,8 @@ class DeckTwin:
                         well=str(ref),
                     )
                 )
-            elif new_low > w.nominal + EPS and w.low <= w.nominal + EPS:
+            elif new_low > w.nominal + EPS and w.low <= w.nominal + EPS and ref not in self._nominal_noted:
+                self._nominal_noted.add(ref)
                 self._add(
                     issue(
                         "VOLUME_ABOVE_NOMINAL",
@@ -729,7 +723,9 @@ class DeckTwin:
             tip.touched.add(ref)
             new = tuple(sorted(set(w.amounts) - before))
             if new:
-                self.mixes.append(MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), new, w.high))
+                self.mixes.append(
+                    MixEvent(act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), new, w.high)
+                )
                 self._heat_on_arrival(ref, act)
         st.low = max(st.low - liquid, 0.0)
         st.high = max(st.high - liquid, 0.0)
@@ -805,7 +801,6 @@ class DeckTwin:
                                 )
         elif kind == "deactivate":
             st.target_c = st.lid_target_c = None
-            st.shaking_rpm = 0.0
         elif kind == "engage":
             st.magnets_engaged = True
         elif kind == "disengage":
