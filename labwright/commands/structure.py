@@ -219,3 +219,77 @@ def _print_result(payload: dict[str, Any]) -> None:
     if payload["stopped_early"]:
         out.print("[yellow]stopped early: the time budget ran out[/]")
     sys.stdout.flush()
+
+
+@app.command("hull")
+def hull_command(
+    composition: Annotated[
+        list[str],
+        typer.Option("--composition", "-c", help="repeat: Cu4 -c Au4 -c Cu3Au (pure ones needed)"),
+    ],
+    calculator: Annotated[CalculatorChoice, typer.Option(help="emt or mace")] = CalculatorChoice.emt,
+    model: Annotated[Path | None, typer.Option(help="MACE model file")] = None,
+    trials: Annotated[int, typer.Option(min=1, help="AIRSS trials per composition")] = 20,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    pressure: Annotated[float, typer.Option(help="external pressure in GPa")] = 0.0,
+    workers: Annotated[int, typer.Option(min=1, help="Dask workers (LocalCluster)")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="existing Dask scheduler address")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Convex hull of enthalpy over compositions, each searched with periodic AIRSS."""
+    from pydantic import ValidationError
+
+    from labwright.protocols.errors import LabwrightError
+    from labwright.simulators.structure.calculators import CalculatorSpec
+    from labwright.simulators.structure.hull import hull_from_searches
+    from labwright.simulators.structure.search import SearchSettings, search
+
+    def run_one(comp: str) -> Any:
+        settings = SearchSettings(
+            composition=comp,
+            calculator=CalculatorSpec(name=calculator.value, model=None if model is None else str(model)),
+            method="airss",
+            periodic=True,
+            pressure_gpa=pressure,
+            seed=seed,
+            trials=trials,
+        )
+        settings.check()
+        return _progress_runner(
+            f"{comp} airss",
+            lambda cb: search(settings, workers=workers, scheduler=scheduler, on_progress=cb),
+        )
+
+    try:
+        points, outcomes = hull_from_searches(composition, run_one)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"invalid option: {first.get('loc')} {first.get('msg')}", "see --help", as_json)
+        return
+    except LabwrightError as exc:
+        _fail(exc.message, exc.hint, as_json)
+        return
+    payload = {
+        "calculator": calculator.value,
+        "pressure_gpa": pressure,
+        "seed": seed,
+        "points": [p.model_dump(mode="json") for p in points],
+        "relaxations": sum(o.result.relaxations for o in outcomes),
+    }
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("composition", "formula", "E_f (eV/atom)", "above hull", "on hull")
+        for p in points:
+            table.add_row(
+                p.label,
+                p.formula,
+                f"{p.formation_energy_per_atom:.4f}",
+                f"{p.energy_above_hull_per_atom:.4f}",
+                "yes" if p.on_hull else "no",
+            )
+        Console().print(table)
+    raise typer.Exit(EXIT_OK)

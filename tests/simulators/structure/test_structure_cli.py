@@ -90,3 +90,17 @@ def test_unusable_input_exits_2_with_a_hint(args: list[str]) -> None:
     assert code == 2
     payload = json.loads(out)
     assert payload["error"] and payload["hint"]
+
+
+def test_hull_command_json() -> None:
+    args = ["structure", "hull", "-c", "Cu2", "-c", "Au2", "-c", "CuAu", "--trials", "1"]
+    code, out = _run(args + ["--json"])
+    assert code == 0, out
+    payload = json.loads(out)
+    points = {p["label"]: p for p in payload["points"]}
+    assert points["Cu2"]["on_hull"] and points["Au2"]["on_hull"]
+    assert points["Cu2"]["formation_energy_per_atom"] == pytest.approx(0.0, abs=1e-9)
+    mixed = points["CuAu"]
+    assert mixed["energy_above_hull_per_atom"] >= 0.0
+    assert mixed["on_hull"] == (mixed["formation_energy_per_atom"] <= 1e-6)
+    assert payload["relaxations"] == 3
