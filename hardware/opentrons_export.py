@@ -80,14 +80,15 @@ def _str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def _long_str(s: str, indent: int) -> str:
-    """A string literal, split into implicitly concatenated parts when it is long.
+def _long_str(s: str, indent: int, prefix: int = 0) -> str:
+    """A string literal, split into implicitly concatenated parts when its line would be too long.
 
-    ``indent``: the nesting level of the line it goes on (continuation lines are one level deeper,
-    relative to that line).
+    ``indent``: nesting level of the line it goes on; ``prefix``: characters before it on that line
+    (e.g. ``description=``). Continuation lines are one level deeper than that line.
     """
-    if len(s) + 2 + indent * 4 <= WIDTH - 20:
-        return _str(s)
+    literal = _str(s)
+    if indent * 4 + prefix + len(literal) + 1 <= WIDTH:
+        return literal
     width = WIDTH - 4 * (indent + 1) - 2
     parts = textwrap.wrap(s, width, drop_whitespace=False, break_on_hyphens=False)
     return "(\n" + "\n".join("    " + _str(p) for p in parts) + "\n)"
@@ -218,11 +219,11 @@ class _Exporter:
         out.add("__POINT_IMPORT__", 0)
         out.add("", 0)
         out.add("metadata = {", 0)
-        out.add(f'"protocolName": {_long_str(md.name, 1)},')
+        out.add(f'"protocolName": {_long_str(md.name, 1, 16)},')
         if md.author:
-            out.add(f'"author": {_long_str(md.author, 1)},')
+            out.add(f'"author": {_long_str(md.author, 1, 10)},')
         if md.description:
-            out.add(f'"description": {_long_str(md.description, 1)},')
+            out.add(f'"description": {_long_str(md.description, 1, 15)},')
         out.add('"source": "labwright export",')
         out.add("}", 0)
         out.add(
@@ -259,7 +260,11 @@ class _Exporter:
             if mo.type is m.ModuleType.HEATER_SHAKER and any(lw.module == mo.id for lw in self.p.labware):
                 out.add(f"{self.mod_var[mo.id]}.close_labware_latch()  # hold the plate")
         if self.p.pipettes:
-            out.add("# trash and pipettes")
+            out.add(
+                "# trash and pipettes"
+                if self.robot == "flex" or self._uses_trash_variable()
+                else "# pipettes"
+            )
             if self.robot == "flex":
                 slot = self._flex_trash_slot()
                 default = DEFAULT_TRASH_SLOT["flex"]
@@ -335,7 +340,7 @@ class _Exporter:
             if value:
                 fields.append(f"{key}: {value}")
         var = self.liq_var[li.id]
-        args = [f"name={_str(li.name)}", f"description={_long_str('; '.join(fields), 2)}"]
+        args = [f"name={_str(li.name)}", f"description={_long_str('; '.join(fields), 2, 12)}"]
         if li.color:
             args.append(f"display_color={_str(li.color)}")
         out.extend(_call(f"{var} = protocol.define_liquid", args))
@@ -410,9 +415,7 @@ class _Exporter:
                     j = row.index(names[0])
                     if row[j : j + len(names)] == names:
                         return _map(f"{var}.rows()[{r}][{j}:{j + len(names)}]", suffix), note
-            items = ", ".join(_str(n) for n in names)
-            return f"[{var}[w]{suffix} for w in [{items}]]", ""
-        return "[" + ", ".join(f"{self._well(r)}{suffix}" for r in refs) + "]", ""
+        return _packed_list([f"{self._well(r)}{suffix}" for r in refs]), ""
 
     def _location_arg(self, value: str | list[str], height: float) -> tuple[str, str]:
         suffix = "" if height == DEFAULT_CLEARANCE_MM else f".bottom({_num(height)})"
@@ -589,6 +592,25 @@ def _unsupported(kind: m.ModuleType) -> str:
     return f"  # a {kind.value.replace('_', ' ')} module cannot do this: the robot will refuse it"
 
 
+def _packed_list(items: list[str], indent: int = 2) -> str:
+    """``[a, b, c]`` on one line if it fits, else items packed into lines one level deeper."""
+    one = "[" + ", ".join(items) + "]"
+    if indent * 4 + len(one) + 1 <= WIDTH:
+        return one
+    width = WIDTH - 4 * (indent + 1)
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        piece = f"{item},"
+        if line and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(line)
+    return "[\n" + "\n".join(f"    {x}" for x in lines) + "\n]"
+
+
 def _map(expr: str, suffix: str) -> str:
     return f"[w{suffix} for w in {expr}]" if suffix else expr
 
@@ -609,6 +631,12 @@ def _delay(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"protocol.delay(minutes={_num(seconds / 60)})"
     return f"protocol.delay(seconds={_num(seconds)})"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{_num(seconds / 60)} min"
+    return f"{_num(seconds)} s"
 
 
 def _well_summary(wells: list[str] | None) -> str:
@@ -637,12 +665,18 @@ def _describe(step: m.Step) -> str:  # noqa: C901
         tgt = f" {step.target}" if step.target != "default" else ""
         return f"set {step.module}{tgt} to {_num(step.celsius)} degC"
     if isinstance(step, m.Shake):
-        return f"shake {step.module} at {_num(step.rpm)} rpm for {_num(step.seconds)} s"
+        return f"shake {step.module} at {_num(step.rpm)} rpm for {_duration(step.seconds)}"
     if isinstance(step, m.EngageMagnets):
         h = f" to {_num(step.height_mm)} mm" if step.height_mm is not None else ""
-        return f"engage the magnets of {step.module}{h}"
+        return f"raise the magnets of {step.module}{h}"
+    if isinstance(step, m.DisengageMagnets):
+        return f"lower the magnets of {step.module}"
+    if isinstance(step, m.OpenLid | m.CloseLid):
+        return f"{step.op.split('_')[0]} the lid of {step.module}"
+    if isinstance(step, m.Deactivate):
+        return f"switch off {step.module}"
     if isinstance(step, m.Delay):
-        return f"wait {_num(step.seconds)} s"
+        return f"wait {_duration(step.seconds)}"
     if isinstance(step, m.Measure):
         return f"measure {step.kind.value} of {step.labware}"
     if isinstance(step, m.PickUpTip | m.DropTip | m.BlowOut | m.TouchTip) and step.location:

@@ -40,7 +40,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="clean DNA",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])
     # liquids
     pcr_product = protocol.define_liquid(
@@ -69,7 +69,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     )
     reagents["A3"].load_liquid(liquid=elution_buffer, volume=2000)
 
-    # step 0: disengage magnets magnet
+    # step 0: lower the magnets of magnet
     magnet.disengage()
 
     # step 1: transfer 90 uL from reagents:A1 to 2 wells with m300 (1.8x beads, resuspended before
@@ -83,13 +83,13 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_after=(10, 100),
     )
 
-    # step 2: wait 300 s (DNA binds to the beads)
+    # step 2: wait 5 min (DNA binds to the beads)
     protocol.delay(minutes=5)
 
-    # step 3: engage the magnets of magnet to 6 mm
+    # step 3: raise the magnets of magnet to 6 mm
     magnet.engage(height_from_base=6)
 
-    # step 4: wait 180 s (beads collect on the magnets)
+    # step 4: wait 3 min (beads collect on the magnets)
     protocol.delay(minutes=3)
 
     # step 5: transfer 140 uL from 2 wells to reagents:A12 with m300 (discard the supernatant into
@@ -140,10 +140,10 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="always",
     )
 
-    # step 12: wait 300 s (air-dry the beads)
+    # step 12: wait 5 min (air-dry the beads)
     protocol.delay(minutes=5)
 
-    # step 13: disengage magnets magnet
+    # step 13: lower the magnets of magnet
     magnet.disengage()
 
     # step 14: transfer 25 uL from reagents:A3 to 2 wells with m300 (resuspend the beads in elution
@@ -156,13 +156,13 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_after=(10, 20),
     )
 
-    # step 15: wait 120 s
+    # step 15: wait 2 min
     protocol.delay(minutes=2)
 
-    # step 16: engage the magnets of magnet to 6 mm
+    # step 16: raise the magnets of magnet to 6 mm
     magnet.engage(height_from_base=6)
 
-    # step 17: wait 120 s
+    # step 17: wait 2 min
     protocol.delay(minutes=2)
 
     # step 18: transfer 22 uL from 2 wells to 2 wells with m300 (clean DNA to the output plate)
@@ -173,5 +173,5 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="always",
     )
 
-    # step 19: disengage magnets magnet
+    # step 19: lower the magnets of magnet
     magnet.disengage()

@@ -40,7 +40,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="pool tubes",
         version=2,
     )
-    # trash and pipettes
+    # pipettes
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips])
     # liquids
     library = protocol.define_liquid(

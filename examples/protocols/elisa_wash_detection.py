@@ -41,7 +41,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="ELISA plate",
         version=1,
     )
-    # trash and pipettes
+    # pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])
     # liquids
     wash_buffer = protocol.define_liquid(
@@ -66,9 +66,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     reagents["A2"].load_liquid(liquid=tmb, volume=6000)
     stop_solution = protocol.define_liquid(
         name="sulfuric acid",
-        description=(
-            "ELISA stop solution; id: stop_solution; cas: 7664-93-9; concentration: 0.16 M"
-        ),
+        description="ELISA stop solution; id: stop_solution; cas: 7664-93-9; concentration: 0.16 M",
         display_color="#FFF59D",
     )
     reagents["A3"].load_liquid(liquid=stop_solution, volume=4000)
@@ -141,7 +139,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="once",
     )
 
-    # step 11: wait 3600 s (incubate)
+    # step 11: wait 60 min (incubate)
     protocol.delay(minutes=60)
 
     # step 12: transfer 100 uL from 6 wells to waste:A1 with m300 (remove the antibody)
@@ -217,7 +215,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="once",
     )
 
-    # step 23: wait 900 s (colour development in the dark)
+    # step 23: wait 15 min (colour development in the dark)
     protocol.delay(minutes=15)
 
     # step 24: distribute 50 uL from reagents:A3 to 6 wells with m300 (stop solution)

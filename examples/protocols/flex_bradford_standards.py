@@ -50,9 +50,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     reservoir["A1"].load_liquid(liquid=pbs, volume=5000)
     bradford = protocol.define_liquid(
         name="Bradford reagent",
-        description=(
-            "Coomassie Brilliant Blue G-250 in phosphoric acid and methanol; id: bradford"
-        ),
+        description="Coomassie Brilliant Blue G-250 in phosphoric acid and methanol; id: bradford",
         display_color="#3949AB",
     )
     reservoir["A2"].load_liquid(liquid=bradford, volume=12000)
@@ -67,7 +65,11 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     single.distribute(
         100,
         reservoir["A1"],
-        [plate[w] for w in ["A2", "A3", "A4", "A5", "A6", "A7", "B2", "B3", "B4", "B5", "B6", "B7", "C2", "C3", "C4", "C5", "C6", "C7"]],
+        [
+            plate["A2"], plate["A3"], plate["A4"], plate["A5"], plate["A6"], plate["A7"],
+            plate["B2"], plate["B3"], plate["B4"], plate["B5"], plate["B6"], plate["B7"],
+            plate["C2"], plate["C3"], plate["C4"], plate["C5"], plate["C6"], plate["C7"],
+        ],
         new_tip="once",
     )
 
@@ -84,7 +86,10 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     single.transfer(
         100,
         plate.rows()[0][0:7],  # A1..A7
-        [plate["A2"], plate["A3"], plate["A4"], plate["A5"], plate["A6"], plate["A7"], reservoir["A12"]],
+        [
+            plate["A2"], plate["A3"], plate["A4"], plate["A5"], plate["A6"], plate["A7"],
+            reservoir["A12"],
+        ],
         new_tip="once",
         mix_after=(3, 80),
     )
@@ -93,7 +98,10 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     single.transfer(
         100,
         plate.rows()[1][0:7],  # B1..B7
-        [plate["B2"], plate["B3"], plate["B4"], plate["B5"], plate["B6"], plate["B7"], reservoir["A12"]],
+        [
+            plate["B2"], plate["B3"], plate["B4"], plate["B5"], plate["B6"], plate["B7"],
+            reservoir["A12"],
+        ],
         new_tip="once",
         mix_after=(3, 80),
     )
@@ -102,7 +110,10 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     single.transfer(
         100,
         plate.rows()[2][0:7],  # C1..C7
-        [plate["C2"], plate["C3"], plate["C4"], plate["C5"], plate["C6"], plate["C7"], reservoir["A12"]],
+        [
+            plate["C2"], plate["C3"], plate["C4"], plate["C5"], plate["C6"], plate["C7"],
+            reservoir["A12"],
+        ],
         new_tip="once",
         mix_after=(3, 80),
     )
@@ -116,7 +127,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="once",
     )
 
-    # step 6: wait 300 s (colour development)
+    # step 6: wait 5 min (colour development)
     protocol.delay(minutes=5)
 
     # step 7: measure absorbance of plate (read off-deck)

@@ -87,7 +87,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 0: transfer 180 uL from reagents:A1 to binding:A1 with m1000 (1.8x beads)
     m1000.transfer(180, reagents["A1"], binding["A1"], new_tip="once", mix_before=(5, 150))
 
-    # step 1: shake hs at 1500 rpm for 300 s (bind)
+    # step 1: shake hs at 1500 rpm for 5 min (bind)
     hs.close_labware_latch()
     hs.set_and_wait_for_shake_speed(1500)
     protocol.delay(minutes=5)
@@ -103,7 +103,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_before=(5, 60),
     )
 
-    # step 3: wait 300 s (beads collect on the magnet)
+    # step 3: wait 5 min (beads collect on the magnet)
     protocol.delay(minutes=5)
 
     # step 4: transfer 280 uL from magnet_plate:A1 to reagents:A12 with m1000 (discard the
@@ -128,7 +128,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 10: transfer 200 uL from magnet_plate:A1 to reagents:A12 with m1000
     m1000.transfer(200, magnet_plate["A1"].bottom(0.5), reagents["A12"].bottom(20), new_tip="once")
 
-    # step 11: wait 300 s (air-dry the beads)
+    # step 11: wait 5 min (air-dry the beads)
     protocol.delay(minutes=5)
 
     # step 12: transfer 60 uL from reagents:A3 to magnet_plate:A1 with m1000 (resuspend the beads in
@@ -139,7 +139,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     #   column of the binding plate)
     m1000.transfer(60, magnet_plate["A1"].bottom(0.5), binding["A2"], new_tip="once")
 
-    # step 14: shake hs at 1800 rpm for 180 s (elute)
+    # step 14: shake hs at 1800 rpm for 3 min (elute)
     hs.close_labware_latch()
     hs.set_and_wait_for_shake_speed(1800)
     protocol.delay(minutes=3)
@@ -148,7 +148,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 15: transfer 60 uL from binding:A2 to magnet_plate:A2 with m1000 (back onto the magnet)
     m1000.transfer(60, binding["A2"].bottom(0.5), magnet_plate["A2"], new_tip="once")
 
-    # step 16: wait 180 s
+    # step 16: wait 3 min
     protocol.delay(minutes=3)
 
     # step 17: transfer 50 uL from magnet_plate:A2 to eluates:A1 with m1000 (eluate to the PCR

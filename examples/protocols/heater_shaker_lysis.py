@@ -37,7 +37,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     tips1000 = protocol.load_labware("opentrons_96_tiprack_1000ul", "4", version=1)
     tips20 = protocol.load_labware("opentrons_96_tiprack_20ul", "5", version=1)
     hs.close_labware_latch()  # hold the plate
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     p1000 = protocol.load_instrument("p1000_single_gen2", "right", tip_racks=[tips1000])
     # liquids
@@ -81,7 +81,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         new_tip="once",
     )
 
-    # step 3: shake hs at 1400 rpm for 60 s (mix)
+    # step 3: shake hs at 1400 rpm for 1 min (mix)
     hs.close_labware_latch()
     hs.set_and_wait_for_shake_speed(1400)
     protocol.delay(minutes=1)
@@ -90,13 +90,13 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 4: set hs to 56 degC (wait for 56 degC)
     hs.set_and_wait_for_temperature(56)
 
-    # step 5: shake hs at 1000 rpm for 600 s (digest)
+    # step 5: shake hs at 1000 rpm for 10 min (digest)
     hs.close_labware_latch()
     hs.set_and_wait_for_shake_speed(1000)
     protocol.delay(minutes=10)
     hs.deactivate_shaker()
 
-    # step 6: deactivate hs
+    # step 6: switch off hs
     hs.deactivate_heater()
     hs.deactivate_shaker()
 

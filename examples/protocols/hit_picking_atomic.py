@@ -42,7 +42,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         version=5,
     )
     vehicle = protocol.load_labware("opentrons_24_tuberack_nest_1.5ml_snapcap", "5", version=2)
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips])
     # liquids
     library = protocol.define_liquid(

@@ -44,7 +44,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="DNA templates",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips300])
     # liquids
@@ -102,5 +102,5 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 4: pause
     protocol.pause("Seal the PCR plate and move it to the thermocycler.")
 
-    # step 5: deactivate temp
+    # step 5: switch off temp
     temp.deactivate()

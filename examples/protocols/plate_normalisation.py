@@ -43,7 +43,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="normalised DNA",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips300])
     # liquids

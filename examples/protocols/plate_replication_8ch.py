@@ -46,7 +46,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="replica 2",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     m300 = protocol.load_instrument("p300_multi_gen2", "left", tip_racks=[tips_a, tips_b])
     # liquids
     culture = protocol.define_liquid(

@@ -24,7 +24,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     tips = protocol.load_labware("opentrons_96_tiprack_300ul", "1", version=1)
     reservoir = protocol.load_labware("nest_12_reservoir_15ml", "2", version=3)
     plate = protocol.load_labware("corning_96_wellplate_360ul_flat", "3", version=5)
-    # trash and pipettes
+    # pipettes
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips])
     # liquids
     diluent = protocol.define_liquid(

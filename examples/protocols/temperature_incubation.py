@@ -43,7 +43,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="plasmid DNA in buffer",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     p300 = protocol.load_instrument("p300_single_gen2", "right", tip_racks=[tips300])
     # liquids
@@ -87,7 +87,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_after=(3, 15),
     )
 
-    # step 3: wait 1800 s (digestion)
+    # step 3: wait 30 min (digestion)
     protocol.delay(minutes=30)
 
     # step 4: transfer 10 uL from tubes:A2 to 16 wells with p20 (stop with loading dye)
@@ -99,5 +99,5 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_after=(2, 15),
     )
 
-    # step 5: deactivate heat_block
+    # step 5: switch off heat_block
     heat_block.deactivate()

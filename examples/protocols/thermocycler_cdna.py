@@ -45,7 +45,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         label="RT reactions",
         version=5,
     )
-    # trash and pipettes
+    # pipettes
     p20 = protocol.load_instrument("p20_single_gen2", "left", tip_racks=[tips20])
     # liquids
     rna_sample = protocol.define_liquid(
@@ -57,14 +57,12 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         well.load_liquid(liquid=rna_sample, volume=15)
     rt_mix = protocol.define_liquid(
         name="reverse transcriptase",
-        description=(
-            "reverse transcriptase, dNTPs, random primers, RNase inhibitor; id: rt_mix"
-        ),
+        description="reverse transcriptase, dNTPs, random primers, RNase inhibitor; id: rt_mix",
         display_color="#CE93D8",
     )
     tubes["A1"].load_liquid(liquid=rt_mix, volume=220)
 
-    # step 0: open lid tc
+    # step 0: open the lid of tc
     tc.open_lid()
 
     # step 1: set tc block to 4 degC
@@ -88,7 +86,7 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
         mix_after=(3, 15),
     )
 
-    # step 4: close lid tc
+    # step 4: close the lid of tc
     tc.close_lid()
 
     # step 5: set tc lid to 105 degC
@@ -97,19 +95,19 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 6: set tc block to 25 degC
     tc.set_block_temperature(25)
 
-    # step 7: wait 600 s (primer annealing)
+    # step 7: wait 10 min (primer annealing)
     protocol.delay(minutes=10)
 
     # step 8: set tc block to 50 degC
     tc.set_block_temperature(50)
 
-    # step 9: wait 1800 s (reverse transcription)
+    # step 9: wait 30 min (reverse transcription)
     protocol.delay(minutes=30)
 
     # step 10: set tc block to 85 degC
     tc.set_block_temperature(85)
 
-    # step 11: wait 300 s (inactivate the enzyme)
+    # step 11: wait 5 min (inactivate the enzyme)
     protocol.delay(minutes=5)
 
     # step 12: set tc block to 4 degC
@@ -118,8 +116,8 @@ def run(protocol: protocol_api.ProtocolContext) -> None:
     # step 13: pause
     protocol.pause("The cDNA is at 4 degC. Resume to open the lid and switch the thermocycler off.")
 
-    # step 14: open lid tc
+    # step 14: open the lid of tc
     tc.open_lid()
 
-    # step 15: deactivate tc
+    # step 15: switch off tc
     tc.deactivate()

@@ -659,25 +659,8 @@ def test_every_example_python_file_passes_opentrons_simulate(path: Path) -> None
 
 # ----------------------------------------------------------------------------- round trip
 
-# The importer reads a liquid's name and description; it does not (yet) read back the identity
-# fields the exporter writes into the description ("id: ...; cas: ...; concentration: ..."), so a
-# dilute acid imports as the neat acid and the safety pass reports what the original did not.
-_IDENTITY_NOT_READ_BACK = {"elisa_wash_detection"}
 
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(strict=True, reason="importer does not parse liquid identity fields")
-            if p.stem in _IDENTITY_NOT_READ_BACK
-            else (),
-        )
-        for p in EXAMPLES
-    ],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_round_trip_import_of_the_export_verifies_to_the_same_findings(path: Path, tmp_path: Path) -> None:
     from labwright.verifiers.opentrons_python import verify_opentrons_python
 
