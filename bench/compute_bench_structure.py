@@ -17,6 +17,7 @@ The figures printed are what was measured on this run (timings depend on the mac
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 
@@ -80,13 +81,15 @@ def run_job(job: Job) -> Row:
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
+    """Run the bench and print its figures; ``argv`` None means the defaults (not sys.argv), so
+    bench/compute_bench.py can call ``main()`` as one section of its run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--only", choices=["labwright", "plain"], default=None)
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)
 
     from labwright.simulators.parallel import run_tasks
 
@@ -98,13 +101,23 @@ def main(argv: list[str] | None = None) -> list[Row]:
         f"{'relax':>6} {'best energy':>12} {'seconds':>8}"
     )
 
-    rows = run_tasks(run_job, jobs, workers=args.workers, scheduler=args.scheduler)
-    for r in rows:
+    def show(r: Row) -> None:
         hit = "-" if r.first_hit_step is None else str(r.first_hit_step)
         print(
             f"{r.method:10} {r.seed:>4} {'yes' if r.found else 'no':>5} {hit:>11} "
-            f"{r.steps:>6} {r.relaxations:>6} {r.best_energy:>12.6f} {r.seconds:>8.1f}"
+            f"{r.steps:>6} {r.relaxations:>6} {r.best_energy:>12.6f} {r.seconds:>8.1f}",
+            flush=True,
         )
+
+    if args.workers == 1 and args.scheduler is None:
+        rows = []
+        for job in jobs:  # in-process: print each seed as it finishes
+            rows.append(run_job(job))
+            show(rows[-1])
+    else:
+        rows = run_tasks(run_job, jobs, workers=args.workers, scheduler=args.scheduler)
+        for r in rows:
+            show(r)
     for m in methods:
         mine = [r for r in rows if r.method == m]
         hits = [r.first_hit_step for r in mine if r.found]
@@ -117,4 +130,4 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
