@@ -16,12 +16,18 @@ CLUSTER_DISTANCE_TOL = 0.03  # largest allowed |d_i - d_i'| between sorted dista
 PERIODIC_COSINE_TOL = 0.005  # largest allowed cosine distance between distance histograms
 
 
-def cluster_fingerprint(positions: np.ndarray) -> np.ndarray:
-    """Sorted interatomic distances of a cluster."""
+def cluster_fingerprint(positions: np.ndarray, numbers: np.ndarray | None = None) -> np.ndarray:
+    """Sorted interatomic distances of a cluster, one sorted block per pair of species (so
+    swapping unlike atoms changes it; swapping like atoms does not)."""
     x = np.asarray(positions, dtype=float).reshape(-1, 3)
-    iu = np.triu_indices(len(x), 1)
-    d = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1)[iu]
-    return np.sort(d)
+    iu, ju = np.triu_indices(len(x), 1)
+    d = np.linalg.norm(x[iu] - x[ju], axis=-1)
+    if numbers is None or len(set(np.asarray(numbers).tolist())) < 2:
+        return np.sort(d)
+    z = np.asarray(numbers)
+    lo, hi = np.minimum(z[iu], z[ju]), np.maximum(z[iu], z[ju])
+    blocks = [np.sort(d[(lo == a) & (hi == b)]) for a, b in sorted(set(zip(lo, hi, strict=True)))]
+    return np.concatenate(blocks)
 
 
 def periodic_fingerprint(
@@ -47,7 +53,7 @@ def structure_fingerprint(atoms: Any) -> np.ndarray:
     """Fingerprint of an ASE Atoms object (cluster or periodic)."""
     if atoms.pbc.any():
         return periodic_fingerprint(atoms)
-    return cluster_fingerprint(atoms.positions)
+    return cluster_fingerprint(atoms.positions, atoms.numbers)
 
 
 def fingerprint_distance(a: np.ndarray, b: np.ndarray, periodic: bool) -> float:

@@ -76,3 +76,18 @@ def test_archive_counts_repeats_and_ranks_lowest_first() -> None:
             assert abs(a.energy - b.energy) > 1e-3 * 13 or not same_structure(
                 a.fingerprint, b.fingerprint, periodic=False
             )
+
+
+def test_swapping_unlike_atoms_makes_a_different_cluster() -> None:
+    from ase.cluster import Icosahedron
+
+    ico = Icosahedron("Cu", 2)
+    centre = int(np.argmin(np.linalg.norm(ico.positions - ico.positions.mean(axis=0), axis=1)))
+    core_shell = ico.copy()
+    core_shell.symbols[centre] = "Au"  # Au in the centre
+    surface = ico.copy()
+    surface.symbols[(centre + 1) % 13] = "Au"  # Au on the surface
+    relabelled = surface[np.random.default_rng(0).permutation(13)]
+    a, b, c = (structure_fingerprint(x) for x in (core_shell, surface, relabelled))
+    assert not same_structure(a, b, periodic=False)
+    assert same_structure(b, c, periodic=False)
