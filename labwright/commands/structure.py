@@ -95,6 +95,13 @@ def search_command(
         float | None, typer.Option(help="basin-hopping kT in reduced units (default 0.8)")
     ] = None,
     fmax: Annotated[float, typer.Option(help="force tolerance, eV/A (ASE calculators)")] = 0.01,
+    volume_per_atom: Annotated[
+        float | None, typer.Option(help="AIRSS target volume, A^3/atom (default: close packed)")
+    ] = None,
+    min_separation: Annotated[
+        float | None,
+        typer.Option(help="AIRSS minimum separation as a fraction of r_i + r_j (0.7-0.8)"),
+    ] = None,
     target_energy: Annotated[
         float | None, typer.Option(help="stop a run once a minimum this low is found")
     ] = None,
@@ -136,6 +143,8 @@ def search_command(
             runs=runs if runs is not None else (workers if method.value == "basin-hopping" else 1),
             trials=trials,
             fmax=fmax,
+            volume_per_atom=volume_per_atom,
+            min_separation_factor=min_separation,
             basin_hopping=bh,
             stop_energy=target_energy,
             archive_size=top,
