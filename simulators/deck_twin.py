@@ -505,15 +505,16 @@ class DeckTwin:
                 )
             )
         targets = self._channel_wells(act.pipette, act.well, act)
-        n = len(st.tips)
+        pairs = list(zip(st.tips, targets, strict=False))
         # each channel draws act.volume from the well under it; one well may serve many channels
         per_well: dict[WellRef, int] = {}
-        for ref in targets[:n]:
+        for _, ref in pairs:
             per_well[ref] = per_well.get(ref, 0) + 1
-        drawn_amounts: dict[str, float] = {}
+        for tip, ref in pairs:
+            self._contamination_check(act, st, tip, ref)
+        drawn_by_well: dict[WellRef, dict[str, float]] = {}
         for ref, count in per_well.items():
             w = self.wells[ref]
-            self._contamination_check(act, st, ref)
             need = act.volume_ul * count
             if need > w.high + EPS:
                 self._add(
@@ -559,14 +560,12 @@ class DeckTwin:
                             well=str(ref),
                         )
                     )
-            drawn = _take(w, need)
-            for k, v in drawn.items():
-                drawn_amounts[k] = drawn_amounts.get(k, 0.0) + v / max(n, 1)
+            drawn_by_well[ref] = {k: v / count for k, v in _take(w, need).items()}
             w.low = max(w.low - need, 0.0)
             w.high = max(w.high - need, 0.0)
-        for tip, ref in zip(st.tips, targets, strict=False):
+        for tip, ref in pairs:
             before = set(tip.carried)
-            share = {k: v / max(len(per_well), 1) for k, v in drawn_amounts.items()}
+            share = drawn_by_well[ref]  # this channel's part of what its own well gave
             keys = set(self.wells[ref].amounts) | set(share)
             for k in keys:
                 tip.amounts[k] = tip.amounts.get(k, 0.0) + share.get(k, 0.0)
@@ -581,56 +580,55 @@ class DeckTwin:
         st.high += act.volume_ul
         st.last_well = act.well
 
-    def _contamination_check(self, act: a.Aspirate, st: PipetteState, ref: WellRef) -> None:
+    def _contamination_check(self, act: a.Aspirate, st: PipetteState, tip: TipState, ref: WellRef) -> None:
+        """A used tip entering the well under it (its own channel's well only)."""
         w = self.wells[ref]
-        for tip in st.tips:
-            if not tip.carried or ref in tip.touched or act.pooling or st.high > EPS:
-                continue
-            foreign = tip.carried - w.keys
-            if not foreign:
-                continue
-            # carry-over: the residue on the tip enters this source
-            before = set(w.amounts)
-            for k in foreign:
-                w.amounts.setdefault(k, 0.0)
-            self.mixes.append(
-                MixEvent(
-                    act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)), w.high
+        if not tip.carried or ref in tip.touched or act.pooling or st.high > EPS:
+            return
+        foreign = tip.carried - w.keys
+        if not foreign:
+            return
+        # carry-over: the residue on the tip enters this source
+        before = set(w.amounts)
+        for k in foreign:
+            w.amounts.setdefault(k, 0.0)
+        self.mixes.append(
+            MixEvent(
+                act.step, act.pointer, str(ref), tuple(sorted(w.amounts)), tuple(sorted(foreign)), w.high
+            )
+        )
+        names = ", ".join(sorted(foreign))
+        if w.low > EPS or (w.known and w.high > EPS):
+            self._add(
+                issue(
+                    "TIP_CROSS_CONTAMINATION",
+                    "tip",
+                    "error",
+                    f"a used tip ({tip.id}) carrying {names} enters {ref}, "
+                    f"a source of {', '.join(sorted(before)) or 'other liquid'}",
+                    "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
+                    step=act.step,
+                    pointer=act.pointer,
+                    well=str(ref),
+                    tip=tip.id,
+                    carried=sorted(foreign),
                 )
             )
-            names = ", ".join(sorted(foreign))
-            if w.low > EPS or (w.known and w.high > EPS):
-                self._add(
-                    issue(
-                        "TIP_CROSS_CONTAMINATION",
-                        "tip",
-                        "error",
-                        f"a used tip ({tip.id}) carrying {names} enters {ref}, "
-                        f"a source of {', '.join(sorted(before)) or 'other liquid'}",
-                        "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
-                        step=act.step,
-                        pointer=act.pointer,
-                        well=str(ref),
-                        tip=tip.id,
-                        carried=sorted(foreign),
-                    )
+        else:
+            self._add(
+                issue(
+                    "TIP_POSSIBLE_CONTAMINATION",
+                    "tip",
+                    "warning",
+                    f"a used tip ({tip.id}) carrying {names} enters {ref}, "
+                    "whose hand-filled contents are unknown",
+                    "use a new tip unless this well holds the same liquid",
+                    step=act.step,
+                    pointer=act.pointer,
+                    well=str(ref),
+                    tip=tip.id,
                 )
-            else:
-                self._add(
-                    issue(
-                        "TIP_POSSIBLE_CONTAMINATION",
-                        "tip",
-                        "warning",
-                        f"a used tip ({tip.id}) carrying {names} enters {ref}, "
-                        "whose hand-filled contents are unknown",
-                        "use a new tip unless this well holds the same liquid",
-                        step=act.step,
-                        pointer=act.pointer,
-                        well=str(ref),
-                        tip=tip.id,
-                    )
-                )
-            return
+            )
 
     def _on_Dispense(self, act: a.Dispense) -> None:
         st = self._pipette_ready(act.pipette, act, "dispense")

@@ -302,3 +302,16 @@ def test_distribute_draws_disposal_volume_and_blows_it_out() -> None:
     assert codes(r, "error") == []
     # 12 x 50 uL in groups of 5 (5 x 50 + 20 disposal <= 300): 3 aspirations, each with 20 uL disposal
     assert r.twin.wells[("res", "A1")].low == pytest.approx(1000 - 600 - 3 * 20)
+
+
+def test_eight_channel_returning_to_its_own_column_is_not_contamination() -> None:
+    """250 uL with 200 uL tips is two trips to the same column: each tip goes back to its own well."""
+    rack200 = {"id": "tips", "load_name": "opentrons_96_filtertiprack_200ul", "slot": "1"}
+    src = {"id": "src", "load_name": "nest_96_wellplate_2ml_deep", "slot": "5"}
+    liquids = [{"id": f"s{row}", "name": "DNA sample", "initial_volumes": {f"src:{row}1": "500 uL"}} for row in "ABCDEFGH"]
+    r = run([rack200, src, PLATE], [M300], [
+        {"op": "transfer", "pipette": "m", "volume": "250 uL", "source": "src:A1", "dest": "plate:A1"},
+    ], liquids)
+    assert codes(r, "error") == []
+    # each destination well got its own sample only
+    assert all(set(r.twin.wells[("plate", f"{row}1")].amounts) == {f"s{row}"} for row in "ABCDEFGH")
