@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS = ["protocols", "simulators", "verifiers", "hardware", "agents"]
 

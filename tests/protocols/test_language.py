@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "protocols"
 from labwright.protocols import (
     canonical_json,
     dump_json,
