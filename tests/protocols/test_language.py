@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "protocols"
 from labwright.protocols import (
     canonical_json,
     dump_json,
@@ -19,6 +17,8 @@ from labwright.protocols import (
 )
 from labwright.protocols.io import parse_document_text
 from pydantic import ValidationError
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "protocols"
 
 BASE = {
     "labwright": "labwright/1",
