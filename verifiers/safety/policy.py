@@ -32,6 +32,11 @@ class Policy(BaseModel):
     max_temperature_c: float = Field(default=110.0, gt=-100, lt=1000)
     max_volume_ul: float | None = Field(default=None, gt=0)
     thermal_margin_c: float = Field(default=5.0, ge=0, le=200)
+    thermal_minor_percent: float = Field(
+        default=10.0, gt=0, le=100,
+        description="below this share of a heated vessel a chemical is a minor component "
+        "(thermal findings are warnings, see labwright.verifiers.safety.thermal)",
+    )
     banned: list[str] = Field(default_factory=list)
     cwc_refuse_schedules: list[Literal[1, 2, 3]] = Field(default_factory=lambda: [1, 2])
     cwc_approval_schedules: list[Literal[1, 2, 3]] = Field(default_factory=lambda: [3])

@@ -17,6 +17,22 @@ from labwright.verifiers.safety.records import ChemicalRecord, Resolution, Resol
 _SOLUTION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*(?:\(aq\)|,?\s+(?:aqueous\s+)?solution)$", re.I)
 _AQUEOUS_PREFIX = re.compile(r"^aqueous\s+(?P<name>.+)$", re.I)
 _IN_SOLVENT = re.compile(r"^(?P<solute>.+?)\s+in\s+(?P<solvent>.+)$", re.I)
+_WITH = re.compile(r"^(?P<a>.+?)\s+(?:with|plus|\+)\s+(?P<b>.+)$", re.I)
+# Words that describe how a liquid is kept or used, not what it is: dropped (only these) when
+# the full name is not known ("fresh 70% ethanol", "fluorescein standard", "PBS pH 7.4",
+# "library 3", "DNA samples").
+_PH = re.compile(r"^(?P<name>.+?)[\s,;(]+pH\s*[~=]?\s*\d+(?:\.\d+)?\)?$", re.I)
+_DESCRIPTOR_SUFFIX = re.compile(
+    r"^(?P<name>.+?)\s+(?:standards?|stock(?:\s+solution)?|working\s+(?:solution|stock)"
+    r"|dilutions?|dilution\s+series|calibrants?|calibrators?)$",
+    re.I,
+)
+_DESCRIPTOR_PREFIX = re.compile(
+    r"^(?:fresh(?:ly\s+prepared)?|ice[\s-]cold|cold|chilled|pre-?warmed|warm|sterile|"
+    r"sterile[\s-]filtered|filtered|autoclaved|room[\s-]temperature)\s+(?P<name>.+)$",
+    re.I,
+)
+_INDEX_SUFFIX = re.compile(r"^(?P<name>.+?)\s+(?:#?\d{1,3}|[A-H])$")
 _SMILES_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$/\\%.:*]+$")
 _MAX_DEPTH = 3
 
@@ -161,7 +177,32 @@ def _resolve_text_raw(
         solvent = _resolve_text(match["solvent"], depth + 1)
         if solute and solvent:
             return [*solute[0], *solvent[0]], None
+    match = _WITH.match(text)
+    if match:
+        first = _resolve_text(match["a"], depth + 1)
+        second = _resolve_text(match["b"], depth + 1)
+        if first and second:
+            return [*first[0], *second[0]], None
+    for simpler in _simplified(text):
+        found = _resolve_text(simpler, depth, allow_mixture)
+        if found:
+            return found
     return None
+
+
+def _simplified(text: str) -> list[str]:
+    """Shorter names for the same liquid: without a pH, a descriptor word, a sample index, or
+    a plural 's' (the last only when the singular is a database name)."""
+    out = []
+    for pattern in (_PH, _DESCRIPTOR_SUFFIX, _DESCRIPTOR_PREFIX, _INDEX_SUFFIX):
+        match = pattern.match(text)
+        if match:
+            out.append(match["name"].strip())
+    if len(text) > 3 and text.endswith("s") and not text.endswith(("ss", "us", "is")):
+        singular = text[:-1]
+        if database.find_by_name(singular):
+            out.append(singular)
+    return [name for name in out if name and len(name) < len(text)]
 
 
 @lru_cache(maxsize=4096)

@@ -4,17 +4,19 @@ The caller (the verifier, replaying the deck twin) gives every liquid once (``Co
 then, step by step, what each vessel (well, reservoir, tip) holds after a step (``MixEvent``)
 and every heating step (``HeatEvent``). Each incompatible pair is reported once per vessel, at
 the step where the two first meet; heating is checked against measured boiling point, flash
-point and autoignition temperature; the lab policy is applied to every liquid.
+point and autoignition temperature by the rule in thermal.py (error for a neat or major
+component, warning for a minor one, from the shares of what the vessel holds); the lab policy is
+applied to every liquid.
 """
 
 from __future__ import annotations
 
 from labwright.verifiers.findings import Category, Finding, Severity
 from labwright.verifiers.safety.compatibility import Hazard, assess, severity_of, summarise
-from labwright.verifiers.safety.physical import physical_data
 from labwright.verifiers.safety.policy import Policy, default_policy, policy_status
 from labwright.verifiers.safety.records import Resolution
 from labwright.verifiers.safety.resolve import resolve, suggestions
+from labwright.verifiers.safety.thermal import ThermalResult, judge, vessel_shares
 from pydantic import BaseModel, Field
 
 UNKNOWN_PREFIX = "?"
@@ -50,6 +52,20 @@ class HeatEvent(BaseModel):
     celsius: float
     components: list[str]
     device: str = ""
+    amounts_ul: dict[str, float] | None = Field(
+        default=None, description="uL of each liquid in the vessel at this step, when known"
+    )
+
+
+DEVICE_NAMES = {
+    "heater_shaker": "Heater-Shaker",
+    "temperature": "Temperature Module",
+    "thermocycler": "Thermocycler",
+}
+
+
+def device_name(device: str) -> str:
+    return DEVICE_NAMES.get(device, device or "heater")
 
 
 def resolve_component(component: Component) -> Resolution:
@@ -170,73 +186,78 @@ class _Pass:
 
     # ------------------------------------------------------------------ heating
     def heats(self, events: list[HeatEvent]) -> None:
-        reported: set[tuple[str, str, str]] = set()
+        """Policy maximum temperature, then the thermal rule (see thermal.py) per vessel."""
+        reported: set[tuple[str, str]] = set()
+        over_policy: set[tuple[str, str, float]] = set()
         margin = self.policy.thermal_margin_c
+        minor = self.policy.thermal_minor_percent / 100.0
         for event in sorted(events, key=lambda e: e.step):
             for lid in event.components:
                 self._see(lid, event.step, event.pointer)
+            device = device_name(event.device)
             if event.celsius > self.policy.max_temperature_c:
-                self.findings.append(Finding(
-                    code="POLICY_MAX_TEMPERATURE", category=Category.POLICY,
-                    severity=Severity.ERROR,
-                    message=(f"step {event.step}: {event.device or 'heater'} set to "
-                             f"{event.celsius:g} degC for {event.vessel}, above the policy "
-                             f"maximum of {self.policy.max_temperature_c:g} degC"),
-                    hint="lower the temperature or ask for a policy change",
-                    step=event.step, pointer=event.pointer,
-                    data={"vessel": event.vessel, "celsius": event.celsius,
-                          "limit_c": self.policy.max_temperature_c},
-                ))
-            limit = event.celsius + margin
-            for lid in event.components:
-                if not self._known(lid):
+                labware = event.vessel.split(":")[0]
+                key = (event.device, labware, event.celsius)
+                if key not in over_policy:
+                    over_policy.add(key)
+                    self._over_temperature(event, device, labware)
+            shares, records, water = vessel_shares(
+                self.resolutions, event.components, event.amounts_ul, minor
+            )
+            for name, share in shares.items():
+                if (event.vessel, name) in reported:
                     continue
-                for item in self.resolutions[lid].components:
-                    if item.dilute:
-                        continue
-                    key = (event.vessel, lid, item.record.name)
-                    if key in reported:
-                        continue
-                    figures = self._exceeded(item.record, limit)
-                    if figures:
-                        reported.add(key)
-                        self._thermal(event, lid, item.record.name, figures, margin)
+                result = judge(records[name], share, water, event.celsius + margin, minor)
+                if result is not None:
+                    reported.add((event.vessel, name))
+                    self._thermal(event, device, result, margin)
 
-    @staticmethod
-    def _exceeded(record, limit: float) -> list[dict[str, object]]:
-        if not record.cas:
-            return []
-        data = record.physical if record.physical is not None else physical_data(record.cas)
-        out = []
-        props = [("autoignition temperature", data.autoignition),
-                 ("flash point", data.flash_point)]
-        if "water" not in record.tags:
-            props.append(("boiling point", data.boiling_point))
-        for label, value in props:
-            if value is not None and value.celsius <= limit:
-                out.append({"property": label, "celsius": value.celsius, "source": value.source,
-                            "all_sources": value.all_sources})
-        return out
-
-    def _thermal(self, event: HeatEvent, lid: str, chemical: str,
-                 figures: list[dict[str, object]], margin: float) -> None:
-        facts = ", ".join(f"{f['property']} {f['celsius']:g} degC" for f in figures)
+    def _over_temperature(self, event: HeatEvent, device: str, labware: str) -> None:
+        limit = self.policy.max_temperature_c
         self.findings.append(Finding(
-            code="SAFETY_THERMAL", category=Category.SAFETY, severity=Severity.ERROR,
-            message=(
-                f"step {event.step}: heating {event.vessel} to {event.celsius:g} degC"
-                f"{' on ' + event.device if event.device else ''} with {chemical} "
-                f"(liquid '{self.components[lid].name}'): {facts} - at or below the set "
-                f"temperature plus the {margin:g} degC margin"
-            ),
-            hint="lower the temperature, use a less volatile/flammable solvent, or do this "
-                 "step off-deck in a fume hood",
+            code="POLICY_MAX_TEMPERATURE", category=Category.POLICY, severity=Severity.ERROR,
+            message=(f"step {event.step}: {device} set to {event.celsius:g} degC with "
+                     f"'{labware}' on it ({event.vessel} holds liquid), above the maximum of "
+                     f"{limit:g} degC of policy '{self.policy.name}'"),
+            hint="lower the temperature or ask for a policy change",
             step=event.step, pointer=event.pointer,
-            data={"vessel": event.vessel, "liquid": lid, "chemical": chemical,
-                  "celsius": event.celsius, "margin_c": margin, "figures": figures,
-                  "sources": ["measured data via the `chemicals` package "
-                              f"({', '.join(sorted({str(f['source']) for f in figures}))}); "
-                              "lowest value across measured sources"]},
+            data={"vessel": event.vessel, "labware": labware, "device": event.device,
+                  "celsius": event.celsius, "limit_c": limit, "policy": self.policy.name},
+        ))
+
+    def _thermal(self, event: HeatEvent, device: str, result: ThermalResult,
+                 margin: float) -> None:
+        liquids = result.share.liquids
+        names = ", ".join(f"'{self.components[lid].name}'" for lid in liquids)
+        facts = ", ".join(f"{f.property} {f.celsius:g} degC ({f.severity})"
+                          for f in result.figures)
+        share = f"{result.share.fraction * 100:.3g}%"
+        self.findings.append(Finding(
+            code="SAFETY_THERMAL", category=Category.SAFETY, severity=Severity(result.severity),
+            message=(
+                f"step {event.step}: heating {event.vessel} to {event.celsius:g} degC on the "
+                f"{device} with {result.chemical} ({'major' if result.major else 'minor'} "
+                f"component, ~{share} of the vessel, from {names}): {facts} - at or below the "
+                f"set temperature plus the {margin:g} degC margin "
+                f"[source: measured data via the `chemicals` package, lowest measured value]"
+            ),
+            hint=("lower the temperature, use a less volatile/flammable solvent, or do this "
+                  "step off-deck in a fume hood" if result.severity == "error" else
+                  "check the mixture's flash/boiling point, or lower the temperature"),
+            step=event.step, pointer=event.pointer,
+            data={
+                "vessel": event.vessel, "device": event.device, "liquids": liquids,
+                "liquid": liquids[0] if liquids else None, "chemical": result.chemical,
+                "celsius": event.celsius, "margin_c": margin,
+                "share": result.share.fraction, "major": result.major,
+                "share_basis": result.share.basis,
+                "minor_threshold_percent": self.policy.thermal_minor_percent,
+                "figures": [f.model_dump() for f in result.figures],
+                "sources": ["measured data via the `chemicals` package ("
+                            + ", ".join(sorted({f.source for f in result.figures}))
+                            + "); lowest value across measured sources",
+                            "thermal rule: labwright.verifiers.safety.thermal"],
+            },
         ))
 
     # ------------------------------------------------------------------ identity & policy
