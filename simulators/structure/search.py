@@ -208,7 +208,7 @@ def run_airss_task(
     with single_threaded_blas():
         calc = settings.calculator.build()
         for done, trial in enumerate(trials, start=1):
-            if deadline is not None and time.monotonic() > deadline:
+            if done > 1 and deadline is not None and time.monotonic() > deadline:
                 result.stop_reason = "time budget"
                 break
             rng = _rng(settings.seed, _AIRSS_KEY, trial)

@@ -48,3 +48,19 @@ def test_tool_input_is_validated() -> None:
         StructureSearchInput(composition="LJ13", steps=-1)
     with pytest.raises(ValidationError):
         StructureSearchInput(composition="LJ13", unknown_option=1)
+
+
+def test_airss_budget_still_reports_what_it_relaxed() -> None:
+    out = run_structure_search_tool(
+        StructureSearchInput(
+            composition="Cu2",
+            calculator="emt",
+            method="airss",
+            periodic=True,
+            trials=500,
+            time_budget_s=0.01,
+        )
+    )
+    assert out.stopped_early
+    assert 1 <= out.relaxations < 500
+    assert out.minima[0].volume_per_atom is not None
