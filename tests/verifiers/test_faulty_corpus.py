@@ -218,3 +218,57 @@ def test_cli_exit_0_and_certificate_for_a_repaired_twin(labwright_home: Path, tm
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = json.loads(proc.stdout)
     assert out["ok"] is True and out["certificate"]["protocol_sha256"] == out["protocol_sha256"]
+
+
+# ----------------------------------------------------- the record of what Opentrons itself catches
+
+RECORD = FAULTY / "opentrons_catches.csv"
+HAND_WRITTEN = ROOT / "tests" / "data" / "faulty_py"
+
+
+def _record() -> list[dict[str, str]]:
+    import csv
+
+    with RECORD.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_opentrons_record_covers_the_corpus() -> None:
+    """bench/faulty_vs_opentrons.py wrote this table; it must match the corpus as it is now."""
+    rows = _record()
+    assert [r["file"] for r in rows] == NAMES, "re-run bench/faulty_vs_opentrons.py"
+    for r in rows:
+        want = EXPECTED[r["file"]]
+        assert (r["code"], r["category"]) == (want["code"], want["category"])
+        assert r["labwright_caught"] == "yes"
+        assert r["opentrons_caught"] in {"yes", "no", "n/a"}
+        assert (r["opentrons_caught"] == "n/a") == (r["python_version"] == "not_expressible")
+        if r["opentrons_caught"] == "yes":
+            assert r["opentrons_message"]
+    # what the record shows: faults only labwright catches exist in the volume and tip categories
+    only_labwright = {r["category"] for r in rows if r["opentrons_caught"] == "no"}
+    assert {"volume", "tip"} <= only_labwright
+
+
+def test_hand_written_opentrons_analogs_are_python_for_corpus_files() -> None:
+    import ast
+
+    for path in sorted(HAND_WRITTEN.glob("*.py")):
+        assert f"{path.stem}.yaml" in EXPECTED, path.name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in tree.body), path.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", ["deck_slot_occupied.yaml", "tip_cross_contamination.yaml", "schema_unknown_op.yaml"]
+)
+def test_opentrons_simulator_verdict_matches_the_record(name: str, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import faulty_vs_opentrons as bench
+
+    kind, py, _ = bench.python_version(FAULTY / name, tmp_path)
+    assert py is not None
+    caught, message, _ = bench.run_opentrons(py, timeout=120)
+    row = next(r for r in _record() if r["file"] == name)
+    assert ("yes" if caught else "no") == row["opentrons_caught"], message
