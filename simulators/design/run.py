@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 from labwright.protocols.errors import UnusableInputError
 from labwright.simulators.design import methods
+from labwright.simulators.design.evolve import Ranker
 from labwright.simulators.design.graph_ops import Limits
 from labwright.simulators.design.models import (
     DesignConfig,
@@ -20,7 +21,7 @@ from labwright.simulators.design.models import (
 )
 from labwright.simulators.design.objectives import SimilarityObjective, parse_objectives
 from labwright.simulators.design.oracle import Oracle
-from labwright.simulators.design.scoring import auc_top_k, top_k_mean_curve
+from labwright.simulators.design.scoring import auc_top_k, peel_fronts, top_k_mean_curve
 from labwright.simulators.design.seeds import hold_out, load_seed_pool
 from labwright.simulators.design.xtb import CostlyCache
 
@@ -95,8 +96,6 @@ def _with_rank(mols: list[ScoredMolecule], ranks: list[int]) -> list[ScoredMolec
 
 def run_design(config: DesignConfig, on_progress: Progress | None = None) -> DesignResult:
     """Run one design campaign. Deterministic for a given config (the seed included)."""
-    from labwright.simulators.design.evolve import Ranker
-
     started = time.monotonic()
     deadline = started + config.time_budget_s if config.time_budget_s else None
     objectives = parse_objectives(config.objectives, config.weights)
@@ -149,12 +148,20 @@ def run_design(config: DesignConfig, on_progress: Progress | None = None) -> Des
 
     records = list(oracle.records.values())
     scores = [m.score for m in records]
-    ranker = Ranker(oracle, config.pareto)
-    ordered, keys = ranker.order(records)
     front: list[ScoredMolecule] = []
-    if config.pareto:
-        ordered = _with_rank(ordered, [k[0] for k in keys])
-        front = sorted((m for m in ordered if m.pareto_rank == 0), key=lambda m: (-m.score, m.call))
+    if config.pareto and Ranker(oracle, True).axes:
+        # best first = Pareto front first, then by the combined score within each front
+        ranker = Ranker(oracle, True)
+        ranks = peel_fronts(
+            [ranker.point(m) for m in records],
+            [ranker.feasible(m) for m in records],
+            at_least=config.top_n,
+        )
+        ranked = _with_rank([records[i] for i in ranks], list(ranks.values()))
+        ordered = sorted(ranked, key=lambda m: (m.pareto_rank, -m.score, m.call))
+        front = [m for m in ordered if m.pareto_rank == 0]
+    else:
+        ordered = sorted(records, key=lambda m: (-m.score, m.call))
     top = ordered[: config.top_n]
     top10 = sorted(scores, reverse=True)[:10]
     return DesignResult(

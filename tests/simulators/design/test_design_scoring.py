@@ -42,3 +42,17 @@ def test_auc_top10_follows_the_pmo_convention() -> None:
     expected = (100 * (0.5 + 0) / 2 + 100 * (1.0 + 0.5) / 2) / 200
     assert auc_top_k(scores, 200) == pytest.approx(expected)
     assert auc_top_k([], 100) == 0.0
+
+
+def test_peeled_fronts_agree_with_full_non_dominated_sorting() -> None:
+    import numpy as np
+    from labwright.simulators.design.scoring import peel_fronts
+
+    rng = np.random.default_rng(0)
+    points = [tuple(p) for p in rng.random((300, 3)).round(2)]
+    feasible = [bool(f) for f in rng.random(300) > 0.1]
+    full = pareto_ranks(points, feasible)
+    peeled = peel_fronts(points, feasible, at_least=40)
+    assert len(peeled) >= 40
+    assert all(full[i] == r for i, r in peeled.items())
+    assert set(peeled) >= {i for i, r in enumerate(full) if r == 0}
