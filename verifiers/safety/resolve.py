@@ -136,7 +136,10 @@ def _resolve_text_raw(
             sub = _resolve_text(comp, depth + 1, allow_mixture=False)
             if sub:
                 items.extend(c.model_copy(update={"via": f"component of {mixture['name']}"})
-                             for c in sub[0])
+                             for c in sub[0]
+                             # a percentage reads as an aqueous solution, except in a mixture
+                             # of organic liquids (phenol:chloroform, ...)
+                             if not (mixture.get("no_water") and c.via.startswith("solvent")))
         return items, mixture["name"]
     found = _lookup_record(text)
     if found:

@@ -76,9 +76,26 @@ def _describe(component: Component, resolution: Resolution, involved: set[str]) 
     """'bleach' (sodium hypochlorite 5.25%): the liquid and its chemicals that react."""
     labels = [c.label for c in resolution.components if c.record.name in involved]
     label = ", ".join(labels) or resolution.label
-    if label.casefold() == component.name.casefold():
-        return f"'{component.name}'"
-    return f"'{component.name}' ({label})"
+    name = component.name
+    if label.casefold() == name.casefold():
+        return f"'{name}'"
+    if label.casefold().startswith(name.casefold() + " (") and label.endswith(")"):
+        return f"'{name}' {label[len(name) + 1:]}"  # 'hydrochloric acid' (1 M)
+    return f"'{name}' ({label})"
+
+
+def _vessel_group(vessel: str) -> tuple[str, str]:
+    """'plate:A1' -> ('plate', 'A1'); 'tip:tips:A1' -> ('tip:tips', 'A1')."""
+    prefix, _, well = vessel.rpartition(":")
+    return (prefix, well) if prefix else (vessel, "")
+
+
+def _vessels_text(vessels: list[str]) -> str:
+    if len(vessels) == 1:
+        return vessels[0]
+    prefix = _vessel_group(vessels[0])[0]
+    wells = [_vessel_group(v)[1] for v in vessels]
+    return f"{prefix}:{', '.join(wells)} ({len(vessels)} wells)"
 
 
 def _hazard_data(hazards: list[Hazard]) -> list[dict[str, str]]:
@@ -117,8 +134,12 @@ class _Pass:
 
     # ------------------------------------------------------------------ mixing
     def mixes(self, events: list[MixEvent]) -> None:
+        """Every pair of liquids that first meets in a vessel; the same pair meeting at the same
+        step in several wells of one labware (a multi-channel or plate-wide step) is one finding
+        listing the wells."""
         met: dict[str, set[frozenset[str]]] = {}
         volume_reported: set[str] = set()
+        groups: dict[tuple[int, str, str, str], list[MixEvent]] = {}
         for event in sorted(events, key=lambda e: e.step):
             present = list(dict.fromkeys([*event.components, *event.new]))
             for lid in present:
@@ -126,19 +147,30 @@ class _Pass:
             self._volume(event, volume_reported)
             seen = met.setdefault(event.vessel, set())
             arrivals = event.new or present
+            # a tip that draws liquids which arrive together takes up a mixture that already
+            # exists in the well it draws from (reported there): not a new meeting
+            drawn_mixture = event.vessel.startswith("tip:") and len(event.new) > 1
             for new in arrivals:
                 for other in present:
                     key = frozenset((new, other))
                     if new == other or key in seen:
                         continue
                     seen.add(key)
+                    if drawn_mixture and other in event.new:
+                        continue
                     if not (self._known(new) and self._known(other)):
                         continue
-                    hazards = self._hazards(new, other)
-                    if hazards:
-                        self._incompatible(event, other, new, hazards)
+                    if self._hazards(new, other):
+                        group = (event.step, _vessel_group(event.vessel)[0], other, new)
+                        groups.setdefault(group, []).append(event)
+        for (_, _, first, second), found in groups.items():
+            self._incompatible(found, first, second, self._hazards(first, second))
 
-    def _incompatible(self, event: MixEvent, first: str, second: str, hazards: list[Hazard]) -> None:
+    def _incompatible(
+        self, events: list[MixEvent], first: str, second: str, hazards: list[Hazard]
+    ) -> None:
+        event = events[0]
+        vessels = list(dict.fromkeys(e.vessel for e in events))
         ca, cb = self.components[first], self.components[second]
         ra, rb = self.resolutions[first], self.resolutions[second]
         summary = summarise(hazards)
@@ -151,7 +183,7 @@ class _Pass:
             message=(
                 f"step {event.step}: {_describe(ca, ra, involved)} and "
                 f"{_describe(cb, rb, involved)} meet in "
-                f"{event.vessel}: {summary} [source: {'; '.join(sources)}]"
+                f"{_vessels_text(vessels)}: {summary} [source: {'; '.join(sources)}]"
             ),
             hint=(
                 "keep these liquids apart: use separate wells/reservoirs, change the tip "
@@ -161,6 +193,7 @@ class _Pass:
             pointer=event.pointer,
             data={
                 "vessel": event.vessel,
+                "vessels": vessels,
                 "liquids": [first, second],
                 "chemicals": [ra.label, rb.label],
                 "codes": sorted({h.code for h in hazards}),
@@ -189,18 +222,18 @@ class _Pass:
         """Policy maximum temperature, then the thermal rule (see thermal.py) per vessel."""
         reported: set[tuple[str, str]] = set()
         over_policy: set[tuple[str, str, float]] = set()
+        groups: dict[tuple[int, str, str, str, float], list[tuple[HeatEvent, ThermalResult]]] = {}
         margin = self.policy.thermal_margin_c
         minor = self.policy.thermal_minor_percent / 100.0
         for event in sorted(events, key=lambda e: e.step):
             for lid in event.components:
                 self._see(lid, event.step, event.pointer)
-            device = device_name(event.device)
             if event.celsius > self.policy.max_temperature_c:
                 labware = event.vessel.split(":")[0]
                 key = (event.device, labware, event.celsius)
                 if key not in over_policy:
                     over_policy.add(key)
-                    self._over_temperature(event, device, labware)
+                    self._over_temperature(event, device_name(event.device), labware)
             shares, records, water = vessel_shares(
                 self.resolutions, event.components, event.amounts_ul, minor
             )
@@ -210,7 +243,11 @@ class _Pass:
                 result = judge(records[name], share, water, event.celsius + margin, minor)
                 if result is not None:
                     reported.add((event.vessel, name))
-                    self._thermal(event, device, result, margin)
+                    key = (event.step, _vessel_group(event.vessel)[0], name, result.severity,
+                           event.celsius)
+                    groups.setdefault(key, []).append((event, result))
+        for found in groups.values():
+            self._thermal(found, margin)
 
     def _over_temperature(self, event: HeatEvent, device: str, labware: str) -> None:
         limit = self.policy.max_temperature_c
@@ -225,20 +262,27 @@ class _Pass:
                   "celsius": event.celsius, "limit_c": limit, "policy": self.policy.name},
         ))
 
-    def _thermal(self, event: HeatEvent, device: str, result: ThermalResult,
-                 margin: float) -> None:
-        liquids = result.share.liquids
+    def _thermal(self, found: list[tuple[HeatEvent, ThermalResult]], margin: float) -> None:
+        """One finding for a chemical heated past a figure in one or more wells of a labware
+        at one step (the largest share decides the wording)."""
+        event = found[0][0]
+        result = max((r for _, r in found), key=lambda r: r.share.fraction)
+        vessels = list(dict.fromkeys(e.vessel for e, _ in found))
+        liquids = list(dict.fromkeys(lid for _, r in found for lid in r.share.liquids))
         names = ", ".join(f"'{self.components[lid].name}'" for lid in liquids)
         facts = ", ".join(f"{f.property} {f.celsius:g} degC ({f.severity})"
                           for f in result.figures)
-        share = f"{result.share.fraction * 100:.3g}%"
+        pct = f"{result.share.fraction * 100:.3g}%"
+        share = f"~{pct} of the vessel" if result.share.from_amounts else (
+            f"up to {pct}: the liquids' amounts are not known")
+        device = device_name(event.device)
         self.findings.append(Finding(
             code="SAFETY_THERMAL", category=Category.SAFETY, severity=Severity(result.severity),
             message=(
-                f"step {event.step}: heating {event.vessel} to {event.celsius:g} degC on the "
-                f"{device} with {result.chemical} ({'major' if result.major else 'minor'} "
-                f"component, ~{share} of the vessel, from {names}): {facts} - at or below the "
-                f"set temperature plus the {margin:g} degC margin "
+                f"step {event.step}: heating {_vessels_text(vessels)} to {event.celsius:g} degC "
+                f"on the {device} with {result.chemical} "
+                f"({'major' if result.major else 'minor'} component, {share}; from {names}): "
+                f"{facts} - at or below the set temperature plus the {margin:g} degC margin "
                 f"[source: measured data via the `chemicals` package, lowest measured value]"
             ),
             hint=("lower the temperature, use a less volatile/flammable solvent, or do this "
@@ -246,11 +290,11 @@ class _Pass:
                   "check the mixture's flash/boiling point, or lower the temperature"),
             step=event.step, pointer=event.pointer,
             data={
-                "vessel": event.vessel, "device": event.device, "liquids": liquids,
-                "liquid": liquids[0] if liquids else None, "chemical": result.chemical,
-                "celsius": event.celsius, "margin_c": margin,
-                "share": result.share.fraction, "major": result.major,
-                "share_basis": result.share.basis,
+                "vessel": event.vessel, "vessels": vessels, "device": event.device,
+                "liquids": liquids, "liquid": liquids[0] if liquids else None,
+                "chemical": result.chemical, "celsius": event.celsius, "margin_c": margin,
+                "share": result.share.fraction, "share_from_amounts": result.share.from_amounts,
+                "major": result.major, "share_basis": result.share.basis,
                 "minor_threshold_percent": self.policy.thermal_minor_percent,
                 "figures": [f.model_dump() for f in result.figures],
                 "sources": ["measured data via the `chemicals` package ("
@@ -273,30 +317,36 @@ class _Pass:
                     code="POLICY_CWC_REFUSED", category=Category.POLICY, severity=Severity.ERROR,
                     message=(f"'{component.name}' is a Chemical Weapons Convention Schedule "
                              f"{worst.schedule} chemical ({worst.item}: {worst.name}, matched by "
-                             f"{worst.how}): refused"),
+                             f"{worst.how}): refused [source: Chemical Weapons Convention, "
+                             f"Annex on Chemicals, Schedule {worst.schedule}]"),
                     hint="this protocol cannot be run; scheduled chemicals are refused outright",
                     step=step, pointer=pointer,
                     data={"liquid": lid, "schedule": worst.schedule, "item": worst.item,
                           "matches": [m.model_dump() for m in status.cwc],
                           "sources": ["Chemical Weapons Convention, Annex on Chemicals"]},
                 ))
+            source = f"[source: lab policy '{self.policy.name}']"
             if status.banned:
+                banned = [r for r in status.reasons if " is banned " in r]
                 self.findings.append(Finding(
                     code="POLICY_BANNED_SUBSTANCE", category=Category.POLICY,
                     severity=Severity.ERROR,
-                    message=f"'{component.name}' is banned by lab policy '{self.policy.name}'",
+                    message=(f"'{component.name}' is banned by lab policy '{self.policy.name}': "
+                             f"{'; '.join(banned)} {source}"),
                     hint="remove it from the protocol or ask for a policy change",
-                    step=step, pointer=pointer, data={"liquid": lid},
+                    step=step, pointer=pointer,
+                    data={"liquid": lid, "reasons": banned, "policy": self.policy.name},
                 ))
             if status.requires_approval and not status.refused:
+                why = [r for r in status.reasons if "approval" in r]
                 self.findings.append(Finding(
                     code="POLICY_APPROVAL_REQUIRED", category=Category.POLICY,
                     severity=Severity.WARNING,
                     message=(f"'{component.name}' needs a person's approval: "
-                             f"{'; '.join(r for r in status.reasons)}"),
+                             f"{'; '.join(why)} {source}"),
                     hint="a person must approve this protocol before dispatch",
                     step=step, pointer=pointer, requires_approval=True,
-                    data={"liquid": lid, "reasons": status.reasons},
+                    data={"liquid": lid, "reasons": why, "policy": self.policy.name},
                 ))
             if (resolution.unknown and not status.refused
                     and not component.name.startswith(UNKNOWN_PREFIX)):

@@ -112,12 +112,15 @@ def test_minor_threshold_comes_from_the_policy(tmp_path: Path) -> None:
     assert default[0].severity is Severity.WARNING and careful[0].severity is Severity.ERROR
 
 
-def test_one_thermal_finding_per_vessel_and_chemical_at_the_first_step() -> None:
+def test_one_thermal_finding_per_vessel_at_the_first_step_wells_of_a_step_grouped() -> None:
     comps = {"x": liquid("x", "diethyl ether")}
-    events = [heat(60, ["x"], step=4), heat(60, ["x"], step=9), heat(60, ["x"], step=4,
-                                                                       vessel="plate:B1")]
+    events = [heat(60, ["x"], step=4), heat(60, ["x"], step=9),
+              heat(60, ["x"], step=4, vessel="plate:B1"), heat(60, ["x"], step=9,
+                                                             vessel="other:A1")]
     found = thermal(safety_pass(comps, [], events))
-    assert [(f.data["vessel"], f.step) for f in found] == [("plate:A1", 4), ("plate:B1", 4)]
+    assert [(f.data["vessels"], f.step) for f in found] == [
+        (["plate:A1", "plate:B1"], 4), (["other:A1"], 9)]
+    assert "plate:A1, B1 (2 wells)" in found[0].message
 
 
 def test_buffers_and_dna_in_a_thermocycler_at_98_are_silent() -> None:
