@@ -129,9 +129,16 @@ class Backend(ABC):
                     on_progress(progress_of(status))
             if status.terminal:
                 return status
-            if until_paused and status.state is RunState.PAUSED:
+            if status.error is not None:
+                # a command failed and the run did not end (e.g. a robot waiting for error
+                # recovery): pause it, so nothing more happens until someone looks
+                if status.state is not RunState.PAUSED and self.capabilities.pause:
+                    paused = self.pause(run_id)
+                    status = paused.model_copy(update={"error": paused.error or status.error})
+                if on_progress is not None:
+                    on_progress(progress_of(status))
                 return status
-            if status.error is not None and status.state is not RunState.RUNNING:
+            if until_paused and status.state is RunState.PAUSED:
                 return status
             if (
                 stall_timeout_s is not None

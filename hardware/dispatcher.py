@@ -170,7 +170,7 @@ class Dispatcher:
         """Check, record, send; wait for the end unless ``wait`` is False. Returns the ledger's record."""
         sha = self.check(protocol, certificate)
         assert certificate is not None
-        key = check_idempotency_key(idempotency_key or new_idempotency_key())
+        key = check_idempotency_key(new_idempotency_key() if idempotency_key is None else idempotency_key)
         record, created = self.ledger.claim(
             run_id=run_id or new_run_id(),
             idempotency_key=key,

@@ -57,8 +57,9 @@ def _now() -> str:
 
 
 def _code_only(text: str) -> str:
-    """The file without full-line comments: comments cannot change what a protocol does."""
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    """The file without comment and blank lines: they cannot change what a protocol does."""
+    kept = (line.rstrip() for line in text.splitlines())
+    return "\n".join(line for line in kept if line and not line.lstrip().startswith("#"))
 
 
 def opentrons_analyzer(text: str, filename: str) -> dict[str, Any]:
@@ -455,7 +456,12 @@ class FakeRobot:
             return 201, {"data": act}
 
     def _execute(self, run: _Run) -> None:
+        # the robot runs the protocol file itself; the fake replays its analysis, so it waits for it
         protocol = self.protocols.get(run.protocol_id or "")
+        while protocol is not None and protocol.analyses[-1].get("status") != "completed":
+            if self._closing.is_set():
+                return
+            time.sleep(0.01)
         analysis = protocol.analyses[-1] if protocol else {}
         script = list(analysis.get("commands") or [])
         i = 0
