@@ -6,6 +6,7 @@ from typing import Any
 
 from labwright.hardware.models import CommandRecord, RunError
 from labwright.hardware.opentrons_analysis import describe_error
+from labwright.hardware.step_map import step_of_error_text
 
 
 def command_records(commands: list[dict[str, Any]], steps: list[int | None]) -> list[CommandRecord]:
@@ -41,13 +42,20 @@ def run_log(records: list[CommandRecord]) -> list[str]:
     return lines
 
 
-def first_failure(records: list[CommandRecord], errors: list[dict[str, Any]]) -> RunError:
+def first_failure(records: list[CommandRecord], errors: list[dict[str, Any]], source: str = "") -> RunError:
+    """The first failed command (its step, type and the robot's words), else the protocol's error.
+
+    Without a failed command (a Python exception in the protocol), the step comes from the
+    error's ``[line N]`` in ``source``, the exported file.
+    """
     failed = next((r for r in records if r.status == "failed"), None)
     error = (failed.error if failed and failed.error else None) or (errors[0] if errors else {})
+    message = describe_error(error) if error else "the simulation failed"
+    step = failed.step if failed else (step_of_error_text(source, message) if source else None)
     return RunError(
         code="ROBOT_COMMAND_FAILED" if failed else "ROBOT_PROTOCOL_ERROR",
-        message=describe_error(error) if error else "the simulation failed",
-        step=failed.step if failed else None,
+        message=message,
+        step=step,
         command_index=failed.index if failed else None,
         command_type=failed.command_type if failed else None,
         robot_error_type=error.get("errorType"),

@@ -68,7 +68,7 @@ from labwright.hardware.robot_client import (
     RetryPolicy,
     RobotClient,
 )
-from labwright.hardware.step_map import map_commands_to_steps, protocol_actions
+from labwright.hardware.step_map import map_commands_to_steps, protocol_actions, step_of_error_text
 from labwright.protocols.errors import DispatchRefusedError
 from labwright.protocols.models import Protocol
 
@@ -120,6 +120,7 @@ class _Tracked:
     wait_s: float = 0.0
     error: RunError | None = None
     sent_sha256: str = ""
+    text: str = ""  # the uploaded file
 
 
 class OpentronsHttpBackend(Backend):
@@ -181,7 +182,7 @@ class OpentronsHttpBackend(Backend):
         emit = on_event or (lambda kind, data: None)
         t = self._tracked.setdefault(job.run_id, _Tracked(job=job))
         self._check_robot(job)
-        text = self.render(job)
+        text = t.text = self.render(job)
         t.sent_sha256 = hashlib.sha256(text.encode()).hexdigest()
         emit("prepared", {"sent_sha256": t.sent_sha256, "bytes": len(text.encode())})
         ids = self._protocol_ids(job)
@@ -471,9 +472,11 @@ class OpentronsHttpBackend(Backend):
             )
         errors = run.get("errors") or []
         err = errors[0] if errors else {}
+        message = describe_error(err) if err else f"the run is {run.get('status')}"
         return RunError(
             code="ROBOT_RUN_FAILED",
-            message=describe_error(err) if err else f"the run is {run.get('status')}",
+            message=message,
+            step=step_of_error_text(t.text, message) if t.text else None,
             robot_error_type=err.get("errorType"),
             robot_error_code=err.get("errorCode"),
             detail={"robot_run_id": rid},
@@ -573,6 +576,7 @@ class OpentronsHttpBackend(Backend):
         ids = self._protocol_ids(job)
         if not ids:
             return None
+        t.text = t.text or self.render(job)
         t.protocol_id = ids[-1]
         try:
             self._load_analysis(t, wait=False)

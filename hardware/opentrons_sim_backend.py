@@ -110,7 +110,7 @@ class OpentronsSimBackend(Backend):
         if analysis.ok:
             self._finish(run, RunState.SUCCEEDED)
         else:
-            run.error = first_failure(run.records, analysis.errors)
+            run.error = first_failure(run.records, analysis.errors, run.text)
             self._finish(run, RunState.FAILED)
         if on_progress is not None:
             on_progress(progress_of(self.status(run.job.run_id)))

@@ -12,6 +12,7 @@ them, or ``None`` before the first step (setup).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,3 +114,23 @@ def completed_steps_before(step_of_command: Sequence[int | None], index: int, to
     if step is None:
         return 0
     return min(step, total_steps)
+
+
+STEP_COMMENT = re.compile(r"^\s*# step (\d+):")
+ERROR_LINE = re.compile(r"\[line (\d+)\]")
+
+
+def step_of_source_line(text: str, line: int) -> int | None:
+    """The step whose ``# step N:`` comment (written by the Opentrons export) precedes ``line``."""
+    lines = text.splitlines()
+    for i in range(min(line, len(lines)) - 1, -1, -1):
+        m = STEP_COMMENT.match(lines[i])
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def step_of_error_text(text: str, message: str) -> int | None:
+    """The step of a Python error reported at ``[line N]`` of an exported protocol."""
+    m = ERROR_LINE.search(message)
+    return step_of_source_line(text, int(m.group(1))) if m else None
