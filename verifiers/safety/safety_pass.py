@@ -13,13 +13,46 @@ from __future__ import annotations
 
 from labwright.verifiers.findings import Category, Finding, Severity
 from labwright.verifiers.safety.compatibility import Hazard, assess, severity_of, summarise
-from labwright.verifiers.safety.policy import Policy, default_policy, policy_status
+from labwright.verifiers.safety.policy import Policy, PolicyStatus, default_policy, policy_status
 from labwright.verifiers.safety.records import Resolution
 from labwright.verifiers.safety.resolve import resolve, suggestions
 from labwright.verifiers.safety.thermal import ThermalResult, judge, vessel_shares
 from pydantic import BaseModel, Field
 
 UNKNOWN_PREFIX = "?"
+
+# Resolutions (resolve() is cached) and policies (load_policy() is cached) are reused objects:
+# what the policy says about a resolution is kept across verifications, keyed by identity and
+# holding both objects so that the ids stay valid.
+_STATUS_CACHE: dict[tuple[int, int], tuple[Resolution, Policy, PolicyStatus]] = {}
+
+
+_PAIR_CACHE: dict[tuple[int, int], tuple[Resolution, Resolution, list[Hazard]]] = {}
+
+
+def _pair_hazards(a: Resolution, b: Resolution) -> list[Hazard]:
+    """Hazards of two resolved liquids, kept across verifications (see _STATUS_CACHE)."""
+    key = (id(a), id(b))
+    hit = _PAIR_CACHE.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:
+        return hit[2]
+    if len(_PAIR_CACHE) > 8192:
+        _PAIR_CACHE.clear()
+    hazards = assess(a, b).hazards
+    _PAIR_CACHE[key] = (a, b, hazards)
+    return hazards
+
+
+def _policy_status(resolution: Resolution, policy: Policy) -> PolicyStatus:
+    key = (id(resolution), id(policy))
+    hit = _STATUS_CACHE.get(key)
+    if hit is not None and hit[0] is resolution and hit[1] is policy:
+        return hit[2]
+    if len(_STATUS_CACHE) > 4096:
+        _STATUS_CACHE.clear()
+    status = policy_status(resolution, policy)
+    _STATUS_CACHE[key] = (resolution, policy, status)
+    return status
 
 
 class Component(BaseModel):
@@ -117,6 +150,7 @@ class _Pass:
         self.resolutions = {lid: resolve_component(c) for lid, c in components.items()}
         self.first_seen: dict[str, tuple[int, str]] = {}
         self.pair_cache: dict[frozenset[str], list[Hazard]] = {}
+        self.thermal_cache: dict[tuple[object, ...], dict[str, ThermalResult]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _known(self, liquid_id: str) -> bool:
@@ -129,7 +163,7 @@ class _Pass:
     def _hazards(self, a: str, b: str) -> list[Hazard]:
         key = frozenset((a, b))
         if key not in self.pair_cache:
-            self.pair_cache[key] = assess(self.resolutions[a], self.resolutions[b]).hazards
+            self.pair_cache[key] = _pair_hazards(self.resolutions[a], self.resolutions[b])
         return self.pair_cache[key]
 
     # ------------------------------------------------------------------ mixing
@@ -140,25 +174,34 @@ class _Pass:
         met: dict[str, set[frozenset[str]]] = {}
         volume_reported: set[str] = set()
         groups: dict[tuple[int, str, str, str], list[MixEvent]] = {}
+        known = {lid for lid, res in self.resolutions.items() if not res.unknown}
+        first_seen = self.first_seen
+        check_volume = self.policy.max_volume_ul is not None
         for event in sorted(events, key=lambda e: e.step):
             present = list(dict.fromkeys([*event.components, *event.new]))
             for lid in present:
-                self._see(lid, event.step, event.pointer)
-            self._volume(event, volume_reported)
+                if lid not in first_seen:
+                    first_seen[lid] = (event.step, event.pointer)
+            if check_volume:
+                self._volume(event, volume_reported)
+            if len(present) < 2:
+                continue
             seen = met.setdefault(event.vessel, set())
             arrivals = event.new or present
             # a tip that draws liquids which arrive together takes up a mixture that already
             # exists in the well it draws from (reported there): not a new meeting
-            drawn_mixture = event.vessel.startswith("tip:") and len(event.new) > 1
+            drawn_mixture = len(event.new) > 1 and event.vessel.startswith("tip:")
             for new in arrivals:
                 for other in present:
+                    if new == other:
+                        continue
                     key = frozenset((new, other))
-                    if new == other or key in seen:
+                    if key in seen:
                         continue
                     seen.add(key)
                     if drawn_mixture and other in event.new:
                         continue
-                    if not (self._known(new) and self._known(other)):
+                    if new not in known or other not in known:
                         continue
                     if self._hazards(new, other):
                         group = (event.step, _vessel_group(event.vessel)[0], other, new)
@@ -234,13 +277,10 @@ class _Pass:
                 if key not in over_policy:
                     over_policy.add(key)
                     self._over_temperature(event, device_name(event.device), labware)
-            shares, records, water = vessel_shares(
-                self.resolutions, event.components, event.amounts_ul, minor
-            )
-            for name, share in shares.items():
+            results = self._judged(event, margin, minor)
+            for name, result in results.items():
                 if (event.vessel, name) in reported:
                     continue
-                result = judge(records[name], share, water, event.celsius + margin, minor)
                 if result is not None:
                     reported.add((event.vessel, name))
                     key = (event.step, _vessel_group(event.vessel)[0], name, result.severity,
@@ -248,6 +288,20 @@ class _Pass:
                     groups.setdefault(key, []).append((event, result))
         for found in groups.values():
             self._thermal(found, margin)
+
+    def _judged(self, event: HeatEvent, margin: float, minor: float) -> dict[str, ThermalResult]:
+        """Thermal results per chemical for one heated vessel; replicate wells (same liquids,
+        same amounts, same temperature) are judged once."""
+        amounts = tuple(sorted(event.amounts_ul.items())) if event.amounts_ul is not None else None
+        key = (tuple(sorted(event.components)), amounts, event.celsius)
+        if key not in self.thermal_cache:
+            shares, records, water = vessel_shares(
+                self.resolutions, event.components, event.amounts_ul, minor
+            )
+            judged = {name: judge(records[name], share, water, event.celsius + margin, minor)
+                      for name, share in shares.items()}
+            self.thermal_cache[key] = {k: v for k, v in judged.items() if v is not None}
+        return self.thermal_cache[key]
 
     def _over_temperature(self, event: HeatEvent, device: str, labware: str) -> None:
         limit = self.policy.max_temperature_c
@@ -309,7 +363,7 @@ class _Pass:
         for lid, component in self.components.items():
             step, pointer = self.first_seen.get(lid, (None, ""))
             resolution = self.resolutions[lid]
-            status = policy_status(resolution, self.policy)
+            status = _policy_status(resolution, self.policy)
             if status.refused:
                 worst = min((m for m in status.cwc if m.schedule in
                              self.policy.cwc_refuse_schedules), key=lambda m: m.schedule)

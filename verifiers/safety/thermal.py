@@ -116,8 +116,25 @@ def _stated_fraction(item: ResolvedChemical, minor: float) -> Share | None:
     return None
 
 
+_SHARES_CACHE: dict[tuple[int, float], tuple[Resolution, dict[str, Share]]] = {}
+
+
 def liquid_shares(resolution: Resolution, minor: float) -> dict[str, Share]:
-    """Share of each chemical (by record name) within one liquid; ``minor`` is a fraction."""
+    """Share of each chemical (by record name) within one liquid; ``minor`` is a fraction.
+
+    Cached by the resolution's identity (resolve() returns cached objects)."""
+    key = (id(resolution), minor)
+    hit = _SHARES_CACHE.get(key)
+    if hit is not None and hit[0] is resolution:
+        return hit[1]
+    if len(_SHARES_CACHE) > 4096:
+        _SHARES_CACHE.clear()
+    shares = _liquid_shares(resolution, minor)
+    _SHARES_CACHE[key] = (resolution, shares)
+    return shares
+
+
+def _liquid_shares(resolution: Resolution, minor: float) -> dict[str, Share]:
     stated: dict[str, Share] = {}
     rest: list[str] = []
     for item in resolution.components:
