@@ -8,7 +8,13 @@ its physical data is looked up):
 - ``physical_data(cas) -> PhysicalData``
 - ``load_policy(path) -> Policy``; ``default_policy()``; ``policy_status(resolution, policy)``
 - ``safety_pass(components, mixes, heats, policy, strict=False) -> list[Finding]`` with the
-  inputs ``Component``, ``MixEvent``, ``HeatEvent``
+  inputs ``Component``, ``MixEvent``, ``HeatEvent`` (``HeatEvent.amounts_ul``: uL of each liquid
+  in the heated vessel, when the replay knows them)
+
+The thermal rule (error for a neat or major component heated past its boiling or flash point,
+warning for a minor one, error at any share past autoignition) and its sources are documented
+in ``labwright.verifiers.safety.thermal``. Example protocols for every finding are in
+``examples/protocols/faulty/``; a stricter example policy is ``examples/policies/strict_lab.yaml``.
 """
 
 from __future__ import annotations
