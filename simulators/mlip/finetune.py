@@ -1,0 +1,278 @@
+"""Fine-tune a trained potential on new elements or phases, and show what it forgets.
+
+:func:`finetune_potential`:
+
+1. reads the base model's card (reference, elements, E0s, its train and held-out test sets);
+2. generates labelled data for the new elements / phase with the reference calculator;
+3. when the new data has elements the base model lacks, grows the base model's element table
+   (:func:`labwright.simulators.mlip.elements.expand_elements`, exact on the old elements);
+4. mixes ``replay`` configurations drawn (seeded) from the base model's training set into the
+   new training set: ``replay = 0`` is the naive fine-tune;
+5. fine-tunes with mace-torch's own foundation-model route (``--foundation_model``,
+   ``--foundation_model_elements``, single head) and its two-stage schedule;
+6. measures the errors on the OLD held-out test set before (base model) and after, and on the
+   new test set: the ratio after/before is the forgetting.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from labwright.protocols.errors import LabwrightError
+from labwright.simulators.mlip import dataset as ds
+from labwright.simulators.mlip.elements import expand_elements, model_e0s
+from labwright.simulators.mlip.metrics import ErrorMetrics, evaluate
+from labwright.simulators.mlip.provenance import Provenance, model_provenance, sha256_file
+from labwright.simulators.mlip.reference import check_reference, isolated_atom_energies
+from labwright.simulators.mlip.store import (
+    ModelCard,
+    ParentModel,
+    committee_paths,
+    data_path,
+    load_card,
+    save_card,
+)
+from labwright.simulators.mlip.train import (
+    ComputeOptions,
+    ProgressFn,
+    _noop,
+    ds_name,
+    generate_splits,
+    make_jobs,
+    train_members,
+    write_members,
+)
+from labwright.simulators.mlip.training import MaceSettings
+from pydantic import BaseModel, ConfigDict, Field
+
+log = logging.getLogger(__name__)
+
+# Fine-tuning defaults: fewer epochs and a lower learning rate than training from scratch.
+FINETUNE_EPOCHS = 40
+FINETUNE_LR = 0.005
+
+
+class FinetuneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: Path
+    reference: str | None = Field(None, description="default: the base model's reference")
+    elements: list[str]
+    lattice: str | None = None
+    configs: int = Field(75, ge=2, description="new training configurations")
+    replay: int = Field(0, ge=0, description="old training configurations mixed in")
+    valid_configs: int | None = Field(None, ge=1)
+    test_configs: int = Field(50, ge=1, description="new held-out test configurations")
+    seed: int = 0
+    committee: int = Field(1, ge=1, le=16)
+    settings: MaceSettings | None = Field(
+        None, description="default: the base model's settings, 40 epochs, lr 0.005"
+    )
+    old_train: Path | None = Field(None, description="default: the base model's train set")
+    old_test: Path | None = Field(None, description="default: the base model's test set")
+    compute: ComputeOptions = Field(default_factory=ComputeOptions)
+    output: Path
+
+
+class FinetuneReport(BaseModel):
+    model_path: str
+    member_paths: list[str]
+    base_model: str
+    base_sha256: str
+    new_elements: list[str]
+    elements: list[str]
+    replay: int
+    n_train_new: int
+    n_train_total: int
+    n_test_old: int
+    n_test_new: int
+    old_test_before: ErrorMetrics
+    old_test_after: ErrorMetrics
+    new_test_after: ErrorMetrics
+    energy_forgetting_ratio: float = Field(description="old-test energy MAE after / before")
+    force_forgetting_ratio: float = Field(description="old-test force MAE after / before")
+    n_params: int
+    epochs: int
+    train_seconds: float
+    train_cpu_seconds: float
+    provenance: Provenance
+
+
+def _old_sets(request: FinetuneRequest, card: ModelCard | None) -> tuple[Path, Path]:
+    base = Path(request.base_model)
+    old_train = request.old_train or (data_path(base, "train") if card else None)
+    old_test = request.old_test or (data_path(base, "test") if card else None)
+    if old_train is None or old_test is None:
+        raise LabwrightError(
+            f"{base} has no model card, so its training and test sets are unknown",
+            hint="pass --old-train and --old-test (extended XYZ with REF_energy/REF_forces)",
+        )
+    for p in (old_train, old_test):
+        if not Path(p).is_file():
+            raise LabwrightError(f"data file {str(p)!r} does not exist", hint="check the path")
+    return Path(old_train), Path(old_test)
+
+
+def _replay_sample(frames: list, n: int, seed: int) -> list:
+    if n > len(frames):
+        raise LabwrightError(
+            f"--replay {n} exceeds the {len(frames)} configurations of the old training set",
+            hint=f"use --replay {len(frames)} or fewer",
+        )
+    rng = np.random.default_rng([seed, 7])
+    picks = rng.choice(len(frames), size=n, replace=False)
+    return [frames[int(i)] for i in sorted(picks)]
+
+
+def _foundation_bytes(base_paths: list[Path], e0s_by_z: dict[int, float]) -> list[bytes]:
+    """Each base member as MACE-format bytes, grown to the new element table when needed."""
+    from labwright.simulators.mlip.mace_import import import_mace, load_model
+
+    torch = import_mace()
+    out = []
+    for path in base_paths:
+        model = load_model(str(path))
+        grown = expand_elements(model, e0s_by_z)
+        buf = io.BytesIO()
+        torch.save(grown, buf)
+        out.append(buf.getvalue())
+    return out
+
+
+def finetune_potential(request: FinetuneRequest, progress: ProgressFn = _noop) -> FinetuneReport:
+    """Fine-tune and report forgetting (see module docstring)."""
+    from ase.data import atomic_numbers, chemical_symbols
+    from labwright.simulators.mlip.calculator import CommitteeCalculator
+    from labwright.simulators.mlip.mace_import import load_model
+
+    base = Path(request.base_model)
+    base_paths = committee_paths(base, committee=True)
+    card = load_card(base)
+    reference = request.reference or (card.reference if card else None)
+    if reference is None:
+        raise LabwrightError(
+            f"{base} has no model card naming its reference calculator",
+            hint="pass --reference (emt, lj or xtb)",
+        )
+    if card is not None and card.reference != reference:
+        raise LabwrightError(
+            f"base model learned {card.reference!r}, fine-tune data would come from {reference!r}",
+            hint=f"use --reference {card.reference}",
+        )
+    check_reference(reference, request.elements)
+    output = Path(request.output)
+    if output.suffix != ".model":
+        raise LabwrightError(f"output {str(output)!r} should end in .model", hint="e.g. -o cual.model")
+    if output.resolve() == base.resolve():
+        raise LabwrightError("output would overwrite the base model", hint="choose another -o")
+
+    base_model = load_model(str(base))
+    base_zs = [int(z) for z in base_model.atomic_numbers]
+    base_elements = [chemical_symbols[z] for z in base_zs]
+    new_elements = sorted(set(request.elements) - set(base_elements))
+    elements = sorted(set(base_elements) | set(request.elements))
+    check_reference(reference, elements)
+
+    settings = request.settings
+    if settings is None:
+        start = card.settings if card else MaceSettings()
+        settings = start.model_copy(update={"epochs": FINETUNE_EPOCHS, "lr": FINETUNE_LR})
+
+    old_train_path, old_test_path = _old_sets(request, card)
+    old_train = ds.read_extxyz(old_train_path)
+    old_test = ds.read_extxyz(old_test_path)
+    replayed = _replay_sample(old_train, request.replay, request.seed)
+
+    n_valid = request.valid_configs or max(5, request.configs // 10)
+    new_train, new_valid, new_test = generate_splits(
+        reference,
+        request.elements,
+        request.configs,
+        n_valid,
+        request.test_configs,
+        request.seed + 1000,  # never the base model's draws
+        request.lattice,
+        progress,
+    )
+    e0s = {chemical_symbols[z]: e for z, e in model_e0s(base_model).items()}
+    e0s.update(isolated_atom_energies(reference, new_elements) if new_elements else {})
+    e0s_by_z = {int(atomic_numbers[el]): e for el, e in e0s.items()}
+
+    progress("evaluate", 0, 1)
+    before = evaluate(CommitteeCalculator(base_paths[:1], threads=request.compute.threads), old_test)
+
+    foundations = _foundation_bytes(base_paths, e0s_by_z)
+    train = list(new_train) + list(replayed)
+    jobs = make_jobs(
+        train,
+        new_valid,
+        e0s,
+        settings,
+        request.seed,
+        request.committee,
+        request.compute.threads,
+        foundations=foundations,
+        name=ds_name(output),
+    )
+    t0 = time.perf_counter()
+    members, wall = train_members(jobs, request.compute, progress)
+    log.info("fine-tune took %.1f s", time.perf_counter() - t0)
+    paths = write_members(output, members)
+    files = {}
+    for split, frames in (("train", train), ("valid", new_valid), ("test", new_test)):
+        files[split] = ds.write_extxyz(data_path(output, split), frames).name
+
+    after_calc = CommitteeCalculator(paths[:1], threads=request.compute.threads)
+    after = evaluate(after_calc, old_test)
+    new_after = evaluate(after_calc, new_test)
+    progress("evaluate", 1, 1)
+
+    base_sha = sha256_file(base)
+    save_card(
+        output,
+        ModelCard(
+            reference=reference,
+            elements=elements,
+            e0s=e0s,
+            seed=request.seed,
+            settings=settings,
+            members=[p.name for p in paths],
+            data=files,
+            n_params=members[0].n_params,
+            test_metrics=new_after,
+            parent=ParentModel(
+                path=str(base), sha256=base_sha, new_elements=new_elements, replay=request.replay
+            ),
+        ),
+    )
+
+    def ratio(a: float, b: float) -> float:
+        return float(a / b) if b > 0 else float("inf")
+
+    return FinetuneReport(
+        model_path=str(output),
+        member_paths=[str(p) for p in paths],
+        base_model=str(base),
+        base_sha256=base_sha,
+        new_elements=new_elements,
+        elements=elements,
+        replay=request.replay,
+        n_train_new=len(new_train),
+        n_train_total=len(train),
+        n_test_old=len(old_test),
+        n_test_new=len(new_test),
+        old_test_before=before,
+        old_test_after=after,
+        new_test_after=new_after,
+        energy_forgetting_ratio=ratio(after.energy_mae_mev_per_atom, before.energy_mae_mev_per_atom),
+        force_forgetting_ratio=ratio(after.force_mae_mev_per_a, before.force_mae_mev_per_a),
+        n_params=members[0].n_params,
+        epochs=settings.epochs,
+        train_seconds=wall,
+        train_cpu_seconds=sum(m.cpu_seconds for m in members),
+        provenance=model_provenance(paths, reference=reference, seed=request.seed),
+    )

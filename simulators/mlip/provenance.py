@@ -1,0 +1,64 @@
+"""Provenance stored with every MLIP result: files by SHA-256, seed, package versions."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+_PACKAGES = ("labwright", "mace-torch", "torch", "e3nn", "ase", "numpy", "tblite")
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_versions(packages: Sequence[str] = _PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages a result depends on ("missing" when absent)."""
+    out = {}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Provenance(BaseModel):
+    """Where a result came from."""
+
+    calculator: str = Field(description="e.g. 'mace' or 'mace-committee[3]', or 'emt'")
+    model_files: dict[str, str] = Field(default_factory=dict, description="model file name -> SHA-256")
+    reference: str | None = Field(None, description="reference calculator the model learned")
+    seed: int | None = None
+    versions: dict[str, str] = Field(default_factory=package_versions)
+    created: str = Field(default_factory=utc_now)
+
+
+def model_provenance(
+    model_paths: Sequence[str | Path], reference: str | None = None, seed: int | None = None
+) -> Provenance:
+    paths = [Path(p) for p in model_paths]
+    calculator = "mace" if len(paths) == 1 else f"mace-committee[{len(paths)}]"
+    return Provenance(
+        calculator=calculator,
+        model_files={p.name: sha256_file(p) for p in paths},
+        reference=reference,
+        seed=seed,
+    )
