@@ -16,6 +16,7 @@ It writes tests/data/faulty/opentrons_catches.csv (file, code, category, labwrig
 opentrons_caught, opentrons_message, python_version, opentrons_seconds) and prints a summary.
 
     .venv/bin/python bench/faulty_vs_opentrons.py [--timeout 60] [--only NAME ...]
+    .venv/bin/python bench/faulty_vs_opentrons.py --repaired   # the clean twins run in Opentrons too
 """
 
 from __future__ import annotations
@@ -126,8 +127,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per opentrons_simulate run")
     ap.add_argument("--only", nargs="*", help="corpus file names to run (default: all)")
     ap.add_argument("--csv", type=Path, default=CSV_PATH)
+    ap.add_argument(
+        "--repaired",
+        action="store_true",
+        help="instead: export every repaired twin and clean/ protocol and check opentrons_simulate "
+        "accepts them all (the other direction: what labwright certifies, Opentrons runs)",
+    )
     args = ap.parse_args()
     os.environ.setdefault("LABWRIGHT_HOME", tempfile.mkdtemp(prefix="labwright-bench-"))
+    if args.repaired:
+        check_repaired(args.timeout)
+        return
 
     want_all = expected()
     files = [p for p in faulty_files() if not args.only or p.name in args.only]
@@ -166,6 +176,34 @@ def main() -> None:
             writer.writerows(rows)
         print(f"wrote {args.csv.relative_to(ROOT)}")
     summarise(rows)
+
+
+def check_repaired(timeout: float) -> None:
+    from faulty_corpus import CLEAN, apply_patch
+    from labwright.hardware.opentrons_export import export_opentrons
+    from labwright.protocols.io import parse_protocol, read_document
+    from labwright.verifiers.verifier import verify_document
+
+    want_all = expected()
+    items = [(p.name, apply_patch(read_document(p), want_all[p.name]["fix"])) for p in faulty_files()]
+    items += [(p.name, read_document(p)) for p in sorted(CLEAN.glob("*.yaml"))]
+    certified = accepted = 0
+    with tempfile.TemporaryDirectory(prefix="repaired-py-") as tmp:
+        for name, doc in items:
+            ok = verify_document(doc).ok
+            certified += ok
+            py = Path(tmp) / name.replace(".yaml", ".py")
+            py.write_text(export_opentrons(parse_protocol(doc)), encoding="utf-8")
+            rejected, msg, dt = run_opentrons(py, timeout)
+            accepted += not rejected
+            verdict = "rejected: " + msg if rejected else "accepted"
+            print(
+                f"{name:52s} labwright={'certified' if ok else 'REJECTED'} opentrons={verdict} ({dt:.1f} s)"
+            )
+    print(
+        f"repaired twins and clean protocols: {len(items)}; labwright certifies {certified}; "
+        f"opentrons_simulate accepts {accepted}"
+    )
 
 
 def summarise(rows: list[dict[str, str]]) -> None:
