@@ -30,21 +30,24 @@ when 0 < s < p, and absent when s = 0 (only a residue key left by a replay):
   module limits are checked by the hardware pass.
 - flash point <= L: **error** when major. A neat or major flammable solvent heated past its
   flash point gives an ignitable vapour over an open plate on a heater that is not rated for
-  flammable atmospheres; fire codes treat a liquid heated at or above its flash point as a
-  flammable liquid (NFPA 30, Flammable and Combustible Liquids Code, classes liquids by
-  closed-cup flash point; heated combustible liquids are handled as the lower-flash-point
-  class). **warning** when minor and more volatile than water (pure boiling point below
+  flammable atmospheres. Fire codes class liquids by closed-cup flash point (NFPA 30,
+  Flammable and Combustible Liquids Code) and hold a liquid heated to or above its flash point
+  to the rules of the lower-flash-point class (e.g. "when artificially heated to temperatures
+  equal to or higher than their flash points, Class II and III liquids shall be subject to the
+  applicable requirements for Classes I or II" in state fire codes derived from NFPA 30).
+  **warning** when minor and more volatile than water (pure boiling point below
   100 degC, or unknown): the mixture's flash point lies above the pure component's but cannot be
   estimated without activity coefficients, and for non-ideal solutes it stays low (measured
   ethanol-water flash points: 5 % w/w 62 degC, 10 % 49 degC, 20 % 36 degC, 96 % 17 degC,
   against 12-13 degC neat; Engineering ToolBox, "Ethanol-water solutions: freezing and flash
   points"). **No finding** when minor, less volatile than water (boiling point >= 100 degC) and
   the vessel is at least half water: its vapour is diluted by water vapour and the mixture does
-  not reach the pure component's flash point (e.g. 5 % 2-mercaptoethanol in Laemmli buffer at
-  95 degC).
+  not reach the pure component's flash point (e.g. 5 % phenol in water at 95 degC: flash
+  point 75-79 degC, boiling point 182 degC).
 
-One finding per vessel and chemical, at the first heating step that exceeds a figure, with
-every exceeded figure, its source and the share that decided the severity.
+Each vessel and chemical is reported once, at the first heating step that exceeds a figure;
+the wells of one labware reaching that state at the same step share one finding, with every
+exceeded figure, its source and the share that decided the severity.
 """
 
 from __future__ import annotations
