@@ -267,3 +267,26 @@ def test_heating_eluates_after_ethanol_washes_is_silent() -> None:
     doc["steps"].insert(-2, {"op": "set_temperature", "module": "block", "celsius": 37})
     report = verify_document(doc, VerifyOptions(certify=False))
     assert [f.code for f in report.findings if f.category.value in SAFETY_CATEGORIES] == []
+
+
+@pytest.mark.parametrize("concentration, celsius, severity", [
+    ("5%", 37, "warning"),   # minor ethanol in an aqueous sample: flash point only, a warning
+    ("70%", 37, "error"),    # 70% ethanol: a major flammable component past its flash point
+    ("5%", 90, "warning"),   # minor: boiling and flash points, still warnings
+])
+def test_thermal_severity_follows_the_share_through_validate(
+    tmp_path: Path, concentration: str, celsius: float, severity: str
+) -> None:
+    doc = read_document(FAULTY / "safety_thermal_ether_heater_shaker.yaml")
+    solvent = next(liq for liq in doc["liquids"] if liq["id"] == "ether")
+    solvent.update({"name": "ethanol", "concentration": concentration})
+    for step in doc["steps"]:
+        if step["op"] == "set_temperature":
+            step["temperature"] = f"{celsius} degC"
+    path = tmp_path / "ethanol.json"
+    path.write_text(json.dumps(doc))
+    code, report = validate(path)
+    [f] = findings(report, "SAFETY_THERMAL")
+    assert f["severity"] == severity and f["data"]["chemical"] == "ethanol"
+    assert code == (1 if severity == "error" else 0)
+    assert "flash point" in f["message"]
