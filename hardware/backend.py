@@ -58,6 +58,7 @@ class Backend(ABC):
 
     name: ClassVar[str] = ""
     capabilities: ClassVar[BackendCapabilities] = BackendCapabilities()
+    poll_s: float = 0.05  # how often the dispatcher asks for the status of a running run
 
     @property
     def target(self) -> str:

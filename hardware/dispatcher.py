@@ -35,7 +35,7 @@ from typing import Any
 from labwright.hardware.backend import Backend, ProgressCallback
 from labwright.hardware.errors import BackendError, BackendUnavailableError
 from labwright.hardware.ledger import Ledger, RunRecord, owner_alive, this_owner
-from labwright.hardware.models import Job, Progress, RunError, RunState, RunStatus, utc_now
+from labwright.hardware.models import TERMINAL_STATES, Job, Progress, RunError, RunState, RunStatus, utc_now
 from labwright.protocols.errors import DispatchRefusedError
 from labwright.protocols.io import canonical_json, parse_protocol, protocol_sha256
 from labwright.protocols.models import Protocol
@@ -56,7 +56,7 @@ class DispatchPolicy(BaseModel):
     required_passes: tuple[str, ...] = FORMAL_PASSES
     require_safety: bool = Field(default=False, description="also require the safety pass to have run")
     stall_timeout_s: float | None = Field(default=600.0, description="pause a run that does not advance")
-    poll_s: float = 0.1
+    poll_s: float | None = Field(default=None, description="status polling period; None: the backend's")
     heartbeat_s: float = 2.0
     owner_stale_after_s: float = 60.0
 
@@ -150,6 +150,9 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self.certificate_key = certificate_key
         self.owner = owner or this_owner()
+
+    def _poll_s(self) -> float:
+        return self.policy.poll_s if self.policy.poll_s is not None else self.backend.poll_s
 
     # ----------------------------------------------------------------------------- dispatch
 
@@ -253,7 +256,7 @@ class Dispatcher:
                     return self._drive(
                         job, on_progress=on_progress, wait=True, timeout_s=timeout_s, resumed=True
                     )
-            time.sleep(max(self.policy.poll_s, 0.05))
+            time.sleep(max(self._poll_s(), 0.05))
 
     def job_from_record(self, record: RunRecord) -> Job:
         """Rebuild a job from the ledger, re-checking its certificate against the stored bytes."""
@@ -318,7 +321,7 @@ class Dispatcher:
             self.ledger.add_event(run_id, "submit-failed", {"error": str(exc)})
             self.ledger.release(run_id, self.owner)
             raise
-        self.ledger.record_status(status, event="submitted")
+        self._record(status, "submitted")
         if not wait:
             return self.ledger.get(run_id)
         return self._wait(job, on_progress, timeout_s)
@@ -331,9 +334,12 @@ class Dispatcher:
             key = (p.state, p.completed_steps, p.current_step)
             if key != last[0]:
                 last[0] = key
+                # a terminal state is written only with the results (``_record_end``), in one
+                # transaction: a crash in between must not leave a finished run without them
+                state = {} if p.state in TERMINAL_STATES else {"state": p.state}
                 self.ledger.update(
                     run_id,
-                    state=p.state,
+                    **state,
                     completed_steps=p.completed_steps,
                     current_step=p.current_step,
                     heartbeat_at=time.time(),
@@ -359,7 +365,7 @@ class Dispatcher:
                 run_id,
                 progress,
                 timeout_s=timeout_s,
-                poll_s=self.policy.poll_s,
+                poll_s=self._poll_s(),
                 stall_timeout_s=self.policy.stall_timeout_s,
             )
         except BackendError as exc:
@@ -378,23 +384,34 @@ class Dispatcher:
                 results = self.backend.results(status.run_id)
             except BackendError as exc:
                 self.ledger.add_event(status.run_id, "results-failed", {"error": str(exc)})
-        self.ledger.record_status(status, event="finished" if status.terminal else event)
-        if results is not None:
-            self.ledger.update(status.run_id, results=results)
+        self.ledger.record_status(status, event="finished" if status.terminal else event, results=results)
+
+    def _record(self, status: RunStatus, event: str) -> None:
+        """Record a status; a terminal one only together with its results."""
+        if status.terminal:
+            self._record_end(status, event)
+        else:
+            self.ledger.record_status(status, event=event)
 
     # ------------------------------------------------------------------------------ control
 
     def pause(self, run_id: str) -> RunRecord:
-        self.ledger.record_status(self.backend.pause(run_id), event="pause")
+        self._record(self.backend.pause(run_id), "pause")
         return self.ledger.get(run_id)
 
     def resume(self, run_id: str) -> RunRecord:
-        self.ledger.record_status(self.backend.resume(run_id), event="resume")
+        self._record(self.backend.resume(run_id), "resume")
         self.ledger.update(run_id, clear_error=True)
         return self.ledger.get(run_id)
 
-    def stop(self, run_id: str) -> RunRecord:
-        self._record_end(self.backend.stop(run_id), event="stop")
+    def stop(self, run_id: str, *, timeout_s: float = 60.0) -> RunRecord:
+        """Stop the run and wait (up to ``timeout_s``) until the backend says it has stopped."""
+        status = self.backend.stop(run_id)
+        deadline = time.monotonic() + timeout_s
+        while not status.terminal and time.monotonic() < deadline:
+            time.sleep(self._poll_s())
+            status = self.backend.status(run_id)
+        self._record_end(status, event="stop")
         return self.ledger.get(run_id)
 
     def wait(
@@ -467,7 +484,7 @@ class Dispatcher:
         if status.terminal:
             self._record_end(status, event="reconciled")
             return self.ledger.get(run_id)
-        self.ledger.record_status(status)
+        self._record(status, "reconciled")
         if resume:
             return self._drive(job, on_progress=on_progress, wait=True, timeout_s=None, resumed=True)
         return self.ledger.get(run_id)

@@ -353,8 +353,10 @@ class Ledger:
             if event is not None:
                 self._event(db, run_id, event[0], event[1])
 
-    def record_status(self, status: RunStatus, *, event: str | None = None) -> None:
-        """Write a backend status (state, progress, timings, error) to the dispatch's row."""
+    def record_status(
+        self, status: RunStatus, *, event: str | None = None, results: RunResults | None = None
+    ) -> None:
+        """Write a backend status (state, progress, timings, error, results) in one transaction."""
         fields: dict[str, Any] = {
             "state": status.state,
             "robot_status": status.robot_status,
@@ -377,6 +379,7 @@ class Ledger:
             event=(event, data) if event else None,
             handles=status.handles or None,
             error=status.error,
+            results=results,
             **fields,
         )
 

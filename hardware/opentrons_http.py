@@ -138,7 +138,7 @@ class OpentronsHttpBackend(Backend):
         retry: RetryPolicy | None = None,
         analysis_timeout_s: float = 600.0,
         post_attempts: int = 4,
-        poll_s: float = 0.2,
+        poll_s: float = 0.5,
         exporter: Exporter | None = None,
     ) -> None:
         self.client = RobotClient(

@@ -64,6 +64,7 @@ class OpentronsSimBackend(Backend):
     capabilities = BackendCapabilities(
         pause=False, resume=False, stop=True, measurements=False, durable=False
     )
+    poll_s = 0.1
 
     def __init__(self, exporter: Exporter | None = None, *, timeout_s: float = 600.0) -> None:
         self.exporter = exporter or default_exporter
