@@ -422,7 +422,9 @@ class OpentronsHttpBackend(Backend):
         if state is RunState.SUBMITTED and started(run):
             state = RunState.RUNNING
         step = t.steps[index] if index is not None and index < len(t.steps) else None
-        if robot_status in FAILURE_STATUSES and t.error is None:
+        if robot_status not in FAILURE_STATUSES:
+            t.error = None  # recovered (or never failed): a later failure is found afresh
+        elif t.error is None:
             t.error = self._failure(t, rid, run, index)
         error = t.error if robot_status in FAILURE_STATUSES else None
         if error is not None and error.step is not None:

@@ -239,3 +239,63 @@ def reconcile(
         out.print("nothing to reconcile")
     for r in records:
         out.print(f"{r.run_id}  {r.state.value}  {r.completed_steps}/{r.total_steps} steps")
+
+
+def _control(run_id: str, store: Path | None, as_json: bool, action: str) -> None:
+    """Stop or resume a recorded run on its backend, and record what happens."""
+    from rich.console import Console
+
+    from labwright.hardware.dispatcher import Dispatcher
+    from labwright.hardware.registry import make_backend
+    from labwright.protocols.errors import LabwrightError
+
+    err = Console(stderr=True, highlight=False)
+    ledger = _open(store, as_json)
+    try:
+        record = ledger.resolve(run_id)
+        backend = make_backend(record.backend, robot=record.target or None)
+        dispatcher = Dispatcher(backend, ledger)
+        if record.terminal:
+            raise _NotRunning(f"run {record.run_id} has already ended ({record.state.value})")
+        if backend.find(dispatcher.job_from_record(record)) is None:
+            raise _NotRunning(f"the {record.backend} backend has no run {record.run_id}")
+        if action == "stop":
+            record = dispatcher.stop(record.run_id)
+        else:
+            dispatcher.resume(record.run_id)
+            record = dispatcher.wait(record.run_id)
+    except _NotRunning as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
+        err.print(f"[bold red]error[/bold red] {exc}")
+        raise typer.Exit(1) from None
+    except LabwrightError as exc:
+        _unusable(err, as_json, exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"ok": True, "run": record.model_dump(mode="json")}) + "\n")
+    else:
+        print_record(Console(highlight=False), record, brief=True)
+
+
+class _NotRunning(Exception):
+    pass
+
+
+@app.command("stop")
+def stop(
+    run_id: Annotated[str, typer.Argument(help="run id (or an unambiguous prefix)")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Stop a run (on the robot) and record it."""
+    _control(run_id, store, as_json, "stop")
+
+
+@app.command("resume")
+def resume(
+    run_id: Annotated[str, typer.Argument(help="run id (or an unambiguous prefix)")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resume a paused run (after a failed command: the robot's error recovery goes on) and wait."""
+    _control(run_id, store, as_json, "resume")

@@ -146,3 +146,41 @@ def test_run_on_the_opentrons_simulator(tmp_path: Path) -> None:
     assert code == 0, err
     run = json.loads(out)["run"]
     assert run["state"] == "succeeded" and run["results"]["summary"]["robot_type"] == "OT-2 Standard"
+
+
+def test_runs_resume_after_a_failed_command_and_stop_a_stuck_run(tmp_path: Path) -> None:
+    from labwright.hardware.fake_robot import CommandFault
+
+    store = str(tmp_path / "runs.sqlite")
+    with FakeRobot(command_seconds=0.002) as robot:
+        base = [
+            "run",
+            str(SERIAL_DILUTION),
+            "--backend",
+            "opentrons-http",
+            "--robot",
+            robot.url,
+            "--store",
+            store,
+        ]
+        robot.command_faults.append(CommandFault(index=30, recovery=True, detail="Tip knocked off"))
+        code, out, _ = invoke(*base, "--key", "recover", "--json")
+        paused = json.loads(out)["run"]
+        assert code == 1 and paused["state"] == "paused" and "Tip knocked off" in paused["error"]["message"]
+        code, out, err = invoke("runs", "resume", paused["run_id"], "--store", store, "--json")
+        assert code == 0, err
+        resumed = json.loads(out)["run"]
+        assert resumed["state"] == "succeeded" and resumed["error"] is None
+        run = robot.runs[resumed["handles"]["robot_run_id"]]
+        assert [a["actionType"] for a in run.actions] == ["play", "pause", "resume-from-recovery"]
+        executed = robot.executed_in(run.id)
+        assert 30 not in executed and len(executed) == len(set(executed)) == len(run.commands) - 1
+
+        robot.command_faults.append(CommandFault(index=40, kind="stuck"))
+        code, out, _ = invoke(*base, "--key", "stuck", "--json", "--timeout", "1.5")
+        stuck = json.loads(out)["run"]
+        assert code == 1 and stuck["state"] == "running"  # still going when we stopped waiting
+        code, out, _ = invoke("runs", "stop", stuck["run_id"], "--store", store, "--json")
+        assert code == 0 and json.loads(out)["run"]["state"] == "stopped"
+        code, out, _ = invoke("runs", "stop", stuck["run_id"], "--store", store, "--json")
+        assert code == 1 and "already ended" in json.loads(out)["error"]
