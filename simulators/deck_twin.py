@@ -95,6 +95,7 @@ class HeatEvent:
     celsius: float
     components: tuple[str, ...]
     device: str
+    amounts: tuple[tuple[str, float], ...] = ()  # uL of each liquid in the vessel
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class DeckTwin:
                     w.low += volume
                     w.high += volume
                     w.amounts[liquid.id] = w.amounts.get(liquid.id, 0.0) + volume
-                    if len(w.amounts) > 1:
+                    if len(w.amounts) > 1:  # two liquids declared in one well meet here
                         self.mixes.append(
                             MixEvent(-1, "/liquids", str(ref), tuple(sorted(w.amounts)), (liquid.id,), w.high)
                         )
@@ -795,6 +796,7 @@ class DeckTwin:
                                         act.value,
                                         tuple(sorted(w.amounts)),
                                         info.type,
+                                        tuple(sorted(w.amounts.items())),
                                     )
                                 )
         elif kind == "deactivate":
@@ -818,7 +820,15 @@ class DeckTwin:
         if target is not None and target > AMBIENT_C:
             w = self.wells[ref]
             self.heats.append(
-                HeatEvent(act.step, act.pointer, str(ref), target, tuple(sorted(w.amounts)), mod.info.type)
+                HeatEvent(
+                    act.step,
+                    act.pointer,
+                    str(ref),
+                    target,
+                    tuple(sorted(w.amounts)),
+                    mod.info.type,
+                    tuple(sorted(w.amounts.items())),
+                )
             )
 
     # other -----------------------------------------------------------------------------

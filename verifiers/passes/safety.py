@@ -36,13 +36,26 @@ def run_safety(protocol: Protocol, twin: DeckTwin, options: VerifyOptions) -> tu
         for liq in protocol.liquids
     }
     mixes = [
-        MixEvent(step=max(m.step, 0), pointer=m.pointer, vessel=m.vessel, components=list(m.components), new=list(m.new),
-                 volume_ul=m.volume_ul)
+        MixEvent(
+            step=max(m.step, 0),
+            pointer=m.pointer,
+            vessel=m.vessel,
+            components=list(m.components),
+            new=list(m.new),
+            volume_ul=m.volume_ul,
+        )
         for m in twin.mixes
     ]
     heats = [
-        HeatEvent(step=h.step, pointer=h.pointer, vessel=h.vessel, celsius=h.celsius,
-                  components=list(h.components), device=h.device)
+        HeatEvent(
+            step=h.step,
+            pointer=h.pointer,
+            vessel=h.vessel,
+            celsius=h.celsius,
+            components=list(h.components),
+            device=h.device,
+            amounts_ul=dict(h.amounts) or None,
+        )
         for h in twin.heats
     ]
     findings = safety_pass(components, mixes, heats, policy, strict=options.strict)

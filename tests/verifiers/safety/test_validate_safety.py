@@ -258,10 +258,6 @@ def test_example_protocols_have_no_safety_or_policy_findings(path: Path) -> None
     assert noise == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs the deck twin's HeatEvent to carry each liquid's amount (uL) and the safety adapter "
-    "to pass it as HeatEvent.amounts_ul; until then ethanol-wash residue keys in heated eluates "
-    "count as if the wash filled the well"))
 def test_heating_eluates_after_ethanol_washes_is_silent() -> None:
     doc = read_document(CLEAN)
     doc["steps"].insert(-2, {"op": "set_temperature", "module": "block", "celsius": 37})
