@@ -24,6 +24,8 @@ _GROUPS: list[tuple[str, str]] = [
     ("validate", ""),
     ("demo", ""),
     ("export", ""),
+    ("run", ""),
+    ("runs", "runs"),
     ("mlip", "mlip"),
     ("structure", "structure"),
     ("design", "design"),
