@@ -36,6 +36,7 @@ from labwright.simulators.structure.threads import single_threaded_blas
 from pydantic import BaseModel, ConfigDict, Field
 
 StopReason = Literal["completed", "target reached", "time budget"]
+_SITE_TRIALS = 200
 
 
 class BasinHoppingSettings(BaseModel):
@@ -51,6 +52,9 @@ class BasinHoppingSettings(BaseModel):
     target_acceptance: float = Field(0.5, gt=0.0, lt=1.0)
     adjust_every: int = Field(50, ge=1, description="steps between step-size updates")
     surface_move_probability: float = Field(0.1, ge=0.0, le=1.0)
+    surface_move: Literal["random", "best-site"] = Field(
+        "random", description="random surface point, or the best of many trial sites (LJ only)"
+    )
     jump_after: int | None = Field(300, ge=1, description="None: no occasional jumping")
     jump_length: int = Field(5, ge=1)
     compression: float = Field(0.0, ge=0.0, description="mu of the compressed first phase")
@@ -90,12 +94,31 @@ def _least_bound_atom(landscape: ClusterLandscape, x: np.ndarray, length_scale: 
 
 
 def _surface_move(
-    landscape: ClusterLandscape, x: np.ndarray, rng: np.random.Generator, length_scale: float
+    landscape: ClusterLandscape,
+    x: np.ndarray,
+    rng: np.random.Generator,
+    length_scale: float,
+    best_site: bool = False,
 ) -> np.ndarray:
     y = x.copy()
     centre = x.mean(axis=0)
     i = _least_bound_atom(landscape, x, length_scale)
     others = np.delete(x, i, axis=0)
+    if best_site and landscape.site_energies is not None and len(others):
+        # directed move: the least-bound atom goes to the best of many trial surface sites
+        # (in the spirit of Takeuchi, J. Chem. Inf. Model. 46, 2066 (2006))
+        bond = 2.0 ** (1.0 / 6.0) * length_scale
+        anchors = others[rng.integers(0, len(others), size=_SITE_TRIALS)]
+        u = rng.normal(size=(_SITE_TRIALS, 3))
+        u /= np.linalg.norm(u, axis=1)[:, None]
+        sites = anchors + bond * u
+        dmin = np.min(np.linalg.norm(sites[:, None, :] - others[None, :, :], axis=-1), axis=1)
+        away = np.linalg.norm(sites - x[i], axis=1) > 0.5 * bond
+        ok = (dmin > 0.85 * bond) & away
+        if ok.any():
+            energies = landscape.site_energies(others, sites[ok])
+            y[i] = sites[ok][int(np.argmin(energies))]
+            return y
     radius = float(np.max(np.linalg.norm(others - centre, axis=1))) if len(others) else 0.0
     direction = rng.normal(size=3)
     direction /= np.linalg.norm(direction)
@@ -204,7 +227,7 @@ def _basin_hopping(
             break
         x = current.positions
         if settings.surface_move_probability and rng.random() < settings.surface_move_probability:
-            trial = _surface_move(landscape, x, rng, l_scale)
+            trial = _surface_move(landscape, x, rng, l_scale, settings.surface_move == "best-site")
         else:
             trial = x + rng.uniform(-step, step, size=x.shape)
         new = landscape.minimise(trial, settings.compression)

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from labwright.simulators.structure.lennard_jones import lj_atom_energies, lj_energy_gradient
+from labwright.simulators.structure.lennard_jones import (
+    lj_atom_energies,
+    lj_energy_gradient,
+    lj_site_energies,
+)
 
 EnergyGradient = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -35,6 +39,7 @@ class ClusterLandscape:
     gtol: float = 1e-5
     max_iterations: int = 5000
     atom_energies: Callable[[np.ndarray], np.ndarray] | None = None
+    site_energies: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     isolated_atom_energies: dict[str, float] = field(default_factory=dict)
     evaluations: int = 0
     relaxations: int = 0
@@ -90,7 +95,13 @@ class ClusterLandscape:
 
 def lj_landscape(n_atoms: int, symbol: str = "Ar") -> ClusterLandscape:
     """The exact Lennard-Jones landscape (reduced units) of ``n_atoms`` particles."""
-    return ClusterLandscape([symbol] * n_atoms, lj_energy_gradient, gtol=1e-5, atom_energies=lj_atom_energies)
+    return ClusterLandscape(
+        [symbol] * n_atoms,
+        lj_energy_gradient,
+        gtol=1e-5,
+        atom_energies=lj_atom_energies,
+        site_energies=lj_site_energies,
+    )
 
 
 def calculator_landscape(symbols: list[str], calculator: Any, fmax: float = 0.01) -> ClusterLandscape:

@@ -43,6 +43,16 @@ def lj_atom_energies(positions: np.ndarray) -> np.ndarray:
     return 2.0 * np.sum(ir6 * (ir6 - 1.0), axis=1)
 
 
+def lj_site_energies(positions: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """Energy of one more particle placed at each of ``sites`` (K, 3), with the cluster fixed."""
+    x = np.asarray(positions, dtype=float).reshape(-1, 3)
+    s = np.asarray(sites, dtype=float).reshape(-1, 3)
+    d = s[:, None, :] - x[None, :, :]
+    r2 = np.einsum("kij,kij->ki", d, d)
+    ir6 = 1.0 / (r2 * r2 * r2)
+    return 4.0 * np.sum(ir6 * (ir6 - 1.0), axis=1)
+
+
 def _flat_lj(flat: np.ndarray) -> tuple[float, np.ndarray]:
     energy, grad = lj_energy_gradient(flat)
     return energy, grad.ravel()

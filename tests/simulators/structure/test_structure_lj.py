@@ -73,3 +73,13 @@ def test_lj13_global_minimum_in_every_seed(seed: int) -> None:
     r = np.sort(np.linalg.norm(x - x.mean(axis=0), axis=1))
     assert r[0] < 1e-3
     assert np.ptp(r[1:]) < 1e-3
+
+
+def test_site_energy_is_the_energy_of_adding_that_atom() -> None:
+    from labwright.simulators.structure.lennard_jones import lj_site_energies
+
+    x = random_cluster(["Ar"] * 10, np.random.default_rng(9)).positions
+    sites = x[:3] + np.array([[1.1, 0.0, 0.0], [0.0, 1.2, 0.0], [0.0, 0.0, -1.0]])
+    base = lj_energy_gradient(x)[0]
+    expected = [lj_energy_gradient(np.vstack([x, s]))[0] - base for s in sites]
+    assert np.allclose(lj_site_energies(x, sites), expected, atol=1e-10)
