@@ -63,8 +63,39 @@ def _registry() -> Any:
     return ureg
 
 
+# The spellings protocols use nearly always, with their exact factors to the canonical unit.
+# They spare a validation run the ~0.5 s it takes to import pint and build its registry; any
+# other spelling goes to pint. tests/protocols/test_units.py checks every entry against pint.
+FAST_UNITS: dict[str, dict[str, float]] = {
+    "volume": {"ul": 1.0, "µl": 1.0, "μl": 1.0, "microliter": 1.0, "microlitre": 1.0, "nl": 1e-3,
+               "ml": 1e3, "milliliter": 1e3, "millilitre": 1e3, "l": 1e6, "liter": 1e6, "litre": 1e6},
+    "time": {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "min": 60.0,
+             "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0},
+    "speed": {"rpm": 1.0},
+    "length": {"mm": 1.0, "cm": 10.0, "um": 1e-3, "µm": 1e-3},
+    "wavelength": {"nm": 1.0},
+    "temperature": {"degc": 1.0, "°c": 1.0, "c": 1.0, "celsius": 1.0},
+}
+_FAST = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ°]+)\s*$")
+
+
+def _fast_parse(text: str, dimension: str) -> float | None:
+    m = _FAST.match(text)
+    if not m:
+        return None
+    factor = FAST_UNITS.get(dimension, {}).get(m.group(2).lower())
+    if factor is None:
+        return None
+    if m.group(2).lower() == "l" and m.group(2) != "L":
+        return None  # a lone lower-case 'l' is ambiguous: let pint decide
+    return float(m.group(1)) * factor
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str, dimension: str) -> float:
+    fast = _fast_parse(text, dimension)
+    if fast is not None:
+        return fast
     ureg = _registry()
     cleaned = text.strip().replace("µ", "u").replace("μ", "u").replace("°C", "degC")
     cleaned = re.sub(r"(?<=\d)\s*C$", " degC", cleaned) if dimension == "temperature" else cleaned
