@@ -27,6 +27,31 @@ EPS = 1e-6
 AMBIENT_C = 25.0
 
 
+# (labware info, pipette, first well) -> the well under each nozzle; definitions are cached
+# objects, so a layout computed once serves every later replay.
+_CHANNEL_LAYOUTS: dict[tuple[int, str, str], tuple[Any, tuple[str, ...], int]] = {}
+
+
+def _layout_channels(lw: Any, info: Any, well: str) -> tuple[tuple[str, ...], int]:
+    """Geometry: the well under each nozzle (from the definitions), and how many miss."""
+    first = lw.wells[well]
+    out: list[str] = []
+    off_labware = 0
+    offsets = list(info.nozzle_offsets)
+    if "centerMultichannelOnWells" in lw.quirks:
+        # reservoirs: Opentrons centres the nozzle array on the well, not the first nozzle
+        cx = sum(o[0] for o in offsets) / len(offsets)
+        cy = sum(o[1] for o in offsets) / len(offsets)
+        offsets = [(dx - cx, dy - cy) for dx, dy in offsets]
+    for dx, dy in offsets:
+        name = lw.well_at(first.x + dx, first.y + dy)
+        if name is None:
+            off_labware += 1
+        else:
+            out.append(name)
+    return tuple(out), off_labware
+
+
 def unknown_key(ref: WellRef) -> str:
     """Composition key for the unknown, hand-filled contents of one well."""
     return f"?{ref.labware}:{ref.well}"
@@ -125,7 +150,10 @@ class DeckTwin:
         self.elapsed_s: float = 0.0
         self._declares_liquids = bool(protocol.liquids)
         self._hand_filled_noted: set[WellRef] = set()
-        self._nominal_noted: set[WellRef] = set()  # VOLUME_ABOVE_NOMINAL once per well
+        self._nominal_noted: set[WellRef] = set()
+        self._channel_cache: dict[
+            tuple[str, WellRef], tuple[tuple[WellRef, ...], int]
+        ] = {}  # VOLUME_ABOVE_NOMINAL once per well
         self._init_wells(well_sets or {})
 
     # ----------------------------------------------------------------------- initial state
@@ -191,21 +219,14 @@ class DeckTwin:
         if info.channels == 1:
             return [ref]
         lw = self.deck.labware[ref.labware].info
-        first = lw.wells[ref.well]
-        out: list[WellRef] = []
-        off_labware = 0
-        offsets = list(info.nozzle_offsets)
-        if "centerMultichannelOnWells" in lw.quirks:
-            # reservoirs: Opentrons centres the nozzle array on the well, not the first nozzle
-            cx = sum(o[0] for o in offsets) / len(offsets)
-            cy = sum(o[1] for o in offsets) / len(offsets)
-            offsets = [(dx - cx, dy - cy) for dx, dy in offsets]
-        for dx, dy in offsets:
-            name = lw.well_at(first.x + dx, first.y + dy)
-            if name is None:
-                off_labware += 1
-            else:
-                out.append(WellRef(ref.labware, name))
+        key = (id(lw), info.name, ref.well)
+        cached = _CHANNEL_LAYOUTS.get(key)
+        if cached is None or cached[0] is not lw:
+            names, missing = _layout_channels(lw, info, ref.well)
+            cached = (lw, names, missing)
+            _CHANNEL_LAYOUTS[key] = cached
+        _, names, off_labware = cached
+        out = [WellRef(ref.labware, n) for n in names]
         if off_labware:
             self._add(
                 issue(
