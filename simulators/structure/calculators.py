@@ -19,8 +19,7 @@ class CalculatorSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: CalculatorName = "lj"
-    model: str | None = None  # path of a MACE model file, for name == "mace"
-    device: str = "cpu"
+    model: str | None = None  # path of a MACE model file, for name == "mace" (run on the CPU)
 
     def check(self, symbols: list[str], periodic: bool) -> None:
         """Raise ConfigurationError when this calculator cannot describe these atoms."""
@@ -61,11 +60,10 @@ class CalculatorSpec(BaseModel):
 
             return EMT()
         if self.name == "mace":
-            import torch
-            from mace.calculators import MACECalculator
+            # the MLIP module's loader: quiet mace import (no stdout notice), clear errors
+            from labwright.simulators.mlip.calculator import mace_calculator
 
-            torch.set_num_threads(1)
-            return MACECalculator(model_paths=self.model, device=self.device, default_dtype="float64")
+            return mace_calculator([str(self.model)], threads=1)
         raise ConfigurationError(f"unknown calculator {self.name!r}", hint="use lj, emt or mace")
 
     def energy_unit(self) -> str:
