@@ -9,7 +9,9 @@ rule at a fixed temperature. On top of the plain loop (all optional, all on by d
   target energy is reached;
 - *surface (angular) moves*: with a small probability the least-bound atom is moved to a random
   point on the cluster's surface sphere instead of shaking everything (the "angular" moves of
-  Wales & Doye's GMIN);
+  Wales & Doye's GMIN); optionally (``surface_move="best-site"``, Lennard-Jones only) to the
+  lowest-energy of 200 trial surface sites instead, a directed move in the spirit of Takeuchi's
+  surface operators (J. Chem. Inf. Model. 46, 2066 (2006));
 - *occasional jumping* (Iwamatsu & Okabe, Chem. Phys. Lett. 399, 396 (2004)): when the walker has
   not found a lower minimum for ``jump_after`` steps, the next ``jump_length`` moves are accepted
   whatever their energy, which lets it leave a funnel (LJ38's icosahedral one, for example);
