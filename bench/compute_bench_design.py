@@ -1,7 +1,7 @@
 """Inverse-design section of the compute bench: GA results vs a random screen of the same RDKit
 molecules at the same budget of unique oracle calls.
 
-    .venv/bin/python bench/compute_bench_design.py            # every task (about 20-40 min)
+    .venv/bin/python bench/compute_bench_design.py            # every task (~15 min, 2 busy cores)
     .venv/bin/python bench/compute_bench_design.py --quick    # QED and QED+SA only (minutes)
     .venv/bin/python bench/compute_bench_design.py --json     # one JSON object on stdout
 
