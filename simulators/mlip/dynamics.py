@@ -67,6 +67,7 @@ def read_structure(path: str | Path):  # -> ase.Atoms
 def run_md(request: MdRequest, progress: ProgressFn = _noop) -> MdReport:
     """Run NVT dynamics from the structure's first frame and write every ``interval`` steps."""
     from ase import units
+    from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
     from ase.md.langevin import Langevin
     from ase.md.nose_hoover_chain import NoseHooverChainNVT
@@ -123,12 +124,11 @@ def run_md(request: MdRequest, progress: ProgressFn = _noop) -> MdReport:
     def record() -> None:
         nonlocal frames, max_std
         frame = atoms.copy()
-        frame.calc = None
         energy = float(atoms.get_potential_energy())
-        frame.info["energy"] = energy
+        # standard extxyz: energy and forces come back as a calculator on ase.io.read
+        frame.calc = SinglePointCalculator(frame, energy=energy, forces=atoms.get_forces())
         frame.info["temperature_K"] = float(atoms.get_temperature())
         frame.info["step"] = int(dyn.nsteps)
-        frame.arrays["forces"] = np.array(atoms.get_forces())
         if calc.size > 1:
             std = float(calc.results["max_force_std"])
             frame.info["max_force_std"] = std
@@ -143,8 +143,7 @@ def run_md(request: MdRequest, progress: ProgressFn = _noop) -> MdReport:
         progress("md", int(dyn.nsteps), request.steps)
 
     start = time.perf_counter()
-    record()
-    dyn.attach(record, interval=request.interval)
+    dyn.attach(record, interval=request.interval)  # ASE calls observers at step 0 too
     dyn.attach(observe, interval=1)
     dyn.run(request.steps)
     seconds = time.perf_counter() - start

@@ -91,12 +91,6 @@ def expand_elements(model: Any, e0s: Mapping[int, float]) -> Any:
     old_zs = model_atomic_numbers(model)
     stored = model_e0s(model)
     new_zs = sorted(set(old_zs) | {int(z) for z in e0s})
-    missing = [z for z in new_zs if z not in e0s and z not in stored]
-    if missing:
-        raise LabwrightError(
-            f"no isolated-atom energy for atomic number(s) {missing}",
-            hint="compute the E0s of new elements with the reference calculator",
-        )
     if new_zs == old_zs:
         return model
     config = extract_config_mace_model(model)

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 log = logging.getLogger(__name__)
 
 _EPOCH_LINE = re.compile(r"Epoch (\d+):")
+_PARAMS_LINE = re.compile(r"^LABWRIGHT_N_PARAMS=(\d+)")
 
 
 class TrainingFailedError(LabwrightError):
@@ -43,16 +44,16 @@ class MaceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    num_channels: int = Field(16, ge=1, description="channels per irrep")
+    num_channels: int = Field(32, ge=1, description="channels per irrep")
     max_L: int = Field(0, ge=0, le=3, description="highest L of the message features")
-    correlation: int = Field(3, ge=1, le=4, description="body order - 1 of each product")
-    max_ell: int = Field(3, ge=1, le=4, description="highest l of the edge spherical harmonics")
+    correlation: int = Field(2, ge=1, le=4, description="body order - 1 of each product")
+    max_ell: int = Field(2, ge=1, le=4, description="highest l of the edge spherical harmonics")
     num_interactions: int = Field(2, ge=1, le=4)
-    r_max: float = Field(5.0, gt=1.0, le=12.0, description="cutoff radius (A)")
+    r_max: float = Field(4.5, gt=1.0, le=12.0, description="cutoff radius (A)")
     num_radial_basis: int = Field(8, ge=2)
     radial_mlp: list[int] = Field(default_factory=lambda: [32, 32, 32])
     mlp_irreps: str = "16x0e"
-    epochs: int = Field(100, ge=1, description="total epochs, both stages")
+    epochs: int = Field(40, ge=1, description="total epochs, both stages")
     swa_start: int | None = Field(
         None, ge=0, description="first epoch of stage two; None = 75% of epochs (MACE's default)"
     )
@@ -68,7 +69,7 @@ class MaceSettings(BaseModel):
     )
     swa_stress_weight: float = 100.0
     ema_decay: float = Field(0.99, gt=0, lt=1)
-    default_dtype: Literal["float32", "float64"] = "float64"
+    default_dtype: Literal["float32", "float64"] = "float32"
     eval_interval: int = Field(5, ge=1)
 
     def stage_two_start(self) -> int:
@@ -196,13 +197,6 @@ def mace_arguments(job: TrainJob, work: Path) -> list[str]:
     return args
 
 
-def _count_params(model_path: Path) -> int:
-    from labwright.simulators.mlip.mace_import import load_model
-
-    model = load_model(str(model_path))
-    return int(sum(p.numel() for p in model.parameters()))
-
-
 def run_training(
     job: TrainJob,
     on_epoch: Callable[[int, int], object] | None = None,
@@ -240,6 +234,7 @@ def run_training(
         log.info("training MACE: %s", " ".join(cmd))
         start = time.perf_counter()
         lines: list[str] = []
+        n_params = 0
         with open(work / "mace_stdout.log", "w") as sink:
             proc = subprocess.Popen(
                 cmd,
@@ -257,6 +252,9 @@ def run_training(
                 match = _EPOCH_LINE.search(line)
                 if match and on_epoch is not None:
                     on_epoch(int(match.group(1)) + 1, job.settings.epochs)
+                params = _PARAMS_LINE.match(line)
+                if params:
+                    n_params = int(params.group(1))
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
@@ -270,7 +268,7 @@ def run_training(
         return TrainedMember(
             seed=job.seed,
             model_bytes=model_path.read_bytes(),
-            n_params=_count_params(model_path),
+            n_params=n_params,
             wall_seconds=wall,
             cpu_seconds=usage.ru_utime + usage.ru_stime,
             epochs=job.settings.epochs,

@@ -5,6 +5,7 @@ it trains in seconds of CPU and is accurate to nothing, which these tests do not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
 
     result = CliRunner().invoke(app, args)
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def mlip_cli() -> Callable[[list[str]], tuple[int, str, str]]:
+    """Run `labwright ...` in-process; returns (exit code, stdout, stderr)."""
+    return run_cli
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,30 @@
+"""Error metrics follow MACE's conventions: per-atom energies, per-component forces, meV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from labwright.protocols.errors import LabwrightError
+from labwright.simulators.mlip.metrics import error_metrics
+
+
+def test_energy_errors_are_per_atom_and_force_errors_per_component() -> None:
+    # config 1: 2 atoms, energy off by +0.004 eV -> 2 meV/atom; config 2: 4 atoms, -0.024 eV
+    # -> 6 meV/atom. Forces: one component off by 0.03 eV/A out of 18 components.
+    f1, f2 = np.zeros((2, 3)), np.zeros((4, 3))
+    g2 = f2.copy()
+    g2[3, 1] = 0.03
+    m = error_metrics([1.004, -2.024], [1.0, -2.0], [2, 4], [f1, g2], [f1, f2])
+    assert m.n_configs == 2 and m.n_atoms == 6
+    assert m.energy_mae_mev_per_atom == pytest.approx(4.0)
+    assert m.energy_rmse_mev_per_atom == pytest.approx(np.sqrt((2.0**2 + 6.0**2) / 2))
+    assert m.force_mae_mev_per_a == pytest.approx(30.0 / 18)
+    assert m.force_rmse_mev_per_a == pytest.approx(np.sqrt(30.0**2 / 18))
+
+
+def test_perfect_predictions_have_zero_error_and_empty_sets_are_refused() -> None:
+    f = np.ones((3, 3))
+    m = error_metrics([5.0], [5.0], [3], [f], [f])
+    assert m.energy_mae_mev_per_atom == 0.0 and m.force_rmse_mev_per_a == 0.0
+    with pytest.raises(LabwrightError):
+        error_metrics([], [], [], [], [])
