@@ -93,6 +93,7 @@ class MinimumRecord(BaseModel):
     volume_per_atom: float | None = None
     hits: int
     found_by: str
+    found_at_step: int = Field(description="basin-hopping step (or AIRSS trial) of first find")
 
 
 class RunRecord(BaseModel):
@@ -346,6 +347,7 @@ def _combine(settings: SearchSettings, results: list[TaskResult], elapsed: float
                 volume_per_atom=vol,
                 hits=m.hits,
                 found_by=m.source,
+                found_at_step=m.found_at_step,
             )
         )
     runs = [RunRecord(**r) for res in results for r in res.runs]
