@@ -17,13 +17,14 @@ from typing import Annotated, Any
 
 import typer
 
+from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+
 app = typer.Typer(
     help="Inverse molecular design: genetic algorithms over RDKit (and tblite) oracles.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
 class MethodChoice(StrEnum):
@@ -37,17 +38,7 @@ class SelectionChoice(StrEnum):
     roulette = "roulette"
 
 
-def _fail(message: str, hint: str, as_json: bool) -> None:
-    from rich.console import Console
-
-    if as_json:
-        typer.echo(json.dumps({"error": message, "hint": hint}))
-    else:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {message}")
-        if hint:
-            err.print(f"[yellow]hint:[/] {hint}")
-    raise typer.Exit(EXIT_UNUSABLE)
+_fail = fail
 
 
 def _run_with_progress(config: Any) -> Any:

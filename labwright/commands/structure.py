@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
+from labwright.commands.common import EXIT_OK, fail
+
 app = typer.Typer(
     help="Structure search: basin hopping and AIRSS with ASE calculators; convex hulls.",
     no_args_is_help=True,
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
 class CalculatorChoice(StrEnum):
@@ -30,17 +31,7 @@ class MethodChoice(StrEnum):
     airss = "airss"
 
 
-def _fail(message: str, hint: str, as_json: bool) -> None:
-    from rich.console import Console
-
-    if as_json:
-        typer.echo(json.dumps({"error": message, "hint": hint}))
-    else:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {message}")
-        if hint:
-            err.print(f"[yellow]hint:[/] {hint}")
-    raise typer.Exit(EXIT_UNUSABLE)
+_fail = fail
 
 
 def _progress_runner(description: str, run: Any) -> Any:
