@@ -62,9 +62,9 @@ def in_process(items: list[tuple[Path, Path]], repeats: int) -> list[tuple[str, 
     for yaml_path, py in items:
         doc = read_document(yaml_path)
 
-        def lw(doc=doc) -> None:
+        def lw(doc=doc, name=yaml_path.name) -> None:
             report = verify_document(doc, options)
-            assert report.ok, f"{yaml_path.name} does not validate clean"
+            assert report.ok, f"{name} does not validate clean"
 
         text = py.read_text()
 
@@ -116,7 +116,8 @@ def main() -> None:
         raise SystemExit("no example protocols with both .yaml and .py in examples/protocols")
     repeats = int(os.environ.get("BENCH_REPEATS", "20"))
     print(
-        f"validate_speed: {len(items)} example protocols (YAML + Opentrons Python), python {sys.version.split()[0]}"
+        f"validate_speed: {len(items)} example protocols (YAML + Opentrons Python), "
+        f"python {sys.version.split()[0]}"
     )
     print("\n(a) in-process, imports excluded (median of warm runs)")
     print(f"{'protocol':34s} {'labwright ms':>13s} {'opentrons ms':>13s} {'ratio':>8s}")

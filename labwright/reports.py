@@ -23,7 +23,8 @@ def print_report(console: Console, report: Report, *, show_info: bool = False, m
         head = Text("REJECTED", style="bold red")
     head.append(f"  {title}", style="bold")
     head.append(
-        f"  ({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} notes)",
+        f"  ({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+        f"{counts[Severity.INFO]} notes)",
         style="dim",
     )
     console.print(head)
@@ -51,7 +52,8 @@ def print_report(console: Console, report: Report, *, show_info: bool = False, m
             console.print(f"… {len(shown) - max_rows} more (use --json for all)")
     if report.certificate:
         console.print(
-            f"[green]certificate[/green] sha256 {report.protocol_sha256[:16]}… signed {report.certificate.issued_at}",
+            f"[green]certificate[/green] sha256 {report.protocol_sha256[:16]}… "
+            f"signed {report.certificate.issued_at}",
             highlight=False,
         )
     hidden = counts[Severity.INFO] if not show_info else 0

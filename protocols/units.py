@@ -67,10 +67,34 @@ def _registry() -> Any:
 # They spare a validation run the ~0.5 s it takes to import pint and build its registry; any
 # other spelling goes to pint. tests/protocols/test_units.py checks every entry against pint.
 FAST_UNITS: dict[str, dict[str, float]] = {
-    "volume": {"ul": 1.0, "µl": 1.0, "μl": 1.0, "microliter": 1.0, "microlitre": 1.0, "nl": 1e-3,
-               "ml": 1e3, "milliliter": 1e3, "millilitre": 1e3, "l": 1e6, "liter": 1e6, "litre": 1e6},
-    "time": {"s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "min": 60.0,
-             "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0},
+    "volume": {
+        "ul": 1.0,
+        "µl": 1.0,
+        "μl": 1.0,
+        "microliter": 1.0,
+        "microlitre": 1.0,
+        "nl": 1e-3,
+        "ml": 1e3,
+        "milliliter": 1e3,
+        "millilitre": 1e3,
+        "l": 1e6,
+        "liter": 1e6,
+        "litre": 1e6,
+    },
+    "time": {
+        "s": 1.0,
+        "sec": 1.0,
+        "second": 1.0,
+        "seconds": 1.0,
+        "ms": 1e-3,
+        "min": 60.0,
+        "minute": 60.0,
+        "minutes": 60.0,
+        "h": 3600.0,
+        "hr": 3600.0,
+        "hour": 3600.0,
+        "hours": 3600.0,
+    },
     "speed": {"rpm": 1.0},
     "length": {"mm": 1.0, "cm": 10.0, "um": 1e-3, "µm": 1e-3},
     "wavelength": {"nm": 1.0},
@@ -201,7 +225,8 @@ def check_value(value: float, dimension: str) -> float:
             )
         raise _err(
             "value_absurd",
-            f"{value:g} {CANONICAL_LABEL[dimension]} is below the physical limit {low:g} {CANONICAL_LABEL[dimension]}",
+            f"{value:g} {CANONICAL_LABEL[dimension]} is below the physical limit "
+            f"{low:g} {CANONICAL_LABEL[dimension]}",
             value=value,
             unit=CANONICAL_LABEL[dimension],
             low=low,
@@ -209,7 +234,8 @@ def check_value(value: float, dimension: str) -> float:
     if value > high:
         raise _err(
             "value_absurd",
-            f"{value:g} {CANONICAL_LABEL[dimension]} is absurd for a {dimension} on a liquid handler (limit {high:g} {CANONICAL_LABEL[dimension]})",
+            f"{value:g} {CANONICAL_LABEL[dimension]} is absurd for a {dimension} on a liquid handler "
+            f"(limit {high:g} {CANONICAL_LABEL[dimension]})",
             value=value,
             unit=CANONICAL_LABEL[dimension],
             dimension=dimension,

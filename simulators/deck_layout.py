@@ -324,7 +324,8 @@ def build_deck(
                     "PIPETTE_ROBOT_MISMATCH",
                     "pipette",
                     "error",
-                    f"{p.model} is an {_robot_name(info.robot)} pipette; this protocol is for the {_robot_name(robot)}",
+                    f"{p.model} is an {_robot_name(info.robot)} pipette; "
+                    f"this protocol is for the {_robot_name(robot)}",
                     "use a pipette made for this robot, or change metadata.robot",
                     pointer=f"{ptr}/model",
                 )

@@ -13,7 +13,8 @@ def findings_for_llm(findings: list[Finding], *, limit: int = 40) -> str:
     for f in findings[:limit]:
         where = f"step {f.step}" if f.step is not None else "protocol"
         lines.append(
-            f"- {f.severity.value.upper()} {f.code} at {where} ({f.pointer or '/'}): {f.message}. Fix: {f.hint}"
+            f"- {f.severity.value.upper()} {f.code} at {where} ({f.pointer or '/'}): "
+            f"{f.message}. Fix: {f.hint}"
         )
     if len(findings) > limit:
         lines.append(f"- ... and {len(findings) - limit} more")

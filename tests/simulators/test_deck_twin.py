@@ -308,10 +308,18 @@ def test_eight_channel_returning_to_its_own_column_is_not_contamination() -> Non
     """250 uL with 200 uL tips is two trips to the same column: each tip goes back to its own well."""
     rack200 = {"id": "tips", "load_name": "opentrons_96_filtertiprack_200ul", "slot": "1"}
     src = {"id": "src", "load_name": "nest_96_wellplate_2ml_deep", "slot": "5"}
-    liquids = [{"id": f"s{row}", "name": "DNA sample", "initial_volumes": {f"src:{row}1": "500 uL"}} for row in "ABCDEFGH"]
-    r = run([rack200, src, PLATE], [M300], [
-        {"op": "transfer", "pipette": "m", "volume": "250 uL", "source": "src:A1", "dest": "plate:A1"},
-    ], liquids)
+    liquids = [
+        {"id": f"s{row}", "name": "DNA sample", "initial_volumes": {f"src:{row}1": "500 uL"}}
+        for row in "ABCDEFGH"
+    ]
+    r = run(
+        [rack200, src, PLATE],
+        [M300],
+        [
+            {"op": "transfer", "pipette": "m", "volume": "250 uL", "source": "src:A1", "dest": "plate:A1"},
+        ],
+        liquids,
+    )
     assert codes(r, "error") == []
     # each destination well got its own sample only
     assert all(set(r.twin.wells[("plate", f"{row}1")].amounts) == {f"s{row}"} for row in "ABCDEFGH")

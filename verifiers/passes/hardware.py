@@ -151,7 +151,8 @@ def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
                         "deck",
                         "error",
                         f"{lw.id!r} ({lw.info.height_mm:g} mm tall) in slot {neighbour} is beside the "
-                        f"Heater-Shaker in slot {mod.slot}; labware there must be at most {HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
+                        f"Heater-Shaker in slot {mod.slot}; labware there must be at most "
+                        f"{HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
                         "move the tall labware to a slot not left or right of the Heater-Shaker",
                         pointer=f"/labware/{lw.index}/slot",
                     )

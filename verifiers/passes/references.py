@@ -140,10 +140,12 @@ def references_pass(
         ptr = f"/steps/{i}"
         bad = False
 
-        def ref_error(code: str, message: str, hint: str, pointer: str, category: str = "reference") -> None:
+        def ref_error(
+            code: str, message: str, hint: str, pointer: str, category: str = "reference", index: int = i
+        ) -> None:
             nonlocal bad
             bad = True
-            out.append(finding(code, category, "error", message, hint, step=i, pointer=pointer))
+            out.append(finding(code, category, "error", message, hint, step=index, pointer=pointer))
 
         pip = getattr(step, "pipette", None)
         if pip is not None and pip not in deck.pipettes:
