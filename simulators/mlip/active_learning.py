@@ -18,7 +18,10 @@ After the last iteration a final committee is trained on everything labelled.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -160,8 +163,6 @@ def _scores(pool: list, member_paths: list[Path], threads: int) -> np.ndarray:
 
 def active_learn(request: ActiveLearnRequest, progress: ProgressFn = _noop) -> ActiveLearnReport:
     """Run the loop (see module docstring); the final committee is written to ``output``."""
-    from labwright.simulators.mlip.calculator import CommitteeCalculator
-
     check_reference(request.reference, request.elements)
     output = Path(request.output)
     if output.suffix != ".model":
@@ -185,12 +186,11 @@ def active_learn(request: ActiveLearnRequest, progress: ProgressFn = _noop) -> A
     )
     e0s = isolated_atom_energies(request.reference, sorted(request.elements))
     reference_calls = len(train) + len(valid) + len(test)
-    work = output.parent / f".{output.name}.al"
-    work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="labwright-al-"))  # intermediate committees
 
-    def fit(target: Path) -> tuple[list[Path], float, int]:
+    def fit(labelled: list, target: Path) -> tuple[list[Path], float, int]:
         jobs = make_jobs(
-            train,
+            labelled,
             valid,
             e0s,
             request.settings,
@@ -203,10 +203,31 @@ def active_learn(request: ActiveLearnRequest, progress: ProgressFn = _noop) -> A
         paths = write_members(target, members)
         return paths, wall, members[0].n_params
 
+    try:
+        return _loop(request, train, valid, test, e0s, reference_calls, work, fit, start, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _loop(
+    request: ActiveLearnRequest,
+    train: list,
+    valid: list,
+    test: list,
+    e0s: dict[str, float],
+    reference_calls: int,
+    work: Path,
+    fit: Callable[[list, Path], tuple[list[Path], float, int]],
+    start: float,
+    progress: ProgressFn,
+) -> ActiveLearnReport:
+    from labwright.simulators.mlip.calculator import CommitteeCalculator
+
+    output = Path(request.output)
     iterations: list[ActiveLearnIteration] = []
     initial_test: ErrorMetrics | None = None
     for it in range(request.iterations):
-        paths, wall, _ = fit(work / f"iter{it}.model")
+        paths, wall, _ = fit(train, work / f"iter{it}.model")
         committee = CommitteeCalculator(paths, threads=request.compute.threads)
         test_metrics = evaluate(committee, test)
         if initial_test is None:
@@ -239,7 +260,7 @@ def active_learn(request: ActiveLearnRequest, progress: ProgressFn = _noop) -> A
         log.info("active learning iteration %d: %s", it, iterations[-1])
         train = train + picked
 
-    final_paths, _, n_params = fit(output)
+    final_paths, _, n_params = fit(train, output)
     final = evaluate(CommitteeCalculator(final_paths, threads=request.compute.threads), test)
     files = {}
     for split, frames in (("train", train), ("valid", valid), ("test", test)):

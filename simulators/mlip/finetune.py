@@ -7,7 +7,10 @@
 3. when the new data has elements the base model lacks, grows the base model's element table
    (:func:`labwright.simulators.mlip.elements.expand_elements`, exact on the old elements);
 4. mixes ``replay`` configurations drawn (seeded) from the base model's training set into the
-   new training set: ``replay = 0`` is the naive fine-tune;
+   new training set (``replay = 0`` is the naive fine-tune), each weighted in the loss by
+   ``configs / replay`` (MACE's per-configuration ``config_weight``) so that the old data weigh
+   as much as the new ones, and old validation configurations in the same share into the
+   validation set;
 5. fine-tunes with mace-torch's own foundation-model route (``--foundation_model``,
    ``--foundation_model_elements``, single head) and its two-stage schedule;
 6. measures the errors on the OLD held-out test set before (base model) and after, and on the
@@ -52,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field
 log = logging.getLogger(__name__)
 
 # Fine-tuning defaults: fewer epochs and a lower learning rate than training from scratch.
-FINETUNE_EPOCHS = 40
+FINETUNE_EPOCHS = 20
 FINETUNE_LR = 0.005
 
 
@@ -65,12 +68,18 @@ class FinetuneRequest(BaseModel):
     lattice: str | None = None
     configs: int = Field(75, ge=2, description="new training configurations")
     replay: int = Field(0, ge=0, description="old training configurations mixed in")
+    replay_weight: float | None = Field(
+        None,
+        gt=0,
+        description="loss weight of each replayed configuration (MACE's per-configuration "
+        "config_weight); default configs / replay, so old and new data weigh the same",
+    )
     valid_configs: int | None = Field(None, ge=1)
     test_configs: int = Field(50, ge=1, description="new held-out test configurations")
     seed: int = 0
     committee: int = Field(1, ge=1, le=16)
     settings: MaceSettings | None = Field(
-        None, description="default: the base model's settings, 40 epochs, lr 0.005"
+        None, description="default: the base model's settings, 20 epochs, lr 0.005"
     )
     old_train: Path | None = Field(None, description="default: the base model's train set")
     old_test: Path | None = Field(None, description="default: the base model's test set")
@@ -86,6 +95,7 @@ class FinetuneReport(BaseModel):
     new_elements: list[str]
     elements: list[str]
     replay: int
+    replay_weight: float
     n_train_new: int
     n_train_total: int
     n_test_old: int
@@ -126,6 +136,29 @@ def _replay_sample(frames: list, n: int, seed: int) -> list:
     rng = np.random.default_rng([seed, 7])
     picks = rng.choice(len(frames), size=n, replace=False)
     return [frames[int(i)] for i in sorted(picks)]
+
+
+def _weighted(frames: list, weight: float) -> list:
+    """Copies carrying MACE's per-configuration loss weight (``info['config_weight']``)."""
+    out = []
+    for atoms in frames:
+        a = atoms.copy()
+        a.info["config_weight"] = float(weight)
+        a.info["replay"] = True
+        out.append(a)
+    return out
+
+
+def _replay_valid(request: FinetuneRequest, card: ModelCard | None, n_new_valid: int) -> list:
+    """Old validation configurations in the replay's share (none for a naive fine-tune)."""
+    if request.replay == 0:
+        return []
+    path = data_path(request.base_model, "valid") if card else None
+    if path is None or not path.is_file():
+        return []
+    old_valid = ds.read_extxyz(path)
+    k = min(len(old_valid), max(1, -(-n_new_valid * request.replay // request.configs)))
+    return old_valid[:k]
 
 
 def _foundation_bytes(base_paths: list[Path], e0s_by_z: dict[int, float]) -> list[bytes]:
@@ -185,7 +218,8 @@ def finetune_potential(request: FinetuneRequest, progress: ProgressFn = _noop) -
     old_train_path, old_test_path = _old_sets(request, card)
     old_train = ds.read_extxyz(old_train_path)
     old_test = ds.read_extxyz(old_test_path)
-    replayed = _replay_sample(old_train, request.replay, request.seed)
+    weight = request.replay_weight or (request.configs / request.replay if request.replay else 1.0)
+    replayed = _weighted(_replay_sample(old_train, request.replay, request.seed), weight)
 
     n_valid = request.valid_configs or max(5, request.configs // 10)
     new_train, new_valid, new_test = generate_splits(
@@ -207,9 +241,12 @@ def finetune_potential(request: FinetuneRequest, progress: ProgressFn = _noop) -
 
     foundations = _foundation_bytes(base_paths, e0s_by_z)
     train = list(new_train) + list(replayed)
+    # validation mirrors the training mixture, so MACE's best-checkpoint choice (lowest
+    # validation loss) also weighs the old data when old data is replayed
+    valid = list(new_valid) + _weighted(_replay_valid(request, card, len(new_valid)), weight)
     jobs = make_jobs(
         train,
-        new_valid,
+        valid,
         e0s,
         settings,
         request.seed,
@@ -223,7 +260,7 @@ def finetune_potential(request: FinetuneRequest, progress: ProgressFn = _noop) -
     log.info("fine-tune took %.1f s", time.perf_counter() - t0)
     paths = write_members(output, members)
     files = {}
-    for split, frames in (("train", train), ("valid", new_valid), ("test", new_test)):
+    for split, frames in (("train", train), ("valid", valid), ("test", new_test)):
         files[split] = ds.write_extxyz(data_path(output, split), frames).name
 
     after_calc = CommitteeCalculator(paths[:1], threads=request.compute.threads)
@@ -261,6 +298,7 @@ def finetune_potential(request: FinetuneRequest, progress: ProgressFn = _noop) -
         new_elements=new_elements,
         elements=elements,
         replay=request.replay,
+        replay_weight=weight,
         n_train_new=len(new_train),
         n_train_total=len(train),
         n_test_old=len(old_test),

@@ -70,7 +70,7 @@ class MaceSettings(BaseModel):
     swa_stress_weight: float = 100.0
     ema_decay: float = Field(0.99, gt=0, lt=1)
     default_dtype: Literal["float32", "float64"] = "float32"
-    eval_interval: int = Field(5, ge=1)
+    eval_interval: int = Field(2, ge=1, description="validate (and maybe checkpoint) every N")
 
     def stage_two_start(self) -> int:
         if self.swa_start is not None:
