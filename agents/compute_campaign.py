@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
-
 from labwright.hardware.dispatcher import Dispatcher
 from labwright.hardware.ledger import Ledger, RunRecord
 from labwright.hardware.models import RunState
@@ -38,6 +36,7 @@ from labwright.protocols.io import parse_protocol
 from labwright.protocols.models import Protocol
 from labwright.simulators.deck_twin import MeasureEvent
 from labwright.verifiers.verifier import VerifyOptions, verify
+from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +161,7 @@ def campaign_protocol(campaign_id: str, rnd: int, smiles: list[str]) -> Protocol
             {"id": "stocks", "load_name": "corning_96_wellplate_360ul_flat", "slot": "2"},
             {"id": "assay", "load_name": "corning_96_wellplate_360ul_flat", "slot": "3"},
         ],
-        "pipettes": [
-            {"id": "p300", "model": "p300_single_gen2", "mount": "right", "tip_racks": ["tips"]}
-        ],
+        "pipettes": [{"id": "p300", "model": "p300_single_gen2", "mount": "right", "tip_racks": ["tips"]}],
         "liquids": [
             {
                 "id": liquid_id(rnd, i),
@@ -218,13 +215,14 @@ def compute_hook(objective_spec: str, smiles_of: dict[str, str]) -> Callable[[Me
             if mol is None:
                 raise ValueError(f"well {well}: {smiles!r} is not a valid SMILES")
             raw = objective.raw(mol)
+            # score and SMILES first: `labwright runs show` prints a well's first two values
             out[well] = {
-                "liquid": present[0],
-                "smiles": smiles,
-                "objective": objective.name,
-                "raw": raw,
                 "score": objective.score(raw),
-                "volume_ul": composition[present[0]],
+                "smiles": smiles,
+                "raw": raw,
+                "objective": objective.name,
+                "liquid": present[0],
+                "dispensed_ul": composition[present[0]],
             }
         return out
 
@@ -294,7 +292,11 @@ class Proposer:
 
 
 def _dispatch_round(
-    dispatcher: Dispatcher, ledger: Ledger, protocol: Protocol, campaign_id: str, rnd: int,
+    dispatcher: Dispatcher,
+    ledger: Ledger,
+    protocol: Protocol,
+    campaign_id: str,
+    rnd: int,
     options: VerifyOptions,
 ) -> tuple[RoundResult, RunRecord | None]:
     base = round_key(campaign_id, rnd)
@@ -302,8 +304,12 @@ def _dispatch_round(
     warnings = [f"{f.code}: {f.message}" for f in report.findings if f.severity == "warning"]
     errors = [f"{f.code}: {f.message}" for f in report.findings if f.severity == "error"]
     result = RoundResult(
-        round=rnd, idempotency_key=base, status="refused", protocol_sha256=report.protocol_sha256,
-        warnings=warnings, errors=errors,
+        round=rnd,
+        idempotency_key=base,
+        status="refused",
+        protocol_sha256=report.protocol_sha256,
+        warnings=warnings,
+        errors=errors,
     )
     if not report.ok or report.certificate is None:
         if not errors:
@@ -322,9 +328,11 @@ def _dispatch_round(
             return result, None
         result.run_id = record.run_id
         result.reused = existing is not None
-        result.status = record.state.value if record.state.value in (
-            "succeeded", "refused", "failed", "interrupted", "stopped"
-        ) else "failed"
+        result.status = (
+            record.state.value
+            if record.state.value in ("succeeded", "refused", "failed", "interrupted", "stopped")
+            else "failed"
+        )
         if record.error is not None:
             result.errors.append(f"{record.error.code}: {record.error.message}")
         return result, record
@@ -368,8 +376,13 @@ def run_compute_campaign(
             v = values.get(well_name(i), {})
             result.candidates.append(
                 CandidateResult(
-                    round=rnd, well=well_name(i), liquid=liquid_id(rnd, i), smiles=s, origin=origin,
-                    raw=v.get("raw"), score=v.get("score"),
+                    round=rnd,
+                    well=well_name(i),
+                    liquid=liquid_id(rnd, i),
+                    smiles=s,
+                    origin=origin,
+                    raw=v.get("raw"),
+                    score=v.get("score"),
                 )
             )
         if result.status == "succeeded":

@@ -1,0 +1,123 @@
+"""`labwright campaign compute`: a closed-loop campaign whose experiments are compute-module scores.
+
+Each round is a generated protocol, verified and dispatched through the run ledger to the
+`twin` backend, whose measurement hook scores each well's molecule (QED by default). The
+rounds show in `labwright runs list/show`. Re-running with the same campaign id (the default id
+is derived from objective, seed and batch) reads finished rounds back from the ledger.
+Exit codes: 0 every round succeeded; 1 a round was refused or failed; 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+
+app = typer.Typer(help="Closed-loop campaigns run as twins.", no_args_is_help=True)
+
+
+@app.callback()
+def _group() -> None:
+    """Closed-loop campaigns run as twins (keeps `campaign compute` a subcommand)."""
+
+
+@app.command("compute")
+def compute(
+    rounds: Annotated[int, typer.Option("--rounds", help="closed-loop rounds")] = 3,
+    batch: Annotated[int, typer.Option("--batch", help="candidate molecules per round (1-96)")] = 8,
+    objective: Annotated[
+        str,
+        typer.Option("--objective", help="design objective: qed, sa, gap:LOW:HIGH (tblite), ..."),
+    ] = "qed",
+    seed: Annotated[int, typer.Option("--seed", help="optimiser seed")] = 0,
+    campaign_id: Annotated[
+        str | None,
+        typer.Option("--campaign-id", help="resume this campaign (default: from objective/seed/batch)"),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="run ledger file (default: LABWRIGHT_HOME/ledger.sqlite)"),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="verifier warnings refuse a round")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Propose molecules, plate and 'measure' them on the twin by a compute module, repeat."""
+    from pydantic import ValidationError
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from labwright.agents.compute_campaign import CampaignConfig, run_compute_campaign
+    from labwright.protocols.errors import LabwrightError
+
+    try:
+        config = CampaignConfig(
+            rounds=rounds,
+            batch=batch,
+            objective=objective,
+            seed=seed,
+            campaign_id=campaign_id,
+            store=store,
+            strict=strict,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(
+            f"--{first['loc'][0]}: {first['msg']}",
+            "rounds 1-100, batch 1-96; see `labwright campaign compute --help`",
+            as_json,
+        )
+    err = Console(stderr=True, highlight=False)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rounds"),
+        TimeElapsedColumn(),
+    ]
+    try:
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task("campaign", total=rounds)
+
+            def on_round(r: Any) -> None:
+                best = "-" if r.best_so_far is None else f"{r.best_so_far:.4f}"
+                bar.update(task, advance=1, description=f"round {r.round} {r.status}, best {best}")
+
+            result = run_compute_campaign(config, on_round=on_round)
+    except LabwrightError as exc:
+        fail(exc.message, exc.hint or "", as_json)
+    code = EXIT_OK if result.completed else EXIT_FAILED
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+        raise typer.Exit(code)
+    _print(Console(highlight=False), result)
+    raise typer.Exit(code)
+
+
+def _print(console: Any, result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"campaign {result.campaign_id} ({result.objective})")
+    for col in ("round", "state", "run id", "reused", "best in round", "best so far", "notes"):
+        table.add_column(col)
+    for r in result.rounds:
+        notes = "; ".join(r.errors or r.warnings)[:80]
+        table.add_row(
+            str(r.round),
+            r.status,
+            r.run_id or "-",
+            "yes" if r.reused else "",
+            "-" if r.best_in_round is None else f"{r.best_in_round:.4f}",
+            "-" if r.best_so_far is None else f"{r.best_so_far:.4f}",
+            notes,
+        )
+    console.print(table)
+    console.print(
+        f"best {result.best_score if result.best_score is None else round(result.best_score, 4)}"
+        f"  {result.best_smiles or ''}\n"
+        f"{result.measured} molecules measured, {result.dispatched} runs dispatched now; "
+        f"ledger {result.ledger} (`labwright runs list --store ...`)"
+    )

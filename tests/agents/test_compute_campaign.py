@@ -1,0 +1,133 @@
+"""The computational campaign twin: real verifier, real dispatcher and ledger, real RDKit scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from rdkit import Chem
+from rdkit.Chem import QED
+from typer.testing import CliRunner
+
+from labwright.agents.compute_campaign import (
+    CampaignConfig,
+    _dispatch_round,
+    campaign_protocol,
+    compute_hook,
+    run_compute_campaign,
+)
+from labwright.hardware.dispatcher import Dispatcher
+from labwright.hardware.ledger import Ledger
+from labwright.hardware.models import RunState
+from labwright.hardware.twin_backend import TwinBackend
+from labwright.protocols.errors import UnusableInputError
+from labwright.verifiers.verifier import VerifyOptions
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.sqlite"
+
+
+def test_campaign_rounds_are_ledger_runs_measured_by_rdkit_qed(store: Path) -> None:
+    config = CampaignConfig(rounds=3, batch=4, objective="qed", seed=0, store=store)
+    result = run_compute_campaign(config)
+
+    assert result.completed
+    assert [r.round for r in result.rounds] == [1, 2, 3]
+    assert result.dispatched == 3
+    best = [r.best_so_far for r in result.rounds]
+    assert all(b is not None for b in best)
+    assert best == sorted(best)  # the best measured score never decreases
+    assert result.best_score == best[-1]
+    # later rounds are GA children of measured molecules, never a molecule measured before
+    assert all(c.origin == "pool" for c in result.rounds[0].candidates)
+    assert any(c.origin != "pool" for r in result.rounds[1:] for c in r.candidates)
+    all_smiles = [c.smiles for r in result.rounds for c in r.candidates]
+    assert len(set(all_smiles)) == len(all_smiles) == result.measured == 12
+
+    ledger = Ledger(store)
+    runs = ledger.list()
+    assert len(runs) == 3
+    for r in result.rounds:
+        assert r.idempotency_key == f"{result.campaign_id}:r{r.round}"
+        record = ledger.get_by_key(r.idempotency_key)
+        assert record is not None and record.run_id == r.run_id
+        assert record.state is RunState.SUCCEEDED
+        assert record.backend == "twin"
+        assert "safety" in record.certificate["passes"]
+        (measurement,) = record.results.measurements
+        assert measurement.source == "compute:qed"
+        assert len(measurement.values) == 4
+        for c in r.candidates:
+            stored = measurement.values[c.well]
+            assert stored["smiles"] == c.smiles
+            expected = QED.qed(Chem.MolFromSmiles(c.smiles))
+            assert stored["score"] == pytest.approx(expected, abs=1e-12)
+            assert c.score == pytest.approx(expected, abs=1e-12)
+            assert stored["dispensed_ul"] == pytest.approx(50.0)
+
+
+def test_rerunning_a_campaign_reads_finished_rounds_from_the_ledger(store: Path) -> None:
+    first = run_compute_campaign(CampaignConfig(rounds=2, batch=4, seed=3, store=store))
+    assert first.completed and first.dispatched == 2
+
+    again = run_compute_campaign(CampaignConfig(rounds=2, batch=4, seed=3, store=store))
+    assert again.campaign_id == first.campaign_id
+    assert again.dispatched == 0
+    assert all(r.reused for r in again.rounds)
+    assert [r.run_id for r in again.rounds] == [r.run_id for r in first.rounds]
+    assert again.best_score == first.best_score
+    assert len(Ledger(store).list()) == 2
+
+    # adding a round resumes the campaign: only the new round is dispatched
+    longer = run_compute_campaign(CampaignConfig(rounds=3, batch=4, seed=3, store=store))
+    assert longer.completed and longer.dispatched == 1
+    assert [r.reused for r in longer.rounds] == [True, True, False]
+    assert len(Ledger(store).list()) == 3
+
+
+def test_a_hazard_warns_by_default_and_a_strict_campaign_refuses_the_round(store: Path) -> None:
+    smiles = ["[N-]=[N+]=NCc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"]  # benzyl azide, aspirin
+    smiles_of = {"r1_c00": smiles[0], "r1_c01": smiles[1]}
+    hook = compute_hook("qed", smiles_of)
+    ledger = Ledger(store)
+    dispatcher = Dispatcher(TwinBackend(hook, hook_name=hook.__name__), ledger)
+    protocol = campaign_protocol("hazard-test", 1, smiles)
+
+    strict, record = _dispatch_round(
+        dispatcher, ledger, protocol, "hazard-strict", 1, VerifyOptions(strict=True)
+    )
+    assert strict.status == "refused" and record is None
+    assert any("POLICY_APPROVAL_REQUIRED" in e for e in strict.errors)
+    assert ledger.list() == []  # nothing was dispatched
+
+    lenient, record = _dispatch_round(dispatcher, ledger, protocol, "hazard-lenient", 1, VerifyOptions())
+    assert lenient.status == "succeeded" and record is not None
+    assert any("POLICY_APPROVAL_REQUIRED" in w for w in lenient.warnings)
+    values = record.results.measurements[0].values
+    assert values["B1"]["score"] == pytest.approx(QED.qed(Chem.MolFromSmiles(smiles[1])))
+
+
+def test_an_unusable_objective_fails_before_any_dispatch(store: Path) -> None:
+    with pytest.raises(UnusableInputError, match="needs a window"):
+        run_compute_campaign(CampaignConfig(rounds=1, batch=2, objective="gap", store=store))
+    assert not store.exists() or Ledger(store).list() == []
+
+
+def test_cli_campaign_compute_json(store: Path) -> None:
+    from labwright.commands.campaign import app
+
+    root = typer.Typer()
+    root.add_typer(app, name="campaign")
+    args = ["campaign", "compute", "--rounds", "2", "--batch", "3", "--seed", "1"]
+    res = CliRunner().invoke(root, [*args, "--store", str(store), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout.strip().splitlines()[-1])
+    assert doc["completed"] and len(doc["rounds"]) == 2 and doc["dispatched"] == 2
+    assert all(len(r["candidates"]) == 3 for r in doc["rounds"])
+
+    bad = CliRunner().invoke(root, [*args[:2], "--batch", "200", "--store", str(store), "--json"])
+    assert bad.exit_code == 2
