@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer
-from rdkit import Chem
-from rdkit.Chem import QED
-from typer.testing import CliRunner
-
 from labwright.agents.compute_campaign import (
     CampaignConfig,
     _dispatch_round,
@@ -24,6 +20,9 @@ from labwright.hardware.models import RunState
 from labwright.hardware.twin_backend import TwinBackend
 from labwright.protocols.errors import UnusableInputError
 from labwright.verifiers.verifier import VerifyOptions
+from rdkit import Chem
+from rdkit.Chem import QED
+from typer.testing import CliRunner
 
 
 @pytest.fixture
