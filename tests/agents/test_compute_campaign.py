@@ -130,3 +130,46 @@ def test_cli_campaign_compute_json(store: Path) -> None:
 
     bad = CliRunner().invoke(root, [*args[:2], "--batch", "200", "--store", str(store), "--json"])
     assert bad.exit_code == 2
+
+
+_CRASH_DRIVER = """
+import os, sys
+from pathlib import Path
+from labwright.agents.compute_campaign import (
+    CampaignConfig, Proposer, campaign_protocol, compute_hook, default_campaign_id, round_key,
+)
+from labwright.hardware.dispatcher import Dispatcher
+from labwright.hardware.ledger import Ledger
+from labwright.hardware.twin_backend import TwinBackend
+from labwright.verifiers.verifier import verify
+
+config = CampaignConfig(rounds=2, batch=4, seed=5, store=Path(sys.argv[1]))
+cid = default_campaign_id(config)
+smiles = [s for s, _ in Proposer(config).propose({})]
+protocol = campaign_protocol(cid, 1, smiles)
+report = verify(protocol)
+hook = compute_hook("qed", {})
+dispatcher = Dispatcher(TwinBackend(hook, action_delay_s=1.0), Ledger(config.store))
+dispatcher.dispatch(protocol, report.certificate, idempotency_key=round_key(cid, 1), wait=False)
+os._exit(0)  # the process dies with its in-process twin run unfinished
+"""
+
+
+def test_a_round_whose_process_died_is_run_again_under_a_new_attempt_key(store: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _CRASH_DRIVER, str(store)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    (orphan,) = Ledger(store).list()
+    assert not orphan.terminal
+
+    result = run_compute_campaign(CampaignConfig(rounds=2, batch=4, seed=5, store=store))
+    assert result.completed and result.dispatched == 2
+    assert result.rounds[0].idempotency_key == f"{result.campaign_id}:r1:a2"
+    ledger = Ledger(store)
+    assert ledger.get(orphan.run_id).state is RunState.INTERRUPTED
+    assert ledger.get_by_key(f"{result.campaign_id}:r1:a2").state is RunState.SUCCEEDED
+    assert len(ledger.list()) == 3
