@@ -108,6 +108,9 @@ class CampaignResult(BaseModel):
     best_score: float | None = None
     measured: int = Field(description="distinct molecules measured")
     dispatched: int = Field(description="runs dispatched by this call (0 when all were in the ledger)")
+    provenance: dict[str, Any] = Field(
+        default_factory=dict, description="measurement hook, objective, seed, package versions"
+    )
 
 
 # -------------------------------------------------------------------------------- ids
@@ -347,6 +350,7 @@ def run_compute_campaign(
     """Run (or resume) the closed loop; stops at the first round that does not succeed."""
     from labwright.simulators.design.objectives import parse_objective
     from labwright.simulators.design.seeds import canonical_smiles
+    from labwright.simulators.design.tool import package_versions
 
     parse_objective(config.objective)  # unusable specs fail here, before anything is dispatched
     campaign_id = config.campaign_id or default_campaign_id(config)
@@ -416,4 +420,11 @@ def run_compute_campaign(
         best_score=None if best is None else best[0],
         measured=len(measured),
         dispatched=dispatched,
+        provenance={
+            "measurement_hook": hook.__name__,
+            "objective": config.objective,
+            "seed": config.seed,
+            "backend": "twin",
+            "versions": package_versions(("labwright", "rdkit", "tblite", "numpy", "pydantic")),
+        },
     )

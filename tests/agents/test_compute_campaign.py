@@ -37,6 +37,8 @@ def test_campaign_rounds_are_ledger_runs_measured_by_rdkit_qed(store: Path) -> N
     assert result.completed
     assert [r.round for r in result.rounds] == [1, 2, 3]
     assert result.dispatched == 3
+    assert result.provenance["measurement_hook"] == "compute:qed"
+    assert "rdkit" in result.provenance["versions"]
     best = [r.best_so_far for r in result.rounds]
     assert all(b is not None for b in best)
     assert best == sorted(best)  # the best measured score never decreases
