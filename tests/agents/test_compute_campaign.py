@@ -175,3 +175,17 @@ def test_a_round_whose_process_died_is_run_again_under_a_new_attempt_key(store: 
     assert ledger.get(orphan.run_id).state is RunState.INTERRUPTED
     assert ledger.get_by_key(f"{result.campaign_id}:r1:a2").state is RunState.SUCCEEDED
     assert len(ledger.list()) == 3
+
+
+def test_tblite_gap_campaign_measures_the_gfn2_homo_lumo_gap(store: Path) -> None:
+    from labwright.simulators.design.xtb import homo_lumo_gap
+
+    config = CampaignConfig(rounds=2, batch=3, objective="gap:3.5:", seed=0, store=store)
+    result = run_compute_campaign(config)
+    assert result.completed
+    record = Ledger(store).get(result.rounds[-1].run_id)
+    assert record.results.measurements[0].source == "compute:gap:3.5:"
+    for c in result.rounds[-1].candidates:
+        expected = homo_lumo_gap(Chem.MolFromSmiles(c.smiles))
+        assert expected is not None and c.raw == pytest.approx(expected, abs=1e-6)
+        assert 0.0 <= c.score <= 1.0
