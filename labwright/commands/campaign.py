@@ -101,8 +101,9 @@ def _print(console: Any, result: Any) -> None:
     from rich.table import Table
 
     table = Table(title=f"campaign {result.campaign_id} ({result.objective})")
-    for col in ("round", "state", "run id", "reused", "best in round", "best so far", "notes"):
-        table.add_column(col)
+    for col in ("round", "state", "run id", "reused", "best in round", "best so far"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("notes", overflow="fold")
     for r in result.rounds:
         notes = "; ".join(r.errors or r.warnings)[:80]
         table.add_row(

@@ -189,3 +189,19 @@ def test_tblite_gap_campaign_measures_the_gfn2_homo_lumo_gap(store: Path) -> Non
         expected = homo_lumo_gap(Chem.MolFromSmiles(c.smiles))
         assert expected is not None and c.raw == pytest.approx(expected, abs=1e-6)
         assert 0.0 <= c.score <= 1.0
+
+
+def test_reusing_a_campaign_id_for_other_proposals_is_a_refused_round_not_a_crash(
+    store: Path,
+) -> None:
+    first = run_compute_campaign(
+        CampaignConfig(rounds=1, batch=3, seed=0, campaign_id="shared-id", store=store)
+    )
+    assert first.completed
+    other = run_compute_campaign(
+        CampaignConfig(rounds=2, batch=3, seed=1, campaign_id="shared-id", store=store)
+    )
+    assert not other.completed and len(other.rounds) == 1
+    assert other.rounds[0].status == "refused" and other.dispatched == 0
+    assert any("another protocol" in e for e in other.rounds[0].errors)
+    assert len(Ledger(store).list()) == 1
