@@ -98,27 +98,30 @@ def compute(
 
 
 def _print(console: Any, result: Any) -> None:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"campaign {result.campaign_id} ({result.objective})")
-    for col in ("round", "state", "run id", "reused", "best in round", "best so far"):
+    table = Table(title=f"campaign {result.campaign_id} ({result.objective})", box=box.SIMPLE, pad_edge=False)
+    for col in ("round", "state", "run id", "run", "round best", "overall"):
         table.add_column(col, no_wrap=True)
-    table.add_column("notes", overflow="fold")
     for r in result.rounds:
-        notes = "; ".join(r.errors or r.warnings)[:80]
         table.add_row(
             str(r.round),
             r.status,
             r.run_id or "-",
-            "yes" if r.reused else "",
+            "reused" if r.reused else "new",
             "-" if r.best_in_round is None else f"{r.best_in_round:.4f}",
             "-" if r.best_so_far is None else f"{r.best_so_far:.4f}",
-            notes,
         )
     console.print(table)
+    for r in result.rounds:
+        for line in r.errors:
+            console.print(f"[red]round {r.round}[/red] {line}")
+        for line in r.warnings:
+            console.print(f"[yellow]round {r.round}[/yellow] {line}")
+    best = "-" if result.best_score is None else f"{result.best_score:.4f}"
     console.print(
-        f"best {result.best_score if result.best_score is None else round(result.best_score, 4)}"
-        f"  {result.best_smiles or ''}\n"
+        f"best {best}  {result.best_smiles or ''}\n"
         f"{result.measured} molecules measured, {result.dispatched} runs dispatched now; "
-        f"ledger {result.ledger} (`labwright runs list --store ...`)"
+        f"ledger {result.ledger} (see `labwright runs list`)"
     )
