@@ -26,6 +26,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("export", ""),
     ("run", ""),
     ("runs", "runs"),
+    ("campaign", "campaign"),
     ("mlip", "mlip"),
     ("structure", "structure"),
     ("design", "design"),
