@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "protocols"
 def demo(
     examples: Path = typer.Option(EXAMPLES, "--examples", help="folder of example protocols"),
 ) -> None:
-    """Validate every bundled example protocol on the deck twin and print a summary."""
+    """Validate every bundled example protocol, then run a closed-loop campaign on the twin."""
     from rich.console import Console
     from rich.table import Table
 
@@ -55,4 +55,30 @@ def demo(
             )
             worst = max(worst, 0 if report.ok else 1)
     console.print(table)
+    if worst:
+        raise typer.Exit(worst)
+    worst = _campaign(console)
     raise typer.Exit(worst)
+
+
+def _campaign(console) -> int:  # noqa: ANN001
+    """A short closed loop: propose molecules, plate them, verify, dispatch to the twin, measure."""
+    from labwright.agents.compute_campaign import CampaignConfig, run_compute_campaign
+
+    console.print(
+        "\n[bold]closed loop on the built-in twin[/bold]: each round proposes 8 molecules, plates "
+        "them in a generated protocol, verifies and certifies it, dispatches it through the "
+        "ledger to the twin, and measures each well (RDKit QED)"
+    )
+    with console.status("campaign running…"):
+        result = run_compute_campaign(
+            CampaignConfig(rounds=3, batch=8, objective="qed", seed=0),
+            on_round=lambda r: console.print(
+                f"  round {r.round}: {r.status}, best in round {r.best_in_round or 0:.3f}, "
+                f"best so far {r.best_so_far or 0:.3f}  "
+                f"(run {r.run_id}{', from the ledger' if r.reused else ''})"
+            ),
+        )
+    console.print(f"best molecule: {result.best_smiles}  QED {result.best_score or 0:.3f}")
+    console.print(f"ledger: {result.ledger}  (`labwright runs list` shows every round)")
+    return 0 if result.completed else 1
