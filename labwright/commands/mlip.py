@@ -279,6 +279,10 @@ def finetune_command(
     lattice: Annotated[LatticeChoice | None, typer.Option(help="bulk phase of the new data (emt)")] = None,
     configs: Annotated[int, typer.Option(min=2, help="new training configurations")] = 75,
     replay: Annotated[int, typer.Option(min=0, help="old training configurations mixed in (0 = naive)")] = 0,
+    replay_weight: Annotated[
+        float | None,
+        typer.Option(help="loss weight per replayed configuration (default configs/replay)"),
+    ] = None,
     test_configs: Annotated[int, typer.Option(min=1, help="new held-out test configurations")] = 50,
     old_train: Annotated[
         Path | None, typer.Option(help="old training set (default: from the model card)")
@@ -323,6 +327,7 @@ def finetune_command(
             lattice=lattice.value if lattice else None,
             configs=configs,
             replay=replay,
+            replay_weight=replay_weight,
             test_configs=test_configs,
             seed=seed,
             committee=committee,
@@ -342,7 +347,10 @@ def finetune_command(
         f"fine-tuned {report.base_model} -> {report.model_path} (replay {report.replay})",
         [
             ("new elements", ", ".join(report.new_elements) or "(none: new phase)"),
-            ("train configs (new + replay)", f"{report.n_train_new} + {report.replay}"),
+            (
+                "train configs (new + replay x weight)",
+                f"{report.n_train_new} + {report.replay} x {report.replay_weight:.2f}",
+            ),
             ("OLD test energy MAE before (meV/atom)", before.energy_mae_mev_per_atom),
             ("OLD test energy MAE after (meV/atom)", after.energy_mae_mev_per_atom),
             ("energy forgetting ratio (after/before)", report.energy_forgetting_ratio),

@@ -56,7 +56,9 @@ class ActiveLearnRequest(BaseModel):
     initial: int = Field(20, ge=2, description="labelled configurations to start from")
     pool: int = Field(60, ge=1, description="unlabelled candidates per iteration")
     md_fraction: float = Field(0.3, ge=0, le=1, description="share of the pool from committee-driven MD")
-    md_temperature_k: float = Field(900.0, gt=0)
+    md_temperature_k: float | None = Field(
+        None, gt=0, description="model-MD temperature (K); default: the reference's hottest"
+    )
     per_iteration: int = Field(10, ge=1, description="configurations labelled per iteration")
     iterations: int = Field(3, ge=1)
     committee: int = Field(3, ge=2, le=16)
@@ -101,6 +103,7 @@ def _pool(request: ActiveLearnRequest, iteration: int, member_paths: list[Path],
     from labwright.simulators.mlip.calculator import CommitteeCalculator
 
     n_md = int(round(request.pool * request.md_fraction))
+    temperature = request.md_temperature_k or ds.md_temperature_range(request.reference)[1]
     n_random = request.pool - n_md
     stream = ds.STREAM_POOL + 10 * (iteration + 1)
     pool = ds.sample_configurations(
@@ -128,11 +131,11 @@ def _pool(request: ActiveLearnRequest, iteration: int, member_paths: list[Path],
         for atoms in starts:
             atoms = atoms.copy()
             atoms.calc = calc
-            thermalize_momenta(atoms, temperature_K=request.md_temperature_k, rng=rng)
+            thermalize_momenta(atoms, temperature_K=temperature, rng=rng)
             dyn = Langevin(
                 atoms,
-                timestep=2.0 * units.fs,
-                temperature_K=request.md_temperature_k,
+                timestep=ds.md_timestep_fs(request.reference) * units.fs,
+                temperature_K=temperature,
                 friction=0.02 / units.fs,
                 fixcm=False,
                 rng=rng,

@@ -47,6 +47,16 @@ _MD_TEMPERATURES = {"emt": (300.0, 1200.0), "lj": (10.0, 40.0), "xtb": (300.0, 1
 _MD_TIMESTEP_FS = {"emt": 5.0, "lj": 10.0, "xtb": 1.0}
 
 
+def md_temperature_range(reference: str) -> tuple[float, float]:
+    """(low, high) MD sampling temperature (K) used for ``reference``'s systems."""
+    return _MD_TEMPERATURES[reference]
+
+
+def md_timestep_fs(reference: str) -> float:
+    """MD time step (fs) used for ``reference``'s systems."""
+    return _MD_TIMESTEP_FS[reference]
+
+
 def _seeded(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream])
 

@@ -1,4 +1,5 @@
-"""Query-by-committee active learning: one small iteration on a 2-worker Dask LocalCluster."""
+"""Query-by-committee active learning: one small iteration on argon clusters (exact LJ, no
+periodicity, no stress), committees trained on a 2-worker Dask LocalCluster."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def test_active_learning_picks_the_most_uncertain_and_retrains(
 ) -> None:
     out = tmp_path / "al.model"
     code, stdout, stderr = mlip_cli(
-        ["mlip", "active-learn", "--reference", "emt", "--elements", "Cu", "--initial", "8",
+        ["mlip", "active-learn", "--reference", "lj", "--elements", "Ar", "--initial", "8",
          "--pool", "6", "--per-iteration", "2", "--iterations", "1", "--committee", "2",
          "--test-configs", "4", "--epochs", "2", "--swa-start", "1", "--workers", "2",
          "--seed", "2", "-o", str(out), "--json"]
