@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,7 +91,7 @@ def window_score(value: float, low: float | None, high: float | None, width: flo
 
 
 @dataclass(frozen=True)
-class Objective:
+class Objective(ABC):
     """One parsed objective. ``raw`` computes the property, ``score`` maps it to [0, 1]."""
 
     name: str
@@ -99,8 +100,9 @@ class Objective:
     weight: float = 1.0
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @abstractmethod
     def raw(self, mol: Any) -> float | None:
-        raise NotImplementedError
+        """The property of an RDKit molecule (None when it cannot be computed)."""
 
     def score(self, raw: float | None) -> float:
         return 0.0 if raw is None else min(1.0, max(0.0, float(raw)))
