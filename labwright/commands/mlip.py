@@ -281,8 +281,15 @@ def finetune_command(
     replay: Annotated[int, typer.Option(min=0, help="old training configurations mixed in (0 = naive)")] = 0,
     replay_weight: Annotated[
         float | None,
-        typer.Option(help="loss weight per replayed configuration (default configs/replay)"),
+        typer.Option(help="loss weight per replayed configuration (default 3 x configs/replay)"),
     ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit-offsets/--no-refit-offsets",
+            help="least-squares refit of per-element energy offsets on the training data",
+        ),
+    ] = True,
     test_configs: Annotated[int, typer.Option(min=1, help="new held-out test configurations")] = 50,
     old_train: Annotated[
         Path | None, typer.Option(help="old training set (default: from the model card)")
@@ -304,22 +311,18 @@ def finetune_command(
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.mlip.finetune import (
-            FINETUNE_EPOCHS,
-            FINETUNE_LR,
             FinetuneRequest,
             finetune_potential,
+            finetune_settings,
         )
         from labwright.simulators.mlip.store import load_card
 
         card = load_card(model) if model.is_file() else None
         settings = _settings(
-            card.settings if card else None,
-            epochs=epochs or FINETUNE_EPOCHS,
+            finetune_settings(card.settings if card else None, epochs),
             swa_start=swa_start,
-            lr=lr or FINETUNE_LR,
+            lr=lr,
         )
-        if swa_start is None:
-            settings = settings.model_copy(update={"swa_start": None})
         request = FinetuneRequest(
             base_model=model,
             reference=reference.value if reference else None,
@@ -328,6 +331,7 @@ def finetune_command(
             configs=configs,
             replay=replay,
             replay_weight=replay_weight,
+            refit_offsets=refit,
             test_configs=test_configs,
             seed=seed,
             committee=committee,
@@ -352,7 +356,11 @@ def finetune_command(
                 f"{report.n_train_new} + {report.replay} x {report.replay_weight:.2f}",
             ),
             ("OLD test energy MAE before (meV/atom)", before.energy_mae_mev_per_atom),
-            ("OLD test energy MAE after (meV/atom)", after.energy_mae_mev_per_atom),
+            (
+                "OLD test energy MAE after training (meV/atom)",
+                report.old_test_after_training.energy_mae_mev_per_atom,
+            ),
+            ("OLD test energy MAE after refit (meV/atom)", after.energy_mae_mev_per_atom),
             ("energy forgetting ratio (after/before)", report.energy_forgetting_ratio),
             ("OLD test force MAE before (meV/A)", before.force_mae_mev_per_a),
             ("OLD test force MAE after (meV/A)", after.force_mae_mev_per_a),

@@ -35,6 +35,10 @@ def test_finetune_adds_aluminium_and_reports_forgetting(
     assert report["energy_forgetting_ratio"] == pytest.approx(
         after["energy_mae_mev_per_atom"] / before["energy_mae_mev_per_atom"]
     )
+    # the offset refit moved both elements' E0s (both have training data: Al new, Cu replayed)
+    assert set(report["energy_offsets_mev_per_atom"]) == {"Al", "Cu"}
+    assert report["old_test_after_training"]["n_configs"] == tiny_cu["n_test"]
+    assert report["replay_weight"] == pytest.approx(3 * 8 / 4)
     assert report["new_test_after"]["n_configs"] == 6
     card = json.loads(out.with_name("cual.model.json").read_text())
     assert card["parent"]["sha256"] == sha256_file(base) and card["parent"]["replay"] == 4

@@ -28,3 +28,24 @@ def test_perfect_predictions_have_zero_error_and_empty_sets_are_refused() -> Non
     assert m.energy_mae_mev_per_atom == 0.0 and m.force_rmse_mev_per_a == 0.0
     with pytest.raises(LabwrightError):
         error_metrics([], [], [], [], [])
+
+
+def test_offset_refit_recovers_per_element_shifts_and_leaves_absent_elements() -> None:
+    from ase import Atoms
+    from labwright.simulators.mlip.dataset import ENERGY_KEY
+    from labwright.simulators.mlip.offsets import offset_corrections
+
+    frames, predicted = [], []
+    for symbols in ("Cu4", "Cu2Al2", "Al3", "CuAl5"):
+        atoms = Atoms(symbols)
+        n_cu, n_al = int(np.sum(atoms.numbers == 29)), int(np.sum(atoms.numbers == 13))
+        truth = -1.0 * len(atoms)
+        atoms.info[ENERGY_KEY] = truth
+        atoms.arrays["REF_forces"] = np.zeros((len(atoms), 3))
+        # the model is off by +2 meV/atom on Cu and -1 meV/atom on Al
+        predicted.append(truth + 0.002 * n_cu - 0.001 * n_al)
+        frames.append(atoms)
+    delta = offset_corrections([13, 29, 47], frames, predicted)
+    assert delta[29] == pytest.approx(-0.002, abs=1e-12)
+    assert delta[13] == pytest.approx(0.001, abs=1e-12)
+    assert delta[47] == 0.0  # no silver in the data: no correction
