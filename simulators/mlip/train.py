@@ -220,7 +220,7 @@ def generate_splits(
     return sets[0], sets[1], sets[2]
 
 
-def test_errors(
+def held_out_errors(
     member_paths: Sequence[Path], test: Sequence[Atoms], threads: int
 ) -> tuple[ErrorMetrics, ErrorMetrics | None]:
     """Errors of member 0 alone and (with several members) of the committee mean."""
@@ -276,7 +276,7 @@ def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> Trai
     for split, frames in (("train", train), ("valid", valid), ("test", test)):
         files[split] = ds.write_extxyz(data_path(output, split), frames).name
 
-    single, mean = test_errors(paths, test, request.compute.threads)
+    single, mean = held_out_errors(paths, test, request.compute.threads)
     card = ModelCard(
         reference=request.reference,
         elements=sorted(request.elements),
