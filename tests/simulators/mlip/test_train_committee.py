@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,17 @@ def test_committee_mean_and_spread(tiny_cu: dict[str, Any]) -> None:
     assert np.allclose(std, np.abs(singles[0][1] - singles[1][1]) / 2, atol=1e-8)
     assert calc.results["max_force_std"] == pytest.approx(np.linalg.norm(std, axis=1).max())
     assert calc.results["max_force_std"] > 0.0  # members trained with different seeds differ
+
+
+def test_unreachable_scheduler_is_unusable_input(
+    mlip_cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path
+) -> None:
+    code, stdout, _ = mlip_cli(
+        ["mlip", "train", "--configs", "4", "--valid-configs", "2", "--test-configs", "2",
+         "--batch-size", "2", "--committee", "2", "--scheduler", "tcp://127.0.0.1:9",
+         "-o", str(tmp_path / "x.model"), "--json"]
+    )  # fmt: skip
+    assert code == 2
+    err = json.loads(stdout)
+    assert "cannot reach the Dask scheduler" in err["error"] and "tcp://" in err["hint"]
+    assert not (tmp_path / "x.model").exists()
