@@ -26,16 +26,24 @@ from labwright.simulators.mlip.mace_import import import_mace
 def mace_calculator(
     model_paths: Sequence[str | Path], default_dtype: str = "float64", threads: int | None = None
 ) -> Any:
-    """``mace.calculators.MACECalculator`` on CPU for one or several MACE model files."""
+    """``mace.calculators.MACECalculator`` on CPU for one or several MACE model files.
+
+    The models are loaded here and cast to ``default_dtype`` (float64: models train in float32,
+    but energy differences and MD want double precision) before MACE wraps them.
+    """
     paths = [str(p) for p in model_paths]
     for p in paths:
         if not os.path.isfile(p):
             raise LabwrightError(f"model file {p!r} does not exist", hint="check the model path")
+    from labwright.simulators.mlip.mace_import import load_model
+
     import_mace(threads)
     from mace.calculators import MACECalculator
 
     try:
-        return MACECalculator(model_paths=paths, device="cpu", default_dtype=default_dtype)
+        models = [load_model(p) for p in paths]
+        models = [m.double() if default_dtype == "float64" else m.float() for m in models]
+        return MACECalculator(models=models, device="cpu", default_dtype=default_dtype)
     except Exception as exc:  # torch raises many types on a file that is not a model
         raise LabwrightError(
             f"cannot load MACE model(s) {paths}: {exc}",

@@ -20,6 +20,7 @@ own) over the larger table and copies every weight across:
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,7 +106,9 @@ def expand_elements(model: Any, e0s: Mapping[int, float]) -> Any:
     previous = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
-        new = model.__class__(**config)
+        with warnings.catch_warnings():  # e3nn's TorchScript codegen warns on every build
+            warnings.simplefilter("ignore", UserWarning)
+            new = model.__class__(**config)
     finally:
         torch.set_default_dtype(previous)
     index: list[int | None] = [old_zs.index(z) if z in old_zs else None for z in new_zs]
