@@ -17,14 +17,13 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail, fail_invalid, progress_bars
 
 app = typer.Typer(
     help="Inverse molecular design: genetic algorithms over RDKit (and tblite) oracles.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
-
 
 
 class MethodChoice(StrEnum):
@@ -38,37 +37,15 @@ class SelectionChoice(StrEnum):
     roulette = "roulette"
 
 
-_fail = fail
-
-
 def _run_with_progress(config: Any) -> Any:
     """Run the design under a progress bar on stderr (oracle calls out of the budget)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from labwright.simulators.design.run import run_design
 
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]design[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("best 0.000", total=config.budget)
+    with progress_bars() as progress:
+        task = progress.add_task("design best 0.000", total=config.budget)
 
         def on_progress(calls: int, best: float) -> None:
-            progress.update(task, completed=calls, description=f"best {best:.3f}")
+            progress.update(task, completed=calls, description=f"design best {best:.3f}")
 
         return run_design(config, on_progress=on_progress)
 
@@ -134,9 +111,7 @@ def design(
     method: Annotated[MethodChoice, typer.Option("--method")] = MethodChoice.graph_ga,
     budget: Annotated[int, typer.Option("--budget", help="unique oracle calls")] = 1000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    pareto: Annotated[
-        bool, typer.Option("--pareto", help="select on Pareto rank; report the front")
-    ] = False,
+    pareto: Annotated[bool, typer.Option("--pareto", help="select on Pareto rank; report the front")] = False,
     top: Annotated[int, typer.Option("--top", help="molecules to list")] = 10,
     population: Annotated[int, typer.Option("--population", help="GA population size")] = 200,
     offspring: Annotated[int, typer.Option("--offspring", help="children per generation")] = 100,
@@ -190,7 +165,7 @@ def design(
     from labwright.simulators.design.models import DesignConfig
 
     if not objective:
-        _fail("no objective given", "add --objective qed (repeatable; see --help)", as_json)
+        fail("no objective given", "add --objective qed (repeatable; see --help)", as_json)
     try:
         config = DesignConfig(
             objectives=list(objective or []),
@@ -214,13 +189,11 @@ def design(
             cache_path=str(cache) if cache else None,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        _fail(f"invalid option {where}: {first['msg']}", "see labwright design --help", as_json)
+        fail_invalid(exc, as_json, "see labwright design --help")
     try:
         result = _run_with_progress(config)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
+        fail(exc.message, exc.hint, as_json)
     payload = result.model_dump(mode="json")
     if output is not None:
         output.write_text(json.dumps(payload, indent=2) + "\n")

@@ -26,12 +26,19 @@ from typing import Annotated, Any
 
 import typer
 
+from labwright.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    fail,
+    fail_invalid,
+    progress_bars,
+    refuse_overwrite,
+)
+
 app = typer.Typer(
     help="Machine-learned interatomic potentials (MACE): train, finetune, eval, md, active-learn.",
     no_args_is_help=True,
 )
-
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
 class ReferenceChoice(StrEnum):
@@ -59,19 +66,6 @@ class ThermostatChoice(StrEnum):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _fail(message: str, hint: str, as_json: bool, code: int = EXIT_UNUSABLE) -> None:
-    from rich.console import Console
-
-    if as_json:
-        typer.echo(json.dumps({"error": message, "hint": hint}))
-    else:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {message}")
-        if hint:
-            err.print(f"[yellow]hint:[/] {hint}")
-    raise typer.Exit(code)
-
-
 def _elements(value: list[str]) -> list[str]:
     out: list[str] = []
     for item in value:
@@ -82,19 +76,10 @@ def _elements(value: list[str]) -> list[str]:
 def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) -> Any:
     """Run ``work(progress)`` under rich progress bars on stderr; map errors to exit codes."""
     from pydantic import ValidationError
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
     from labwright.protocols.errors import LabwrightError
     from labwright.simulators.mlip.training import TrainingFailedError
 
-    console = Console(stderr=True)
     labels = {
         "data": "reference data",
         "train": "training (epochs)",
@@ -104,14 +89,7 @@ def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) 
         "pool": "active-learning iterations",
     }
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not console.is_terminal,
-        ) as progress:
+        with progress_bars() as progress:
             tasks: dict[str, Any] = {}
 
             def on_progress(stage: str, done: int, total: int) -> None:
@@ -121,18 +99,11 @@ def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) 
 
             return work(on_progress)
     except TrainingFailedError as exc:
-        _fail(exc.message, exc.hint, as_json, code=EXIT_FAILED)
+        fail(exc.message, exc.hint, as_json, code=EXIT_FAILED)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first.get("loc", ()))
-        _fail(f"invalid option {loc}: {first.get('msg')}", "see --help", as_json)
+        fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
-
-
-def _check_output(output: Path, overwrite: bool, as_json: bool) -> None:
-    if output.exists() and not overwrite:
-        _fail(f"{output} already exists", "choose another -o path or pass --overwrite", as_json)
+        fail(exc.message, exc.hint, as_json)
 
 
 def _emit(payload: dict[str, Any], as_json: bool, title: str, rows: list[tuple[str, Any]]) -> None:
@@ -217,7 +188,7 @@ def train_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate reference data and train a MACE model (or a committee) with mace-torch."""
-    _check_output(output, overwrite, as_json)
+    refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.mlip.train import TrainRequest, train_potential
@@ -307,7 +278,7 @@ def finetune_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Fine-tune on new elements or a new phase; report the old test set before and after."""
-    _check_output(output, overwrite, as_json)
+    refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.mlip.finetune import (
@@ -445,8 +416,7 @@ def md_command(
     as_json: JsonOpt = False,
 ) -> None:
     """NVT molecular dynamics with the model (ASE Langevin or Nose-Hoover chain)."""
-    if output.exists() and not overwrite:
-        _fail(f"{output} already exists", "choose another -o path or pass --overwrite", as_json)
+    refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.mlip.dynamics import MdRequest, run_md
@@ -510,7 +480,7 @@ def active_learn_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Query-by-committee loop: label where the committee disagrees most, retrain."""
-    _check_output(output, overwrite, as_json)
+    refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.mlip.active_learning import ActiveLearnRequest, active_learn

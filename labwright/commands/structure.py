@@ -11,13 +11,12 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_OK, fail
+from labwright.commands.common import EXIT_OK, fail, fail_invalid, progress_bars, refuse_overwrite
 
 app = typer.Typer(
     help="Structure search: basin hopping and AIRSS with ASE calculators; convex hulls.",
     no_args_is_help=True,
 )
-
 
 
 class CalculatorChoice(StrEnum):
@@ -31,32 +30,9 @@ class MethodChoice(StrEnum):
     airss = "airss"
 
 
-_fail = fail
-
-
 def _progress_runner(description: str, run: Any) -> Any:
-    """Run ``run(on_progress)`` under a rich progress bar on stderr."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-        disable=not console.is_terminal,
-    ) as progress:
+    """Run ``run(on_progress)`` under a progress bar on stderr."""
+    with progress_bars() as progress:
         task = progress.add_task(description, total=None)
 
         def on_progress(done: int, total: int) -> None:
@@ -119,8 +95,8 @@ def search_command(
     from labwright.simulators.structure.provenance import provenance
     from labwright.simulators.structure.search import SearchSettings, search
 
-    if output is not None and output.exists() and not overwrite:
-        _fail(f"{output} already exists", "choose another -o path or pass --overwrite", as_json)
+    if output is not None:
+        refuse_overwrite(output, overwrite, as_json)
     try:
         bh = BasinHoppingSettings(**({} if temperature is None else {"temperature": temperature}))
         settings = SearchSettings(
@@ -148,12 +124,9 @@ def search_command(
             lambda cb: search(settings, workers=workers, scheduler=scheduler, on_progress=cb),
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(f"invalid option: {first.get('loc')} {first.get('msg')}", "see --help", as_json)
-        return
+        fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
-        return
+        fail(exc.message, exc.hint, as_json)
     result = outcome.result
     path = output if output is not None else default_output_path(composition, method.value, seed, Path.cwd())
     prov = provenance(settings)
@@ -263,12 +236,9 @@ def hull_command(
     try:
         points, outcomes = hull_from_searches(composition, run_one)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        _fail(f"invalid option: {first.get('loc')} {first.get('msg')}", "see --help", as_json)
-        return
+        fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
-        return
+        fail(exc.message, exc.hint, as_json)
     payload = {
         "calculator": calculator.value,
         "pressure_gpa": pressure,
