@@ -43,7 +43,7 @@ def dask_scheduler(workers: int, scheduler: str | None) -> Iterator[str | None]:
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     try:

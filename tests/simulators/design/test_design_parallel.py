@@ -39,7 +39,7 @@ def test_cli_scheduler_flag_uses_an_existing_cluster() -> None:
     serial = CliRunner().invoke(app, args)
     assert serial.exit_code == 0, serial.output
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=logging.ERROR
     ) as cluster:
         remote = CliRunner().invoke(app, [*args, "--scheduler", cluster.scheduler_address])
     assert remote.exit_code == 0, remote.output

@@ -31,7 +31,7 @@ def test_two_workers_match_in_process_runs() -> None:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     ) as cluster:
         address = cluster.scheduler_address
