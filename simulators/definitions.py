@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from labwright.protocols.errors import DefinitionNotFoundError
+from labwright.simulators.well_volume import well_capacity
 
 # ------------------------------------------------------------------------------ data roots
 
@@ -38,7 +39,7 @@ class WellGeometry:
     z: float  # bottom of the well, from the labware's bottom
     depth: float
     nominal_ul: float  # totalLiquidVolume: the label
-    capacity_ul: float  # geometric volume from the dimensions
+    capacity_ul: float  # geometric volume up to the rim (inner-well geometry when defined)
     shape: str
     diameter: float | None = None
     x_dim: float | None = None
@@ -79,13 +80,6 @@ class LabwareInfo:
         return None
 
 
-def _geometric_capacity(well: dict[str, Any]) -> float:
-    depth = float(well["depth"])
-    if well.get("shape") == "circular":
-        return math.pi * (float(well["diameter"]) / 2) ** 2 * depth
-    return float(well["xDimension"]) * float(well["yDimension"]) * depth
-
-
 def labware_info_from_definition(defn: dict[str, Any]) -> LabwareInfo:
     wells: dict[str, WellGeometry] = {}
     for name, w in defn.get("wells", {}).items():
@@ -96,7 +90,7 @@ def labware_info_from_definition(defn: dict[str, Any]) -> LabwareInfo:
             z=float(w["z"]),
             depth=float(w["depth"]),
             nominal_ul=float(w.get("totalLiquidVolume", 0.0)),
-            capacity_ul=max(_geometric_capacity(w), float(w.get("totalLiquidVolume", 0.0))),
+            capacity_ul=max(well_capacity(w, defn), float(w.get("totalLiquidVolume", 0.0))),
             shape=w.get("shape", "circular"),
             diameter=w.get("diameter"),
             x_dim=w.get("xDimension"),

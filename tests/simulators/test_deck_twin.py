@@ -128,6 +128,18 @@ def test_overfilling_past_nominal_is_a_warning_and_past_geometry_an_error() -> N
         liquids,
     )
     assert "VOLUME_WELL_OVERFLOW" in codes(r, "error")
+    # 250 uL: more than the conical well's 217.3 uL (its inner-well geometry), though less than
+    # the 329 uL of a cylinder as wide as the rim
+    r = run(
+        [TIPS300, pcr, RES12],
+        [P300],
+        [
+            {"op": "transfer", "pipette": "p", "volume": "250 uL", "source": "res:A1", "dest": "pcr:A1"},
+        ],
+        liquids,
+    )
+    overflow = [f for f in r.findings if f.code == "VOLUME_WELL_OVERFLOW"]
+    assert len(overflow) == 1 and "holds 217 uL" in overflow[0].message
 
 
 def test_eight_channel_draws_eight_times_from_a_one_well_reservoir() -> None:
