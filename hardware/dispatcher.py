@@ -86,11 +86,16 @@ def check_dispatchable(
     key: bytes | None = None,
     now: datetime | None = None,
     enforce_age: bool = True,
+    approved_by: str | None = None,
+    enforce_approval: bool = True,
 ) -> str:
     """The protocol's SHA-256 if it may be dispatched; ``DispatchRefusedError`` otherwise.
 
-    ``enforce_age=False`` skips the age limit: for a dispatch already recorded (and perhaps
-    running), whose certificate was checked when it was sent.
+    A certificate that lists findings needing a person's approval (``approvals_required``, e.g.
+    a CWC Schedule 3 chemical under the lab policy) is refused unless ``approved_by`` names who
+    approved them. ``enforce_age=False`` / ``enforce_approval=False`` skip the age limit and the
+    approval: for a dispatch already recorded (and perhaps running), whose certificate was
+    checked when it was sent.
     """
     policy = policy or DispatchPolicy()
     if certificate is None:
@@ -124,6 +129,13 @@ def check_dispatchable(
             f"refused: the certificate is dated {certificate.issued_at}, {-age:.0f} s in the future",
             hint="check the clock of this machine, then validate again",
         )
+    if enforce_approval and certificate.approvals_required and not (approved_by or "").strip():
+        raise DispatchRefusedError(
+            "refused: a person must approve this protocol first: "
+            + "; ".join(certificate.approvals_required),
+            hint="once a responsible person has approved it, dispatch with --approved-by NAME "
+            "(Python: Dispatcher.dispatch(..., approved_by=NAME)); the name goes to the run ledger",
+        )
     if enforce_age and policy.max_certificate_age_s is not None and age > policy.max_certificate_age_s:
         raise DispatchRefusedError(
             f"refused: the certificate expired ({age:.0f} s old; the policy allows "
@@ -156,8 +168,12 @@ class Dispatcher:
 
     # ----------------------------------------------------------------------------- dispatch
 
-    def check(self, protocol: Protocol, certificate: Certificate | None) -> str:
-        return check_dispatchable(protocol, certificate, self.policy, key=self.certificate_key)
+    def check(
+        self, protocol: Protocol, certificate: Certificate | None, approved_by: str | None = None
+    ) -> str:
+        return check_dispatchable(
+            protocol, certificate, self.policy, key=self.certificate_key, approved_by=approved_by
+        )
 
     def dispatch(
         self,
@@ -169,9 +185,13 @@ class Dispatcher:
         on_progress: ProgressCallback | None = None,
         wait: bool = True,
         timeout_s: float | None = None,
+        approved_by: str | None = None,
     ) -> RunRecord:
-        """Check, record, send; wait for the end unless ``wait`` is False. Returns the ledger's record."""
-        sha = self.check(protocol, certificate)
+        """Check, record, send; wait for the end unless ``wait`` is False. Returns the ledger's record.
+
+        ``approved_by``: who approved the certificate's ``approvals_required`` findings (required
+        when it has any; recorded in the ledger as an ``approved`` event)."""
+        sha = self.check(protocol, certificate, approved_by)
         assert certificate is not None
         key = check_idempotency_key(new_idempotency_key() if idempotency_key is None else idempotency_key)
         record, created = self.ledger.claim(
@@ -186,6 +206,12 @@ class Dispatcher:
             total_steps=len(protocol.steps),
             owner=self.owner,
         )
+        if created and certificate.approvals_required:
+            self.ledger.add_event(
+                record.run_id,
+                "approved",
+                {"by": (approved_by or "").strip(), "items": list(certificate.approvals_required)},
+            )
         if not created:
             self._same_dispatch(record, sha)
             if record.terminal:
@@ -263,7 +289,12 @@ class Dispatcher:
         protocol = parse_protocol(json.loads(self.ledger.protocol_json(record.run_id)))
         certificate = Certificate.model_validate(record.certificate)
         sha = check_dispatchable(
-            protocol, certificate, self.policy, key=self.certificate_key, enforce_age=False
+            protocol,
+            certificate,
+            self.policy,
+            key=self.certificate_key,
+            enforce_age=False,
+            enforce_approval=False,  # approved (and recorded) when it was first dispatched
         )
         if sha != record.protocol_sha256:
             raise DispatchRefusedError(

@@ -56,6 +56,13 @@ def print_report(console: Console, report: Report, *, show_info: bool = False, m
             f"signed {report.certificate.issued_at}",
             highlight=False,
         )
+        n = len(report.certificate.approvals_required)
+        if n:
+            console.print(
+                f"[yellow]needs approval[/yellow] {n} finding(s) above need a person's approval: "
+                "dispatch refuses it until then (`labwright run ... --approved-by NAME`)",
+                highlight=False,
+            )
     hidden = counts[Severity.INFO] if not show_info else 0
     if hidden:
         console.print(f"[dim]{hidden} notes hidden (--verbose shows them)[/dim]")

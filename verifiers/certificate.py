@@ -75,14 +75,22 @@ class Certificate(BaseModel):
     issued_at: str
     key_id: str
     signature: str
+    approvals_required: tuple[str, ...] = ()
+    """Findings a person must approve before dispatch (e.g. a CWC Schedule 3 chemical)."""
 
     def payload(self) -> bytes:
-        body = self.model_dump(exclude={"signature"})
+        # without approvals the payload is what it was before the field existed
+        exclude = {"signature"} if self.approvals_required else {"signature", "approvals_required"}
+        body = self.model_dump(exclude=exclude)
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def issue_certificate(
-    protocol_sha256: str, policy_sha256: str, passes: list[str], key: bytes | None = None
+    protocol_sha256: str,
+    policy_sha256: str,
+    passes: list[str],
+    key: bytes | None = None,
+    approvals_required: tuple[str, ...] = (),
 ) -> Certificate:
     key = key if key is not None else load_or_create_key()
     unsigned = Certificate(
@@ -93,6 +101,7 @@ def issue_certificate(
         issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
         key_id=key_id(key),
         signature="",
+        approvals_required=tuple(approvals_required),
     )
     sig = hmac.new(key, unsigned.payload(), hashlib.sha256).hexdigest()
     return unsigned.model_copy(update={"signature": sig})

@@ -114,7 +114,8 @@ def verify(protocol: Protocol, options: VerifyOptions | None = None, source: str
     sha = protocol_sha256(protocol)
     cert = None
     if options.certify and not has_errors(findings):
-        cert = issue_certificate(sha, policy_sha, passes, options.key)
+        approvals = tuple(f"{f.code}: {f.message}" for f in findings if f.requires_approval)
+        cert = issue_certificate(sha, policy_sha, passes, options.key, approvals)
     return Report(protocol, sha, findings, passes, cert, twin, source)
 
 

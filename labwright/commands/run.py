@@ -58,6 +58,13 @@ def run(
     opentrons_version: Annotated[
         str, typer.Option("--opentrons-version", help="Opentrons-Version header ('*' = newest)")
     ] = "*",
+    approved_by: Annotated[
+        str | None,
+        typer.Option(
+            "--approved-by",
+            help="who approved the findings that need a person's approval (recorded in the ledger)",
+        ),
+    ] = None,
 ) -> None:
     """Validate, then dispatch a certified protocol to a backend and record the run."""
     from rich.console import Console
@@ -116,7 +123,7 @@ def run(
         )
         dispatcher = Dispatcher(target, ledger, DispatchPolicy(max_certificate_age_s=max_certificate_age))
         dispatcher.reconcile()
-        record = _dispatch(dispatcher, report, key, timeout, err, as_json)
+        record = _dispatch(dispatcher, report, key, timeout, err, as_json, approved_by)
     except DispatchRefusedError as exc:
         _fail(err, as_json, exc, EXIT_FAILED, {"refused": True, "validation": report.to_json()})
     except LabwrightError as exc:
@@ -147,7 +154,13 @@ def run(
 
 
 def _dispatch(
-    dispatcher: Any, report: Any, key: str | None, timeout: float | None, err: Any, as_json: bool
+    dispatcher: Any,
+    report: Any,
+    key: str | None,
+    timeout: float | None,
+    err: Any,
+    as_json: bool,
+    approved_by: str | None = None,
 ) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -177,4 +190,5 @@ def _dispatch(
             idempotency_key=key,
             on_progress=on_progress,
             timeout_s=timeout,
+            approved_by=approved_by,
         )
