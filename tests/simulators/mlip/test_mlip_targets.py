@@ -45,6 +45,7 @@ def test_cu_accuracy_and_training_time(cu_model: tuple[Path, object]) -> None:
 def test_replay_keeps_forgetting_small_and_naive_does_not(cu_model: tuple[Path, object]) -> None:
     base, _ = cu_model
     ratios = {}
+    seen = {}
     for replay in (0, 25):
         ft = finetune_potential(
             FinetuneRequest(
@@ -57,8 +58,13 @@ def test_replay_keeps_forgetting_small_and_naive_does_not(cu_model: tuple[Path, 
                 output=base.with_name(f"cual_{replay}.model"),
             )
         )
+        seen[replay] = (
+            f"replay {replay}: Cu {ft.old_test_before.energy_mae_mev_per_atom:.3f} -> "
+            f"{ft.old_test_after.energy_mae_mev_per_atom:.3f} meV/atom, "
+            f"Al {ft.new_test_after.energy_mae_mev_per_atom:.3f} meV/atom"
+        )
         assert ft.new_elements == ["Al"]
-        assert ft.new_test_after.energy_mae_mev_per_atom <= 5.0  # it did learn aluminium
+        assert ft.new_test_after.energy_mae_mev_per_atom <= 5.0, seen[replay]  # it learned Al
         ratios[replay] = ft.energy_forgetting_ratio
-    assert ratios[25] <= 3.0
-    assert ratios[0] > 10.0
+    assert ratios[25] <= 3.0, seen
+    assert ratios[0] > 10.0, seen
