@@ -90,7 +90,10 @@ def test_rerunning_a_campaign_reads_finished_rounds_from_the_ledger(store: Path)
     assert len(Ledger(store).list()) == 3
 
 
-def test_a_hazard_warns_by_default_and_a_strict_campaign_refuses_the_round(store: Path) -> None:
+def test_a_round_needing_approval_is_never_dispatched_unattended(store: Path) -> None:
+    """Benzyl azide needs a person's approval under the default policy: a strict campaign refuses
+    the round at verification; a lenient one gets a certificate (with the warning) but the
+    dispatcher refuses it because nobody approved it. Either way nothing reaches the ledger."""
     smiles = ["[N-]=[N+]=NCc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"]  # benzyl azide, aspirin
     smiles_of = {"r1_c00": smiles[0], "r1_c01": smiles[1]}
     hook = compute_hook("qed", smiles_of)
@@ -106,10 +109,10 @@ def test_a_hazard_warns_by_default_and_a_strict_campaign_refuses_the_round(store
     assert ledger.list() == []  # nothing was dispatched
 
     lenient, record = _dispatch_round(dispatcher, ledger, protocol, "hazard-lenient", 1, VerifyOptions())
-    assert lenient.status == "succeeded" and record is not None
+    assert lenient.status == "refused" and record is None
     assert any("POLICY_APPROVAL_REQUIRED" in w for w in lenient.warnings)
-    values = record.results.measurements[0].values
-    assert values["B1"]["score"] == pytest.approx(QED.qed(Chem.MolFromSmiles(smiles[1])))
+    assert any("a person must approve this protocol first" in e for e in lenient.errors)
+    assert ledger.list() == []
 
 
 def test_an_unusable_objective_fails_before_any_dispatch(store: Path) -> None:
