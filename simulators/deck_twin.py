@@ -27,9 +27,13 @@ EPS = 1e-6
 AMBIENT_C = 25.0
 
 
-# (labware info, pipette, first well) -> the well under each nozzle; definitions are cached
-# objects, so a layout computed once serves every later replay.
+# (labware info, pipette, first well) -> the well under each nozzle; shipped definitions are
+# cached objects, so a layout computed once serves every later replay. Keyed by id() because
+# LabwareInfo holds dicts (unhashable); the entry keeps its LabwareInfo so the id stays its own.
+# Custom labware makes new objects on every load: past _CHANNEL_LAYOUTS_MAX entries the cache
+# starts over rather than grow in a long-running process.
 _CHANNEL_LAYOUTS: dict[tuple[int, str, str], tuple[Any, tuple[str, ...], int]] = {}
+_CHANNEL_LAYOUTS_MAX = 4096
 
 
 def _layout_channels(lw: Any, info: Any, well: str) -> tuple[tuple[str, ...], int]:
@@ -150,10 +154,7 @@ class DeckTwin:
         self.elapsed_s: float = 0.0
         self._declares_liquids = bool(protocol.liquids)
         self._hand_filled_noted: set[WellRef] = set()
-        self._nominal_noted: set[WellRef] = set()
-        self._channel_cache: dict[
-            tuple[str, WellRef], tuple[tuple[WellRef, ...], int]
-        ] = {}  # VOLUME_ABOVE_NOMINAL once per well
+        self._nominal_noted: set[WellRef] = set()  # VOLUME_ABOVE_NOMINAL once per well
         self._init_wells(well_sets or {})
 
     # ----------------------------------------------------------------------- initial state
@@ -224,6 +225,8 @@ class DeckTwin:
         if cached is None or cached[0] is not lw:
             names, missing = _layout_channels(lw, info, ref.well)
             cached = (lw, names, missing)
+            if len(_CHANNEL_LAYOUTS) >= _CHANNEL_LAYOUTS_MAX:
+                _CHANNEL_LAYOUTS.clear()
             _CHANNEL_LAYOUTS[key] = cached
         _, names, off_labware = cached
         out = [WellRef(ref.labware, n) for n in names]

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail, progress_bars
 
 app = typer.Typer(help="Closed-loop campaigns run as twins.", no_args_is_help=True)
 
@@ -48,7 +48,6 @@ def compute(
     """Propose molecules, plate and 'measure' them on the twin by a compute module, repeat."""
     from pydantic import ValidationError
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from labwright.agents.compute_campaign import CampaignConfig, run_compute_campaign
     from labwright.protocols.errors import LabwrightError
@@ -70,17 +69,9 @@ def compute(
             "rounds 1-100, batch 1-96; see `labwright campaign compute --help`",
             as_json,
         )
-    err = Console(stderr=True, highlight=False)
-    columns = [
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rounds"),
-        TimeElapsedColumn(),
-    ]
     try:
-        with Progress(*columns, console=err, transient=False) as bar:
-            task = bar.add_task("campaign", total=rounds)
+        with progress_bars() as bar:
+            task = bar.add_task("campaign rounds", total=rounds)
 
             def on_round(r: Any) -> None:
                 best = "-" if r.best_so_far is None else f"{r.best_so_far:.4f}"
@@ -92,8 +83,8 @@ def compute(
     code = EXIT_OK if result.completed else EXIT_FAILED
     if as_json:
         sys.stdout.write(result.model_dump_json() + "\n")
-        raise typer.Exit(code)
-    _print(Console(highlight=False), result)
+    else:
+        _print(Console(highlight=False), result)
     raise typer.Exit(code)
 
 

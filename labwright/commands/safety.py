@@ -8,25 +8,14 @@ from typing import Annotated
 
 import typer
 
+from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+
 app = typer.Typer(
     help="Chemical safety questions: is a pair compatible, what is a chemical.",
     no_args_is_help=True,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _fail(message: str, hint: str, as_json: bool) -> None:
-    from rich.console import Console
-
-    if as_json:
-        typer.echo(json.dumps({"error": message, "hint": hint}))
-    else:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {message}")
-        if hint:
-            err.print(f"[yellow]hint:[/] {hint}")
-    raise typer.Exit(EXIT_UNUSABLE)
+EXIT_FINDINGS = EXIT_FAILED  # 1: incompatible pair or a refused chemical
 
 
 @app.command("pair")
@@ -42,7 +31,7 @@ def pair(
     try:
         result = check_pair(name_a, name_b)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
+        fail(exc.message, exc.hint, as_json)
         return
     if as_json:
         payload = {
@@ -102,7 +91,7 @@ def chemical(
     try:
         report = chemical_report(name, load_policy(policy) if policy else None)
     except LabwrightError as exc:
-        _fail(exc.message, exc.hint, as_json)
+        fail(exc.message, exc.hint, as_json)
         return
     if as_json:
         typer.echo(json.dumps(report, indent=2))
