@@ -9,7 +9,7 @@ Targets (issue 7): held-out Cu, 100 training configurations, CPU, 2 threads: ene
 <= 5 meV/atom, force MAE <= 30 meV/A, trained in <= 10 min; after fine-tuning on Al with replay
 the Cu energy MAE stays within 3x of the base model's, while a naive fine-tune's grows > 10x.
 
-Fine-tuning uses the defaults of `labwright mlip finetune`: 20 epochs (stage two from 10),
+Fine-tuning uses the defaults of `labwright mlip finetune`: 40 epochs (stage two from 20),
 replayed configurations weighted 3 x configs/replay, and a least-squares refit of the
 per-element energy offsets on the fine-tuning training set; the Cu error before that refit is
 printed too.
