@@ -154,6 +154,13 @@ ElementsOpt = Annotated[
 EpochsOpt = Annotated[int | None, typer.Option(min=1, help="training epochs (both stages)")]
 SwaOpt = Annotated[int | None, typer.Option(min=0, help="first epoch of stage two (default: 75% of epochs)")]
 CommitteeOpt = Annotated[int, typer.Option(min=1, max=16, help="committee members")]
+# fine-tuning defaults live in simulators/mlip/finetune.py (FINETUNE_EPOCHS, a test keeps them equal)
+FinetuneEpochsOpt = Annotated[
+    int | None, typer.Option(min=1, help="fine-tuning epochs, both stages (default 40)")
+]
+FinetuneSwaOpt = Annotated[
+    int | None, typer.Option(min=0, help="first epoch of stage two (default: half the epochs)")
+]
 
 
 # ----------------------------------------------------------------------------- train
@@ -268,8 +275,8 @@ def finetune_command(
     old_test: Annotated[Path | None, typer.Option(help="old test set (default: from the model card)")] = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     committee: CommitteeOpt = 1,
-    epochs: EpochsOpt = None,
-    swa_start: SwaOpt = None,
+    epochs: FinetuneEpochsOpt = None,
+    swa_start: FinetuneSwaOpt = None,
     lr: Annotated[float | None, typer.Option(help="learning rate (default 0.005)")] = None,
     threads: ThreadsOpt = 1,
     workers: WorkersOpt = 1,

@@ -74,3 +74,20 @@ def test_finetune_without_a_card_needs_the_old_data(
     )  # fmt: skip
     assert code == 2
     assert "--old-train" in json.loads(stdout)["hint"]
+
+
+def test_finetune_defaults_match_what_the_cli_help_says() -> None:
+    from labwright.simulators.mlip.finetune import FINETUNE_EPOCHS, FINETUNE_LR, finetune_settings
+    from typer.testing import CliRunner
+
+    from labwright.cli import app
+
+    s = finetune_settings(None)
+    assert (s.epochs, s.swa_start, s.lr) == (FINETUNE_EPOCHS, FINETUNE_EPOCHS // 2, FINETUNE_LR)
+    assert finetune_settings(None, epochs=10).swa_start == 5
+    res = CliRunner().invoke(app, ["mlip", "finetune", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert f"(default {FINETUNE_EPOCHS})" in text
+    assert f"(default {FINETUNE_LR})" in text
+    assert "(default: half the epochs)" in text
