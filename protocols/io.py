@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 from labwright.protocols.errors import UnusableInputError
-from labwright.protocols.models import Protocol
+from labwright.protocols.json_schema import add_unit_aliases
+from labwright.protocols.models import UNIT_ALIASES, Protocol
 
 PROTOCOL_SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -109,7 +110,9 @@ def dump_yaml(protocol: Protocol) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = Protocol.model_json_schema(by_alias=True, mode="validation")
+    schema = add_unit_aliases(
+        Protocol.model_json_schema(by_alias=True, mode="validation"), UNIT_ALIASES
+    )
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "labwright protocol (labwright/1)"
     return schema

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
+from labwright.protocols.json_schema import canonical_quantity
 from labwright.protocols.locations import TRASH, parse_location
 from labwright.protocols.units import Dimension, to_canonical
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -61,12 +63,16 @@ def _quantity(dimension: Dimension, *, signed: bool = False) -> Any:
     return BeforeValidator(convert)
 
 
-Volume = Annotated[float, _quantity("volume")]
-Seconds = Annotated[float, _quantity("time")]
-Celsius = Annotated[float, _quantity("temperature")]
-Rpm = Annotated[float, _quantity("speed")]
-Millimetres = Annotated[float, _quantity("length")]
-Nanometres = Annotated[float, _quantity("wavelength")]
+Volume = Annotated[float, _quantity("volume"), WithJsonSchema(canonical_quantity("volume"))]
+Seconds = Annotated[float, _quantity("time"), WithJsonSchema(canonical_quantity("time"))]
+Celsius = Annotated[
+    float, _quantity("temperature"), WithJsonSchema(canonical_quantity("temperature"))
+]
+Rpm = Annotated[float, _quantity("speed"), WithJsonSchema(canonical_quantity("speed"))]
+Millimetres = Annotated[float, _quantity("length"), WithJsonSchema(canonical_quantity("length"))]
+Nanometres = Annotated[
+    float, _quantity("wavelength"), WithJsonSchema(canonical_quantity("wavelength"))
+]
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 
@@ -95,7 +101,11 @@ def _slot_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-Slot = Annotated[str, BeforeValidator(_slot_text)]
+Slot = Annotated[
+    str,
+    BeforeValidator(_slot_text),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}),
+]
 
 
 class Model(BaseModel):
