@@ -18,25 +18,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from labwright.protocols.units import CANONICAL_LABEL, Dimension
+from labwright.protocols.units import CANONICAL_LABEL, EXAMPLES, NUMBER, Dimension
 
 # a number followed by a unit: "50 uL", "0.05 mL", "2 min", "37 degC", "1.5e3 rpm"
-QUANTITY_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.+\-].*$"
-_EXAMPLE: dict[str, str] = {
-    "volume": "50 uL",
-    "time": "2 min",
-    "temperature": "37 degC",
-    "speed": "1000 rpm",
-    "length": "1 mm",
-    "wavelength": "450 nm",
-}
+QUANTITY_PATTERN = rf"^\s*{NUMBER}\s*[^\d\s.+\-].*$"
+
+
+def _described(dimension: Dimension) -> str:
+    return f"a {dimension} with its unit, e.g. {EXAMPLES[dimension][0]!r}"
 
 
 def with_unit(dimension: Dimension) -> dict[str, Any]:
     """A quantity that carries its unit: a string or a ``{value, unit}`` object."""
     return {
         "anyOf": [
-            {"type": "string", "pattern": QUANTITY_PATTERN, "examples": [_EXAMPLE[dimension]]},
+            {"type": "string", "pattern": QUANTITY_PATTERN, "examples": list(EXAMPLES[dimension])},
             {
                 "type": "object",
                 "properties": {"value": {"type": "number"}, "unit": {"type": "string"}},
@@ -44,7 +40,7 @@ def with_unit(dimension: Dimension) -> dict[str, Any]:
                 "additionalProperties": False,
             },
         ],
-        "description": f"a {dimension} with its unit, e.g. {_EXAMPLE[dimension]!r}",
+        "description": _described(dimension),
     }
 
 
@@ -71,7 +67,7 @@ def _to_alias(node: Any, dimension: Dimension) -> Any:
     out = {k: _to_alias(v, dimension) for k, v in node.items() if k not in ("default", "title")}
     if "anyOf" in out:
         out["anyOf"] = [choice for choice in out["anyOf"] if choice != bare]
-        out.setdefault("description", with_unit(dimension)["description"])
+        out.setdefault("description", _described(dimension))
     return out
 
 

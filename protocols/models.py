@@ -54,25 +54,23 @@ class _FromAlias:
         self.value = value
 
 
-def _quantity(dimension: Dimension, *, signed: bool = False) -> Any:
+def _quantity(dimension: Dimension) -> Any:
+    """A float in the dimension's canonical unit, read from a number or a quantity with units."""
+
     def convert(value: Any) -> Any:
         if isinstance(value, _FromAlias):
             return to_canonical(value.value, dimension, unit_named=False)
         return to_canonical(value, dimension, unit_named=True)
 
-    return BeforeValidator(convert)
+    return Annotated[float, BeforeValidator(convert), WithJsonSchema(canonical_quantity(dimension))]
 
 
-Volume = Annotated[float, _quantity("volume"), WithJsonSchema(canonical_quantity("volume"))]
-Seconds = Annotated[float, _quantity("time"), WithJsonSchema(canonical_quantity("time"))]
-Celsius = Annotated[
-    float, _quantity("temperature"), WithJsonSchema(canonical_quantity("temperature"))
-]
-Rpm = Annotated[float, _quantity("speed"), WithJsonSchema(canonical_quantity("speed"))]
-Millimetres = Annotated[float, _quantity("length"), WithJsonSchema(canonical_quantity("length"))]
-Nanometres = Annotated[
-    float, _quantity("wavelength"), WithJsonSchema(canonical_quantity("wavelength"))
-]
+Volume = _quantity("volume")
+Seconds = _quantity("time")
+Celsius = _quantity("temperature")
+Rpm = _quantity("speed")
+Millimetres = _quantity("length")
+Nanometres = _quantity("wavelength")
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 

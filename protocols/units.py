@@ -51,7 +51,9 @@ def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"), ctx)
 
 
-_BARE_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+# a decimal number as users write it: "50", "-2.5", ".5", "1e3"
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_BARE_NUMBER = re.compile(rf"^\s*{NUMBER}\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +102,7 @@ FAST_UNITS: dict[str, dict[str, float]] = {
     "wavelength": {"nm": 1.0},
     "temperature": {"degc": 1.0, "°c": 1.0, "c": 1.0, "celsius": 1.0},
 }
-_FAST = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ°]+)\s*$")
+_FAST = re.compile(rf"^\s*({NUMBER})\s*([A-Za-zµμ°]+)\s*$")
 
 
 def _fast_parse(text: str, dimension: str) -> float | None:
@@ -154,15 +156,19 @@ def _parse(text: str, dimension: str) -> float:
     return value
 
 
+# what error messages and the JSON Schema show as the way to write each dimension
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "volume": ("50 uL", "0.05 mL"),
+    "time": ("30 s", "2 min"),
+    "temperature": ("37 degC",),
+    "speed": ("1000 rpm",),
+    "length": ("1.5 mm",),
+    "wavelength": ("450 nm",),
+}
+
+
 def _example(dimension: str) -> str:
-    return {
-        "volume": '"50 uL" or "0.05 mL"',
-        "time": '"30 s" or "2 min"',
-        "temperature": '"37 degC"',
-        "speed": '"1000 rpm"',
-        "length": '"1.5 mm"',
-        "wavelength": '"450 nm"',
-    }[dimension]
+    return " or ".join(f'"{e}"' for e in EXAMPLES[dimension])
 
 
 def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float:
