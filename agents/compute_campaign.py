@@ -34,7 +34,7 @@ from labwright.hardware.twin_backend import TwinBackend
 from labwright.protocols.errors import DispatchRefusedError, UnusableInputError
 from labwright.protocols.io import parse_protocol
 from labwright.protocols.models import Protocol
-from labwright.simulators.deck_twin import MeasureEvent
+from labwright.simulators.deck.events import MeasureEvent
 from labwright.verifiers.verifier import VerifyOptions, verify
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,7 +199,7 @@ def compute_hook(objective_spec: str, smiles_of: dict[str, str]) -> Callable[[Me
     ``smiles_of`` maps liquid ids to SMILES (filled in by the campaign before each dispatch).
     A well must hold exactly one candidate; anything else is a failed measurement.
     """
-    from labwright.simulators.design.objectives import parse_objective
+    from labwright.simulators.compute.design.objectives import parse_objective
 
     objective = parse_objective(objective_spec)
 
@@ -240,8 +240,8 @@ class Proposer:
     """Seeded proposals: a random pool pick first, then GA children of the best measured."""
 
     def __init__(self, config: CampaignConfig) -> None:
-        from labwright.simulators.design import graph_ops
-        from labwright.simulators.design.seeds import load_seed_pool, substituent_counts
+        from labwright.simulators.compute.design import graph_ops
+        from labwright.simulators.compute.design.seeds import load_seed_pool, substituent_counts
 
         self.config = config
         self.rng = np.random.default_rng(config.seed)
@@ -264,7 +264,7 @@ class Proposer:
 
     def propose(self, measured: dict[str, float]) -> list[tuple[str, str]]:
         """``batch`` new (SMILES, origin) pairs, none already measured."""
-        from labwright.simulators.design import graph_ops
+        from labwright.simulators.compute.design import graph_ops
 
         n = self.config.batch
         seen = set(measured)
@@ -348,9 +348,9 @@ def run_compute_campaign(
     config: CampaignConfig, on_round: Callable[[RoundResult], None] | None = None
 ) -> CampaignResult:
     """Run (or resume) the closed loop; stops at the first round that does not succeed."""
-    from labwright.simulators.design.objectives import parse_objective
-    from labwright.simulators.design.seeds import canonical_smiles
-    from labwright.simulators.design.tool import package_versions
+    from labwright.simulators.compute.design.objectives import parse_objective
+    from labwright.simulators.compute.design.seeds import canonical_smiles
+    from labwright.simulators.compute.design.tool import package_versions
 
     parse_objective(config.objective)  # unusable specs fail here, before anything is dispatched
     campaign_id = config.campaign_id or default_campaign_id(config)

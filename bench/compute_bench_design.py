@@ -61,8 +61,8 @@ SEEDS = (0, 1, 2)
 
 
 def run_task(task: Task, method: str, seed: int) -> dict[str, Any]:
-    from labwright.simulators.design.models import DesignConfig
-    from labwright.simulators.design.run import run_design
+    from labwright.simulators.compute.design.models import DesignConfig
+    from labwright.simulators.compute.design.run import run_design
 
     config = DesignConfig(
         objectives=list(task.objectives),

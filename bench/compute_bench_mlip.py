@@ -48,8 +48,8 @@ def run_bench(
     workdir: Path | None = None,
     log: Any = None,
 ) -> dict[str, Any]:
-    from labwright.simulators.mlip.finetune import FinetuneRequest, finetune_potential
-    from labwright.simulators.mlip.train import ComputeOptions, TrainRequest, train_potential
+    from labwright.simulators.compute.mlip.finetune import FinetuneRequest, finetune_potential
+    from labwright.simulators.compute.mlip.train import ComputeOptions, TrainRequest, train_potential
 
     say = log or (lambda line: None)
     work = Path(workdir or tempfile.mkdtemp(prefix="labwright-mlip-bench-"))

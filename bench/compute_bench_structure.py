@@ -45,8 +45,8 @@ class Row:
 
 
 def _settings(job: Job):
-    from labwright.simulators.structure.basin_hopping import BasinHoppingSettings
-    from labwright.simulators.structure.search import SearchSettings
+    from labwright.simulators.compute.structure.basin_hopping import BasinHoppingSettings
+    from labwright.simulators.compute.structure.search import SearchSettings
 
     if job.method == "plain":
         bh = BasinHoppingSettings(surface_move_probability=0.0, jump_after=None)
@@ -63,7 +63,7 @@ def _settings(job: Job):
 
 
 def run_job(job: Job) -> Row:
-    from labwright.simulators.structure.search import search
+    from labwright.simulators.compute.structure.search import search
 
     started = time.perf_counter()
     outcome = search(_settings(job))
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--only", choices=["labwright", "plain"], default=None)
     args = parser.parse_args([] if argv is None else argv)
 
-    from labwright.simulators.parallel import run_tasks
+    from labwright.simulators.compute.cluster import run_tasks
 
     methods = [args.only] if args.only else ["labwright", "plain"]
     jobs = [Job(m, s, args.steps) for m in methods for s in args.seeds]

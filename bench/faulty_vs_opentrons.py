@@ -7,7 +7,7 @@ For every faulty protocol in tests/data/faulty/ this script
 2. gets an Opentrons Python version of the same protocol: a hand-written analog from
    tests/data/faulty_py/<name>.py when there is one (faults the exporter cannot render, or that
    do not parse as a labwright protocol but have a Python equivalent), otherwise the labwright
-   exporter's rendering (labwright.hardware.opentrons_export.export_opentrons); faults with no
+   exporter's rendering (labwright.simulators.opentrons_interop.export.export_opentrons); faults with no
    Python equivalent (units: the Python API takes bare numbers in uL, s, degC) are "n/a";
 3. runs the real Opentrons simulator on it (`opentrons_simulate`, opentrons 9.0.0, one process per
    file, with a time limit) and records whether it rejects the protocol and with what message.
@@ -67,9 +67,9 @@ def labwright_caught(path: Path, want: dict) -> bool:
 
 def python_version(path: Path, workdir: Path) -> tuple[str, Path | None, str]:
     """(kind, file, note): kind is hand_written, exported or not_expressible."""
-    from labwright.hardware.opentrons_export import export_opentrons
     from labwright.protocols.errors import LabwrightError
     from labwright.protocols.io import read_document
+    from labwright.simulators.opentrons_interop.export import export_opentrons
     from labwright.verifiers.passes.schema import schema_pass
 
     hand = HAND_WRITTEN / f"{path.stem}.py"
@@ -180,8 +180,8 @@ def main() -> None:
 
 def check_repaired(timeout: float) -> None:
     from faulty_corpus import CLEAN, apply_patch
-    from labwright.hardware.opentrons_export import export_opentrons
     from labwright.protocols.io import parse_protocol, read_document
+    from labwright.simulators.opentrons_interop.export import export_opentrons
     from labwright.verifiers.verifier import verify_document
 
     want_all = expected()

@@ -136,7 +136,7 @@ def verifier_overhead(repeats: int = 25) -> dict:
         direct = []
         for _ in range(repeats):
             t = time.perf_counter()
-            run_safety(report.protocol, report.twin, with_safety)
+            run_safety(report.protocol, report.twin, with_safety.policy_path, with_safety.strict)
             direct.append(time.perf_counter() - t)
         direct_ms = statistics.median(direct) * 1000
         total, base = statistics.median(on) * 1000, statistics.median(off) * 1000

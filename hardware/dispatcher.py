@@ -39,13 +39,12 @@ from labwright.hardware.models import TERMINAL_STATES, Job, Progress, RunError, 
 from labwright.protocols.errors import DispatchRefusedError
 from labwright.protocols.io import canonical_json, parse_protocol, protocol_sha256
 from labwright.protocols.models import Protocol
-from labwright.verifiers.certificate import Certificate, check_certificate
+from labwright.verifiers.certificate import REQUIRED_PASSES, Certificate, check_certificate
 from pydantic import BaseModel, Field
 
 log = logging.getLogger(__name__)
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$")
-FORMAL_PASSES = ("schema", "references", "hardware", "replay")
 
 
 class DispatchPolicy(BaseModel):
@@ -53,8 +52,10 @@ class DispatchPolicy(BaseModel):
         default=None, description="refuse certificates older than this (None: no age limit)"
     )
     clock_skew_s: float = Field(default=300.0, description="tolerated future-dating of a certificate")
-    required_passes: tuple[str, ...] = FORMAL_PASSES
-    require_safety: bool = Field(default=False, description="also require the safety pass to have run")
+    required_passes: tuple[str, ...] = Field(
+        default=REQUIRED_PASSES,
+        description="passes the certificate must name; the formal, safety and policy passes always are",
+    )
     stall_timeout_s: float | None = Field(default=600.0, description="pause a run that does not advance")
     poll_s: float | None = Field(default=None, description="status polling period; None: the backend's")
     heartbeat_s: float = 2.0
@@ -110,12 +111,12 @@ def check_dispatchable(
             f"refused: {reason}",
             hint="validate the protocol again to certify exactly the bytes being sent",
         )
-    required = list(policy.required_passes) + (["safety"] if policy.require_safety else [])
+    required = list(dict.fromkeys([*REQUIRED_PASSES, *policy.required_passes]))
     missing = [p for p in required if p not in certificate.passes]
     if missing:
         raise DispatchRefusedError(
             f"refused: the certificate does not cover the {', '.join(missing)} pass(es)",
-            hint="validate with every required pass enabled (safety needs labwright.verifiers.safety)",
+            hint="validate the protocol again with `labwright validate`: it runs every pass",
         )
     try:
         issued = datetime.fromisoformat(certificate.issued_at)

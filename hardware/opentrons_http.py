@@ -99,7 +99,7 @@ Exporter = Callable[[Protocol], str]
 
 
 def _default_exporter(protocol: Protocol) -> str:
-    from labwright.hardware.opentrons_export import export_opentrons
+    from labwright.simulators.opentrons_interop.export import export_opentrons
 
     return export_opentrons(protocol)
 

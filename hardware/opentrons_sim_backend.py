@@ -1,6 +1,6 @@
 """The `opentrons-sim` backend: the exported Opentrons Python protocol on the Opentrons simulator.
 
-The certified protocol is rendered by ``labwright.hardware.opentrons_export.export_opentrons``
+The certified protocol is rendered by ``labwright.simulators.opentrons_interop.export.export_opentrons``
 and simulated by the pinned Opentrons 9.0.0 protocol engine (``opentrons analyze``, in a
 subprocess; see ``opentrons_analysis``). The results are the simulator's command list (each
 command mapped back to its protocol step), its run log and its errors; a simulator error fails
@@ -40,7 +40,7 @@ Exporter = Callable[[Protocol], str]
 
 
 def default_exporter(protocol: Protocol) -> str:
-    from labwright.hardware.opentrons_export import export_opentrons
+    from labwright.simulators.opentrons_interop.export import export_opentrons
 
     return export_opentrons(protocol)
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from labwright.protocols.models import Protocol
-from labwright.simulators import actions as a
+from labwright.simulators.deck import actions as a
 from labwright.verifiers.passes.references import references_pass
 from labwright.verifiers.passes.replay import expand_protocol
 

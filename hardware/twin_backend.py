@@ -34,8 +34,9 @@ from labwright.hardware.models import (
     utc_now,
 )
 from labwright.protocols.locations import WellRef
-from labwright.simulators import actions as a
-from labwright.simulators.deck_twin import DeckTwin, MeasureEvent
+from labwright.simulators.deck import actions as a
+from labwright.simulators.deck.events import MeasureEvent
+from labwright.simulators.deck.twin import DeckTwin
 from labwright.verifiers.passes.references import references_pass
 from labwright.verifiers.passes.replay import expand_protocol
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from labwright.verifiers.findings import Severity
+from labwright.protocols.findings import Severity
 from labwright.verifiers.verifier import Report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}

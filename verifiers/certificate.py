@@ -65,6 +65,16 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"labwright-key-id:" + key).hexdigest()[:16]
 
 
+# Every certificate names these passes: a protocol is certified only after the formal passes,
+# the chemical safety pass and the lab-policy pass all ran on it. Nothing issues or accepts a
+# certificate without them.
+REQUIRED_PASSES: tuple[str, ...] = ("schema", "references", "hardware", "replay", "safety", "policy")
+
+
+def missing_passes(passes: list[str] | tuple[str, ...]) -> list[str]:
+    return [p for p in REQUIRED_PASSES if p not in passes]
+
+
 class Certificate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -92,6 +102,8 @@ def issue_certificate(
     key: bytes | None = None,
     approvals_required: tuple[str, ...] = (),
 ) -> Certificate:
+    if missing := missing_passes(passes):
+        raise ValueError(f"a certificate needs every required pass; missing: {', '.join(missing)}")
     key = key if key is not None else load_or_create_key()
     unsigned = Certificate(
         protocol_sha256=protocol_sha256,
@@ -117,4 +129,6 @@ def check_certificate(cert: Certificate, protocol_sha256: str, key: bytes | None
         return f"the certificate was issued by {cert.verifier_version}, not {VERIFIER_VERSION}"
     if cert.protocol_sha256 != protocol_sha256:
         return "the protocol changed after it was certified (its SHA-256 differs)"
+    if missing := missing_passes(cert.passes):
+        return f"the certificate does not cover the {', '.join(missing)} pass(es)"
     return None

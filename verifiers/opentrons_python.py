@@ -1,8 +1,8 @@
 """Verify an Opentrons Python protocol: import it through the Opentrons simulator, then verify.
 
-The import (``labwright.simulators.opentrons_import``) runs the protocol in the pinned
+The import (``labwright.simulators.opentrons_interop.importer``) runs the protocol in the pinned
 Opentrons 9.0.0 simulator and converts its commands into a labwright protocol; this module
-turns the import's issues into findings, verifies the converted protocol with every pass, and
+takes the import's findings, verifies the converted protocol with every pass, and
 merges the two. A protocol the simulator rejects gets an ``OPENTRONS_REJECTED`` error (with
 the category of the underlying fault) plus the findings of verifying what ran before the
 failure; it is never certified.
@@ -12,15 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labwright.simulators.issues import Issue
-from labwright.verifiers.findings import Finding, Severity, finding, has_errors
+from labwright.protocols.findings import Finding, Severity, has_errors
 from labwright.verifiers.verifier import Report, VerifyOptions, verify, verify_document
-
-
-def _finding(it: Issue) -> Finding:
-    return finding(
-        it.code, it.category, it.severity, it.message, it.hint, step=it.step, pointer=it.pointer, **it.data
-    )
 
 
 def _with_line(f: Finding, step_lines: list[int | None], filename: str) -> Finding:
@@ -40,11 +33,11 @@ def verify_opentrons_python(path: Path, options: VerifyOptions | None = None) ->
 
     Raises ``UnusableInputError`` when the file is not an Opentrons Python protocol at all.
     """
-    from labwright.simulators.opentrons_import import import_opentrons_python
+    from labwright.simulators.opentrons_interop.importer import import_opentrons_python
 
     options = options or VerifyOptions()
     result = import_opentrons_python(Path(path), options.extra_labware)
-    imported = [_finding(it) for it in result.issues]
+    imported = list(result.issues)
     if options.strict:
         imported = [
             f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labwright.verifiers.findings import Finding
+from labwright.protocols.findings import Finding
 
 
 def findings_for_llm(findings: list[Finding], *, limit: int = 40) -> str:

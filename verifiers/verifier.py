@@ -8,18 +8,17 @@ after the schema pass; steps with broken references are not replayed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labwright.protocols.errors import LabwrightError
+from labwright.protocols.findings import Finding, Severity, has_errors
 from labwright.protocols.io import protocol_sha256
 from labwright.protocols.models import Protocol
-from labwright.simulators.deck_twin import DeckTwin
+from labwright.simulators.deck.twin import DeckTwin
 from labwright.verifiers.certificate import Certificate, issue_certificate
-from labwright.verifiers.findings import Finding, Severity, has_errors
 from labwright.verifiers.passes.hardware import hardware_pass
 from labwright.verifiers.passes.references import ReferenceResult, references_pass
 from labwright.verifiers.passes.replay import replay_pass
@@ -33,7 +32,10 @@ class VerifyOptions(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     strict: bool = Field(default=False, description="warnings count as errors")
-    safety: bool = Field(default=True, description="run the chemical safety pass when available")
+    safety: bool = Field(
+        default=True,
+        description="run the safety and policy passes; without them nothing is certified",
+    )
     policy_path: Path | None = None
     extra_labware: list[dict[str, Any]] = Field(default_factory=list)
     certify: bool = True
@@ -66,18 +68,37 @@ class Report:
         }
 
 
-# The safety and policy passes live in labwright.verifiers.safety; they take the replayed twin.
-SafetyPass = Callable[[Protocol, DeckTwin, "VerifyOptions"], tuple[list[Finding], str]]
+class SafetyUnavailableError(LabwrightError):
+    """The safety or policy pass could not run: the protocol is not verified (CLI exit 2)."""
 
 
-def _safety_hook() -> SafetyPass | None:
+def _safety_and_policy(
+    protocol: Protocol, twin: DeckTwin, options: VerifyOptions
+) -> tuple[list[Finding], str]:
+    """Run the safety and policy passes; raise ``SafetyUnavailableError`` if they cannot run.
+
+    The import is here, not at the top, so that a broken safety package (a missing dependency, a
+    corrupt data file) surfaces as a clear error for this protocol, never as a verifier that
+    silently certifies without checking chemistry.
+    """
     try:
-        from labwright.verifiers.safety.safety_pass import safety_pass  # noqa: F401
-    except ImportError:  # the safety checker is not built yet
-        return None
-    from labwright.verifiers.passes.safety import run_safety
-
-    return run_safety
+        from labwright.verifiers.passes.safety import run_safety
+    except Exception as exc:  # ImportError, or a data file that fails to load at import
+        raise SafetyUnavailableError(
+            f"the chemical safety checker could not be loaded ({type(exc).__name__}: {exc}); "
+            "nothing was verified or certified",
+            hint="reinstall labwright with its safety data (pip install -e '.[chem]') and try again",
+        ) from exc
+    try:
+        return run_safety(protocol, twin, options.policy_path, options.strict)
+    except LabwrightError:
+        raise  # an unusable policy file: the user's to fix, reported as such
+    except Exception as exc:
+        raise SafetyUnavailableError(
+            f"the safety pass failed on this protocol ({type(exc).__name__}: {exc}); "
+            "nothing was certified",
+            hint="this is a labwright bug: please report it with the protocol file",
+        ) from exc
 
 
 def verify_document(doc: dict[str, Any], options: VerifyOptions | None = None, source: str = "") -> Report:
@@ -104,16 +125,16 @@ def verify(protocol: Protocol, options: VerifyOptions | None = None, source: str
     passes.append("replay")
     twin, replay_findings = replay_pass(protocol, refs)
     findings += replay_findings
-    policy_sha = hashlib.sha256(b"no-policy").hexdigest()
-    hook = _safety_hook() if options.safety else None
-    if hook is not None:
+    policy_sha = None
+    if options.safety:
+        safety_findings, policy_sha = _safety_and_policy(protocol, twin, options)
         passes += ["safety", "policy"]
-        safety_findings, policy_sha = hook(protocol, twin, options)
         findings += safety_findings
     findings = _sorted(findings, options)
     sha = protocol_sha256(protocol)
     cert = None
-    if options.certify and not has_errors(findings):
+    # a certificate always names the safety and policy passes: without them, none is issued
+    if options.certify and policy_sha is not None and not has_errors(findings):
         approvals = tuple(f"{f.code}: {f.message}" for f in findings if f.requires_approval)
         cert = issue_certificate(sha, policy_sha, passes, options.key, approvals)
     return Report(protocol, sha, findings, passes, cert, twin, source)

@@ -21,7 +21,7 @@ def demo(
 
     from labwright.commands.validate import validate_file
     from labwright.protocols.errors import LabwrightError
-    from labwright.verifiers.findings import Severity
+    from labwright.protocols.findings import Severity
     from labwright.verifiers.verifier import VerifyOptions
 
     console = Console(highlight=False)

@@ -39,7 +39,7 @@ class SelectionChoice(StrEnum):
 
 def _run_with_progress(config: Any) -> Any:
     """Run the design under a progress bar on stderr (oracle calls out of the budget)."""
-    from labwright.simulators.design.run import run_design
+    from labwright.simulators.compute.design.run import run_design
 
     with progress_bars() as progress:
         task = progress.add_task("design best 0.000", total=config.budget)
@@ -162,7 +162,7 @@ def design(
     from pydantic import ValidationError
 
     from labwright.protocols.errors import LabwrightError
-    from labwright.simulators.design.models import DesignConfig
+    from labwright.simulators.compute.design.models import DesignConfig
 
     if not objective:
         fail("no objective given", "add --objective qed (repeatable; see --help)", as_json)

@@ -56,7 +56,7 @@ def export(
         protocol = _verified(_load(file), extra, str(file), verify_first, err)
         if protocol is None:
             raise typer.Exit(EXIT_FINDINGS)
-        from labwright.hardware.opentrons_export import export_opentrons
+        from labwright.simulators.opentrons_interop.export import export_opentrons
 
         text = export_opentrons(protocol, extra)
     except LabwrightError as exc:

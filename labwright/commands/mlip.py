@@ -78,7 +78,7 @@ def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) 
     from pydantic import ValidationError
 
     from labwright.protocols.errors import LabwrightError
-    from labwright.simulators.mlip.training import TrainingFailedError
+    from labwright.simulators.compute.mlip.training import TrainingFailedError
 
     labels = {
         "data": "reference data",
@@ -124,7 +124,7 @@ def _emit(payload: dict[str, Any], as_json: bool, title: str, rows: list[tuple[s
 
 
 def _settings(base: Any | None = None, **overrides: Any) -> Any:
-    from labwright.simulators.mlip.training import MaceSettings
+    from labwright.simulators.compute.mlip.training import MaceSettings
 
     clean = {k: v for k, v in overrides.items() if v is not None}
     if base is None:
@@ -133,7 +133,7 @@ def _settings(base: Any | None = None, **overrides: Any) -> Any:
 
 
 def _compute(threads: int, workers: int, scheduler: str | None) -> Any:
-    from labwright.simulators.mlip.train import ComputeOptions
+    from labwright.simulators.compute.mlip.train import ComputeOptions
 
     return ComputeOptions(threads=threads, workers=workers, scheduler=scheduler)
 
@@ -198,7 +198,7 @@ def train_command(
     refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
-        from labwright.simulators.mlip.train import TrainRequest, train_potential
+        from labwright.simulators.compute.mlip.train import TrainRequest, train_potential
 
         request = TrainRequest(
             reference=reference.value,
@@ -288,12 +288,12 @@ def finetune_command(
     refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
-        from labwright.simulators.mlip.finetune import (
+        from labwright.simulators.compute.mlip.finetune import (
             FinetuneRequest,
             finetune_potential,
             finetune_settings,
         )
-        from labwright.simulators.mlip.store import load_card
+        from labwright.simulators.compute.mlip.store import load_card
 
         card = load_card(model) if model.is_file() else None
         settings = _settings(
@@ -371,7 +371,7 @@ def eval_command(
     """Energy and force MAE / RMSE of a model on a labelled data set."""
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
-        from labwright.simulators.mlip.evaluation import EvalRequest, evaluate_potential
+        from labwright.simulators.compute.mlip.evaluation import EvalRequest, evaluate_potential
 
         request = EvalRequest(model_path=model, data=data, committee=committee, threads=threads)
         return evaluate_potential(request, progress)
@@ -426,7 +426,7 @@ def md_command(
     refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
-        from labwright.simulators.mlip.dynamics import MdRequest, run_md
+        from labwright.simulators.compute.mlip.dynamics import MdRequest, run_md
 
         request = MdRequest(
             model_path=model,
@@ -490,7 +490,7 @@ def active_learn_command(
     refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
-        from labwright.simulators.mlip.active_learning import ActiveLearnRequest, active_learn
+        from labwright.simulators.compute.mlip.active_learning import ActiveLearnRequest, active_learn
 
         request = ActiveLearnRequest(
             reference=reference.value,

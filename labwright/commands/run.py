@@ -27,7 +27,7 @@ def _fail(err: Any, as_json: bool, exc: Any, code: int, extra: dict[str, Any] | 
             json.dumps({"ok": False, "error": exc.message, "hint": exc.hint, **(extra or {})}) + "\n"
         )
     label = "refused" if code == EXIT_FAILED else "error"
-    err.print(f"[bold red]{label}[/bold red] {exc.message}", highlight=False)
+    err.print(f"[bold red]{label}[/bold red] {exc.message}", highlight=False, soft_wrap=True)
     if exc.hint:
         err.print(f"[cyan]→ {exc.hint}[/cyan]", highlight=False)
     raise typer.Exit(code)

@@ -42,7 +42,7 @@ def _open(store: Path | None, as_json: bool) -> Any:
 def _unusable(err: Any, as_json: bool, exc: Any) -> None:
     if as_json:
         sys.stdout.write(json.dumps({"ok": False, "error": exc.message, "hint": exc.hint}) + "\n")
-    err.print(f"[bold red]error[/bold red] {exc.message}", highlight=False)
+    err.print(f"[bold red]error[/bold red] {exc.message}", highlight=False, soft_wrap=True)
     if exc.hint:
         err.print(f"[cyan]→ {exc.hint}[/cyan]", highlight=False)
     raise typer.Exit(2)

@@ -89,11 +89,11 @@ def search_command(
     from pydantic import ValidationError
 
     from labwright.protocols.errors import LabwrightError
-    from labwright.simulators.structure.basin_hopping import BasinHoppingSettings
-    from labwright.simulators.structure.calculators import CalculatorSpec
-    from labwright.simulators.structure.output import default_output_path, write_structure
-    from labwright.simulators.structure.provenance import provenance
-    from labwright.simulators.structure.search import SearchSettings, search
+    from labwright.simulators.compute.structure.basin_hopping import BasinHoppingSettings
+    from labwright.simulators.compute.structure.calculators import CalculatorSpec
+    from labwright.simulators.compute.structure.output import default_output_path, write_structure
+    from labwright.simulators.compute.structure.provenance import provenance
+    from labwright.simulators.compute.structure.search import SearchSettings, search
 
     if output is not None:
         refuse_overwrite(output, overwrite, as_json)
@@ -213,9 +213,9 @@ def hull_command(
     from pydantic import ValidationError
 
     from labwright.protocols.errors import LabwrightError
-    from labwright.simulators.structure.calculators import CalculatorSpec
-    from labwright.simulators.structure.hull import hull_from_searches
-    from labwright.simulators.structure.search import SearchSettings, search
+    from labwright.simulators.compute.structure.calculators import CalculatorSpec
+    from labwright.simulators.compute.structure.hull import hull_from_searches
+    from labwright.simulators.compute.structure.search import SearchSettings, search
 
     def run_one(comp: str) -> Any:
         settings = SearchSettings(

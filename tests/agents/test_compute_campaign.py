@@ -181,7 +181,7 @@ def test_a_round_whose_process_died_is_run_again_under_a_new_attempt_key(store: 
 
 
 def test_tblite_gap_campaign_measures_the_gfn2_homo_lumo_gap(store: Path) -> None:
-    from labwright.simulators.design.xtb import homo_lumo_gap
+    from labwright.simulators.compute.design.xtb import homo_lumo_gap
 
     config = CampaignConfig(rounds=2, batch=3, objective="gap:3.5:", seed=0, store=store)
     result = run_compute_campaign(config)

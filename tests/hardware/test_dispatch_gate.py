@@ -66,12 +66,20 @@ def test_certificate_age_policy(tmp_path: Path) -> None:
     assert d.dispatch(protocol, cert, idempotency_key="fresh").state is RunState.SUCCEEDED
 
 
-def test_require_safety_pass(tmp_path: Path) -> None:
+def test_safety_and_policy_passes_are_always_required(tmp_path: Path) -> None:
     protocol, cert = certify()
-    assert "safety" in cert.passes
+    assert {"safety", "policy"} <= set(cert.passes)
     formal_only = resign(cert, passes=["schema", "references", "hardware", "replay"])
-    d, _, _ = _dispatcher(tmp_path, DispatchPolicy(require_safety=True, poll_s=0.02))
-    _refused(d, protocol, formal_only, "safety")
+    no_policy = resign(cert, passes=["schema", "references", "hardware", "replay", "safety"])
+    # the default policy refuses both, and a policy that asks for fewer passes cannot waive them
+    d, _, _ = _dispatcher(tmp_path)
+    _refused(d, protocol, formal_only, "safety, policy")
+    _refused(d, protocol, no_policy, "policy")
+    (tmp_path / "lax").mkdir()
+    lax, _, _ = _dispatcher(tmp_path / "lax", DispatchPolicy(required_passes=("schema",), poll_s=0.02))
+    _refused(lax, protocol, formal_only, "safety, policy")
+    with pytest.raises(ValueError, match="safety, policy"):
+        issue_certificate(cert.protocol_sha256, cert.policy_sha256, formal_only.passes)
     assert d.dispatch(protocol, cert, idempotency_key="with-safety").state is RunState.SUCCEEDED
 
 

@@ -9,10 +9,10 @@ from dispatch_support import FAST_POLICY, certify
 from labwright.hardware.dispatcher import Dispatcher
 from labwright.hardware.ledger import Ledger
 from labwright.hardware.models import RunState
-from labwright.hardware.opentrons_export import export_opentrons
 from labwright.hardware.opentrons_sim_backend import OpentronsSimBackend
 from labwright.hardware.step_map import protocol_actions
-from labwright.simulators import actions as a
+from labwright.simulators.deck import actions as a
+from labwright.simulators.opentrons_interop.export import export_opentrons
 
 
 def test_simulates_the_serial_dilution_and_maps_commands_to_steps(tmp_path: Path) -> None:

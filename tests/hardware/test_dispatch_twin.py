@@ -10,7 +10,7 @@ from labwright.hardware.dispatcher import Dispatcher
 from labwright.hardware.ledger import Ledger
 from labwright.hardware.models import Job, RunState
 from labwright.hardware.twin_backend import TwinBackend
-from labwright.simulators.deck_twin import MeasureEvent
+from labwright.simulators.deck.events import MeasureEvent
 
 
 def _job(protocol, cert, run_id="run-1", key="key-1") -> Job:  # noqa: ANN001

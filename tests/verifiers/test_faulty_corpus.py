@@ -30,8 +30,8 @@ from faulty_corpus import (
     header_expectation,
     resolve,
 )
+from labwright.protocols.findings import Finding, Severity
 from labwright.protocols.io import read_document
-from labwright.verifiers.findings import Finding, Severity
 from labwright.verifiers.verifier import Report, VerifyOptions, verify_document
 
 EXPECTED = expected()
@@ -111,7 +111,7 @@ def test_repaired_twin_validates_clean(name: str) -> None:
     """Apply the file's repair: no error may remain, so the check fired on that fault only."""
     doc = read_document(FAULTY / name)
     fixed = apply_patch(doc, EXPECTED[name]["fix"])
-    report = verify_document(fixed, VerifyOptions(safety=False), source=f"{name} (repaired)")
+    report = verify_document(fixed, VerifyOptions(), source=f"{name} (repaired)")
     assert report.ok, f"{name} repaired still fails:\n{_describe(report.findings)}"
     assert report.certificate is not None
     assert report.certificate.protocol_sha256 == report.protocol_sha256

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labwright.protocols.findings import Severity
 from labwright.protocols.locations import WellRef
-from labwright.verifiers.findings import Severity
 from labwright.verifiers.opentrons_python import verify_opentrons_python
 from labwright.verifiers.verifier import Report, VerifyOptions
 
@@ -165,7 +165,7 @@ def test_clean_up_reagents_mixed_in_sample_wells_are_not_a_hazard() -> None:
 
 
 def test_custom_labware_definition_is_used_by_the_simulator_and_the_verifier(tmp_path: Path) -> None:
-    from labwright.simulators.definitions import shared_data_root
+    from labwright.simulators.deck.definitions import shared_data_root
 
     path = shared_data_root() / "labware" / "definitions" / "2" / "corning_96_wellplate_360ul_flat" / "2.json"
     definition = json.loads(path.read_text())

@@ -25,9 +25,9 @@ import yaml
 from faulty_corpus import CLEAN, FAULTY, expected
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from labwright.protocols.findings import Category, Finding, Severity
 from labwright.protocols.io import read_document
-from labwright.simulators.definitions import load_labware, load_pipette
-from labwright.verifiers.findings import Category, Finding, Severity
+from labwright.simulators.deck.definitions import load_labware, load_pipette
 from labwright.verifiers.verifier import Report, VerifyOptions, verify_document
 from typer.testing import CliRunner
 
@@ -285,13 +285,13 @@ def _check_report(report: Report, doc: Any) -> None:
 @SETTINGS
 @given(doc=well_formed_protocols())
 def test_random_well_formed_protocols_never_crash_the_verifier(doc: dict[str, Any]) -> None:
-    options = VerifyOptions(safety=False, certify=True)
+    options = VerifyOptions(certify=True)
     report = verify_document(doc, options, source="random")
     _check_report(report, doc)
     assert report.protocol is not None, [f.message for f in report.findings]  # well-formed: parses
     if report.ok:
         assert report.certificate is not None
-    again = verify_document(doc, VerifyOptions(safety=False, certify=False))
+    again = verify_document(doc, VerifyOptions(certify=False))
     assert [f.model_dump() for f in again.findings] == [f.model_dump() for f in report.findings]
 
 

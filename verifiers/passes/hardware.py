@@ -8,9 +8,9 @@ after transfers are split the way the Opentrons API splits them.
 from __future__ import annotations
 
 from labwright.protocols import models as m
-from labwright.simulators.deck_layout import Deck
-from labwright.simulators.definitions import THERMOCYCLER_FOOTPRINT
-from labwright.verifiers.findings import Finding, finding
+from labwright.protocols.findings import Finding, finding
+from labwright.simulators.deck.definitions import THERMOCYCLER_FOOTPRINT
+from labwright.simulators.deck.layout import Deck
 
 # The Temperature Module's shipped definition (opentrons_shared_data 9.0.0,
 # temperatureModuleV1/V2 "config") gives minTemperature 9, while the Opentrons protocol

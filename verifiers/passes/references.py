@@ -6,14 +6,13 @@ and expands liquid well specs (``lw:A1``, ``lw:A1..H1`` in definition order, ``l
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 from labwright.protocols import models as m
+from labwright.protocols.findings import Finding, finding
 from labwright.protocols.locations import TRASH, WellRef, parse_location
-from labwright.simulators.deck_layout import Deck, build_deck
-from labwright.verifiers.findings import Finding, finding
+from labwright.simulators.deck.layout import Deck, build_deck, did_you_mean, expand_well_spec
 
 # which module types accept which module ops
 MODULE_OPS: dict[str, set[str]] = {
@@ -36,55 +35,13 @@ class ReferenceResult:
     bad_steps: set[int] = field(default_factory=set)
 
 
-def _did_you_mean(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"declared: {', '.join(options) if options else 'none'}"
-
-
-def expand_well_spec(spec: str, deck: Deck) -> tuple[list[WellRef] | None, str]:
-    """``lw:A1`` / ``lw:A1..H1`` / ``lw:*`` -> wells; (None, reason) when it does not resolve."""
-    if ":" not in spec:
-        return None, f"{spec!r} is not LABWARE:WELL"
-    lw_id, wells = spec.split(":", 1)
-    if lw_id not in deck.labware:
-        return None, f"labware {lw_id!r} is not declared ({_did_you_mean(lw_id, list(deck.labware))})"
-    names = deck.labware[lw_id].info.well_names
-    if wells == "*":
-        return [WellRef(lw_id, w) for w in names], ""
-    if ".." in wells:
-        first, last = wells.split("..", 1)
-        if first not in names or last not in names:
-            return None, f"{spec!r}: {first if first not in names else last} is not a well of {lw_id!r}"
-        i, j = names.index(first), names.index(last)
-        if j < i:
-            return None, f"{spec!r}: {last} comes before {first} in the labware's order"
-        return [WellRef(lw_id, w) for w in names[i : j + 1]], ""
-    if wells not in names:
-        return None, f"{wells!r} is not a well of {lw_id!r} ({deck.labware[lw_id].info.load_name})"
-    return [WellRef(lw_id, wells)], ""
-
-
 def references_pass(
     protocol: m.Protocol, extra_labware: list[dict[str, Any]] | None = None
 ) -> ReferenceResult:
     deck, issues = build_deck(protocol, extra_labware)
     result = ReferenceResult(deck=deck)
     out = result.findings
-    for it in issues:
-        out.append(
-            finding(
-                it.code,
-                it.category,
-                it.severity,
-                it.message,
-                it.hint,
-                step=it.step,
-                pointer=it.pointer,
-                **it.data,
-            )
-        )
+    out.extend(issues)
     declared_lw = {lw.id for lw in protocol.labware}
     declared_mod = {mo.id for mo in protocol.modules}
     declared_pip = {p.id for p in protocol.pipettes}
@@ -155,7 +112,7 @@ def references_pass(
                 ref_error(
                     "UNKNOWN_PIPETTE",
                     f"step {i} ({step.op}) uses pipette {pip!r}, which is not declared",
-                    _did_you_mean(pip, sorted(declared_pip)),
+                    did_you_mean(pip, sorted(declared_pip)),
                     f"{ptr}/pipette",
                 )
         mod = getattr(step, "module", None)
@@ -167,7 +124,7 @@ def references_pass(
                     ref_error(
                         "UNKNOWN_MODULE",
                         f"step {i} ({step.op}) uses module {mod!r}, which is not declared",
-                        _did_you_mean(mod, sorted(declared_mod)),
+                        did_you_mean(mod, sorted(declared_mod)),
                         f"{ptr}/module",
                     )
             elif step.op in MODULE_OPS:
@@ -202,7 +159,7 @@ def references_pass(
                 ref_error(
                     "UNKNOWN_LABWARE",
                     f"step {i} ({step.op}) names labware {wref.labware!r}, which is not declared",
-                    _did_you_mean(wref.labware, sorted(declared_lw)),
+                    did_you_mean(wref.labware, sorted(declared_lw)),
                     loc_ptr,
                 )
                 continue
@@ -211,7 +168,7 @@ def references_pass(
                 ref_error(
                     "UNKNOWN_WELL",
                     f"step {i} ({step.op}): {info.load_name} has no well {wref.well}",
-                    _did_you_mean(wref.well, info.well_names[:3] + info.well_names[-1:])
+                    did_you_mean(wref.well, info.well_names[:3] + info.well_names[-1:])
                     + f" (wells {info.well_names[0]}..{info.well_names[-1]})",
                     loc_ptr,
                 )
@@ -240,7 +197,7 @@ def references_pass(
                     ref_error(
                         "UNKNOWN_LABWARE",
                         f"step {i} measures labware {step.labware!r}, which is not declared",
-                        _did_you_mean(step.labware, sorted(declared_lw)),
+                        did_you_mean(step.labware, sorted(declared_lw)),
                         f"{ptr}/labware",
                     )
                 bad = True

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from labwright.protocols import models as m
+from labwright.protocols.findings import Finding, finding
 from labwright.protocols.locations import parse_location
-from labwright.simulators import actions as a
-from labwright.simulators.actions import Action
-from labwright.simulators.deck_twin import DeckTwin
-from labwright.simulators.expand import ExpansionError, expand_step
-from labwright.verifiers.findings import Finding, finding
+from labwright.simulators.deck import actions as a
+from labwright.simulators.deck.actions import Action
+from labwright.simulators.deck.expand import ExpansionError, expand_step
+from labwright.simulators.deck.twin import DeckTwin
 from labwright.verifiers.passes.references import ReferenceResult
 
 
@@ -22,9 +22,7 @@ def expand_protocol(protocol: m.Protocol, refs: ReferenceResult) -> tuple[list[A
         try:
             actions.extend(expand_step(step, i, refs.deck))
         except ExpansionError as exc:
-            out.append(
-                finding(exc.code, exc.category, "error", str(exc), exc.hint, step=i, pointer=exc.pointer)
-            )
+            out.append(exc.finding.model_copy(update={"step": i}))
     return actions, out
 
 
@@ -63,18 +61,10 @@ def replay_pass(protocol: m.Protocol, refs: ReferenceResult) -> tuple[DeckTwin, 
         repeats[key] = repeats.get(key, 0) + 1
     for it in unique:
         n = repeats[(it.code, it.step, it.pointer, it.message)]
-        out.append(
-            finding(
-                it.code,
-                it.category,
-                it.severity,
-                it.message + (f" ({n} times in this step)" if n > 1 else ""),
-                it.hint,
-                step=it.step,
-                pointer=it.pointer,
-                **({**it.data, "repeats": n} if n > 1 else it.data),
-            )
-        )
+        if n > 1:
+            message = f"{it.message} ({n} times in this step)"
+            it = it.model_copy(update={"message": message, "data": {**it.data, "repeats": n}})
+        out.append(it)
     for pid, st in twin.pipettes.items():
         if st.tips:
             out.append(

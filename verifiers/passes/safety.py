@@ -9,22 +9,21 @@ vessel on a module set above ambient (and for each arrival in a vessel already h
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from pathlib import Path
 
+from labwright.protocols.findings import Finding
 from labwright.protocols.models import Protocol
-from labwright.simulators.deck_twin import DeckTwin
-from labwright.verifiers.findings import Finding
-
-if TYPE_CHECKING:
-    from labwright.verifiers.verifier import VerifyOptions
+from labwright.simulators.deck.twin import DeckTwin
+from labwright.verifiers.safety.policy import Policy, load_policy
+from labwright.verifiers.safety.safety_pass import Component, safety_pass
 
 
-def run_safety(protocol: Protocol, twin: DeckTwin, options: VerifyOptions) -> tuple[list[Finding], str]:
+def run_safety(
+    protocol: Protocol, twin: DeckTwin, policy_path: Path | None, strict: bool = False
+) -> tuple[list[Finding], str]:
     """Safety and policy findings, and the SHA-256 of the policy that was applied."""
-    from labwright.verifiers.safety.policy import load_policy
-    from labwright.verifiers.safety.safety_pass import Component, HeatEvent, MixEvent, safety_pass
-
-    policy = load_policy(options.policy_path)
+    policy = load_policy(policy_path)
     components = {
         liq.id: Component(
             liquid_id=liq.id,
@@ -35,34 +34,11 @@ def run_safety(protocol: Protocol, twin: DeckTwin, options: VerifyOptions) -> tu
         )
         for liq in protocol.liquids
     }
-    mixes = [
-        MixEvent(
-            step=max(m.step, 0),
-            pointer=m.pointer,
-            vessel=m.vessel,
-            components=list(m.components),
-            new=list(m.new),
-            volume_ul=m.volume_ul,
-        )
-        for m in twin.mixes
-    ]
-    heats = [
-        HeatEvent(
-            step=h.step,
-            pointer=h.pointer,
-            vessel=h.vessel,
-            celsius=h.celsius,
-            components=list(h.components),
-            device=h.device,
-            amounts_ul=dict(h.amounts) or None,
-        )
-        for h in twin.heats
-    ]
-    findings = safety_pass(components, mixes, heats, policy, strict=options.strict)
+    # liquids declared together in one well meet before the first step (the twin says step -1)
+    mixes = [event if event.step >= 0 else replace(event, step=0) for event in twin.mixes]
+    findings = safety_pass(components, mixes, twin.heats, policy, strict=strict)
     return findings, policy_sha256(policy)
 
 
-def policy_sha256(policy: object) -> str:
-    dump = getattr(policy, "model_dump_json", None)
-    text = dump() if dump else repr(policy)
-    return hashlib.sha256(text.encode()).hexdigest()
+def policy_sha256(policy: Policy) -> str:
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()

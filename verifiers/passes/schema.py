@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from labwright.protocols.findings import Finding, finding
 from labwright.protocols.models import CANONICAL_TO_ALIAS, STEP_OPS, UNIT_ALIASES, Protocol
-from labwright.verifiers.findings import Finding, finding
 from pydantic import ValidationError
 
 _CODES: dict[str, tuple[str, str]] = {

@@ -11,13 +11,14 @@ applied to every liquid.
 
 from __future__ import annotations
 
-from labwright.verifiers.findings import Category, Finding, Severity
+from labwright.protocols.findings import Category, Finding, Severity
+from labwright.simulators.deck.events import HeatEvent, MixEvent
 from labwright.verifiers.safety.compatibility import Hazard, assess, severity_of, summarise
 from labwright.verifiers.safety.policy import Policy, PolicyStatus, default_policy, policy_status
 from labwright.verifiers.safety.records import Resolution
 from labwright.verifiers.safety.resolve import resolve, suggestions
 from labwright.verifiers.safety.thermal import ThermalResult, judge, vessel_shares
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 UNKNOWN_PREFIX = "?"
 
@@ -63,31 +64,6 @@ class Component(BaseModel):
     smiles: str | None = None
     cas: str | None = None
     concentration: str | None = None
-
-
-class MixEvent(BaseModel):
-    """What a vessel holds after a step (``new``: liquids that just arrived)."""
-
-    step: int
-    pointer: str = ""
-    vessel: str = Field(description='e.g. "plate:A1" or "tip:p300#3"')
-    components: list[str]
-    new: list[str] = Field(default_factory=list)
-    volume_ul: float | None = Field(default=None, description="total volume after the step")
-
-
-class HeatEvent(BaseModel):
-    """A heating step applied to a vessel."""
-
-    step: int
-    pointer: str = ""
-    vessel: str
-    celsius: float
-    components: list[str]
-    device: str = ""
-    amounts_ul: dict[str, float] | None = Field(
-        default=None, description="uL of each liquid in the vessel at this step, when known"
-    )
 
 
 DEVICE_NAMES = {

@@ -76,7 +76,8 @@ def test_package_attribute_is_the_function_not_the_module() -> None:
 def test_safety_pass_on_database_chemicals_needs_no_rdkit() -> None:
     code = (
         "import sys; from labwright.verifiers.safety import safety_pass; "
-        "from labwright.verifiers.safety.safety_pass import Component, MixEvent; "
+        "from labwright.simulators.deck.events import MixEvent; "
+        "from labwright.verifiers.safety.safety_pass import Component; "
         "c = {k: Component(liquid_id=k, name=n) for k, n in "
         "[('a', 'bleach'), ('b', '1 M HCl'), ('c', 'thiodiglycol')]}; "
         "f = safety_pass(c, [MixEvent(step=1, vessel='plate:A1', components=['a', 'b'], "

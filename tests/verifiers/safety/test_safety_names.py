@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from labwright.simulators.deck.events import MixEvent
 from labwright.verifiers.safety.compatibility import assess
 from labwright.verifiers.safety.resolve import resolve
-from labwright.verifiers.safety.safety_pass import Component, MixEvent, safety_pass
+from labwright.verifiers.safety.safety_pass import Component, safety_pass
 
 
 @pytest.mark.parametrize("name, record", [

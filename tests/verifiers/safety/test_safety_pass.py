@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from labwright.protocols.errors import ConfigurationError
-from labwright.verifiers.findings import Category, Severity
+from labwright.protocols.findings import Category, Severity
+from labwright.simulators.deck.events import HeatEvent, MixEvent
 from labwright.verifiers.safety.policy import load_policy
-from labwright.verifiers.safety.safety_pass import Component, HeatEvent, MixEvent, safety_pass
+from labwright.verifiers.safety.safety_pass import Component, safety_pass
 
 
 def comps(**names: str) -> dict[str, Component]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labwright.verifiers.findings import Severity
+from labwright.protocols.findings import Severity
+from labwright.simulators.deck.events import HeatEvent
 from labwright.verifiers.safety.policy import load_policy
-from labwright.verifiers.safety.safety_pass import Component, HeatEvent, safety_pass
+from labwright.verifiers.safety.safety_pass import Component, safety_pass
 from labwright.verifiers.safety.thermal import molar_mass
 
 

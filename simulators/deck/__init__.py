@@ -1,0 +1,8 @@
+"""The deck twin: a protocol resolved against a robot's deck, expanded and replayed.
+
+Everything the verifier, the twin backend, the step map and the export need to know about a
+deck comes from here: the Opentrons labware, pipette, module and deck definitions
+(``definitions``, ``well_volume``), the placement of labware and modules in slots (``layout``),
+the expansion of protocol steps into primitive actions (``actions``, ``expand``) and the replay
+of those actions on interval volumes, tips and modules (``twin``).
+"""
