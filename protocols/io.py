@@ -18,35 +18,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from labwright.protocols.documents import parse_json, parse_yaml, read_text_file
 from labwright.protocols.errors import UnusableInputError
 from labwright.protocols.json_schema import add_unit_aliases
 from labwright.protocols.models import UNIT_ALIASES, Protocol
 
 PROTOCOL_SUFFIXES = {".yaml", ".yml", ".json"}
+MAX_STEPS = 200_000  # documented in the README ("Limits on input")
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    if not path.exists():
-        raise UnusableInputError(f"{path}: no such file", hint="check the path")
-    if path.is_dir():
-        raise UnusableInputError(f"{path} is a directory", hint="name a protocol file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnusableInputError(f"{path}: cannot read as UTF-8 text ({exc})") from exc
+    text = read_text_file(path, what="protocol file")
     return parse_document_text(text, source=str(path), json_only=path.suffix.lower() == ".json")
 
 
 def parse_document_text(text: str, *, source: str = "<text>", json_only: bool = False) -> dict[str, Any]:
-    try:
-        doc = json.loads(text) if json_only else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if json_only else "YAML"
-        raise UnusableInputError(
-            f"{source}: not valid {kind}: {str(exc).splitlines()[0]}",
-            hint="fix the syntax; `labwright schema` prints the expected structure",
-        ) from exc
+    """A protocol document from YAML/JSON text, within the limits of ``labwright.protocols.documents``."""
+    doc = parse_json(text, source=source) if json_only else parse_yaml(text, source=source)
     if not isinstance(doc, dict):
         raise UnusableInputError(
             f"{source}: a protocol is a mapping with metadata, labware, pipettes and steps; "
@@ -57,6 +46,12 @@ def parse_document_text(text: str, *, source: str = "<text>", json_only: bool = 
         raise UnusableInputError(
             f"{source}: not a labwright protocol (no 'labwright', 'metadata' or 'steps' key)",
             hint="start the file with `labwright: labwright/1` and a `metadata:` block",
+        )
+    steps = doc.get("steps")
+    if isinstance(steps, list) and len(steps) > MAX_STEPS:
+        raise UnusableInputError(
+            f"{source}: {len(steps):,} steps, over the limit of {MAX_STEPS:,}",
+            hint="split the protocol into several runs",
         )
     return doc
 

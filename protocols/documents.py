@@ -1,0 +1,341 @@
+"""Reading YAML and JSON documents that someone else wrote: limits first, then parsing.
+
+Every user-supplied document (protocols, lab policies, custom labware definitions, campaign
+files) goes through ``read_text_file`` and ``parse_yaml`` / ``parse_json``. They refuse, with an
+``UnusableInputError`` that says what is wrong and how to fix it, before the expensive work:
+
+- anything but a regular file (a directory, FIFO, device or socket: reading a FIFO would hang);
+- files larger than ``LIMITS.max_bytes``;
+- nesting deeper than ``LIMITS.max_depth`` (checked while composing, before recursion gets deep);
+- YAML alias expansion past ``LIMITS.max_nodes`` nodes (a "billion laughs" bomb is measured on
+  the node graph, where each alias is a shared node, so the check costs time linear in the file);
+- integers with more than ``LIMITS.max_int_digits`` digits;
+- duplicate mapping keys (YAML and JSON would silently keep the last one): the error names the
+  key and the lines of both.
+
+YAML is read with libyaml's parser (PyYAML's ``CParser``) under PyYAML's Python composer, so the
+composer can count depth and nodes; construction is PyYAML's ``SafeConstructor``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from labwright.protocols.errors import UnusableInputError
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+try:
+    from yaml import CParser as _Parser
+except ImportError:  # PyYAML without libyaml: the pure-Python parser behaves the same, slower
+    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
+    from yaml.reader import Reader as _Reader
+    from yaml.scanner import Scanner as _Scanner
+else:
+    _Reader = _Scanner = None  # type: ignore[assignment,misc]
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Documented limits on user documents (README, "Limits on input")."""
+
+    max_bytes: int = 32 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 4_000_000
+    max_int_digits: int = 100
+
+
+LIMITS = DocumentLimits()
+
+
+def read_text_file(path: str | Path, *, what: str = "file", limits: DocumentLimits = LIMITS) -> str:
+    """The UTF-8 text of a regular file no larger than ``limits.max_bytes``."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise UnusableInputError(f"{path}: no such file", hint="check the path") from None
+    except OSError as exc:
+        raise UnusableInputError(f"{path}: cannot be read ({exc.strerror})", hint="check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UnusableInputError(f"{path} is a directory", hint=f"name a {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise UnusableInputError(
+            f"{path} is not a regular file (a FIFO, device or socket)",
+            hint=f"save the {what} to a file and name that file",
+        )
+    if info.st_size > limits.max_bytes:
+        raise UnusableInputError(
+            f"{path} is {info.st_size / 1e6:.1f} MB, over the {limits.max_bytes / 1e6:.0f} MB limit",
+            hint=f"a {what} this large is not a hand-written document; split it",
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise UnusableInputError(
+            f"{path}: cannot be read ({exc.strerror})", hint="check its permissions"
+        ) from None
+    if len(data) > limits.max_bytes:
+        raise UnusableInputError(
+            f"{path} grew past the {limits.max_bytes / 1e6:.0f} MB limit while being read"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnusableInputError(
+            f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded)",
+            hint=f"save the {what} as UTF-8 text",
+        ) from None
+
+
+# ----------------------------------------------------------------------------------- YAML
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _GuardedComposer(Composer):
+    """PyYAML's composer with a depth limit checked before each nested node is composed."""
+
+    max_depth = LIMITS.max_depth
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+if _Reader is None:
+
+    class _Loader(_GuardedComposer, _Parser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            _GuardedComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+else:
+
+    class _Loader(_Reader, _Scanner, _Parser, _GuardedComposer, SafeConstructor, Resolver):  # type: ignore[misc,no-redef,valid-type]
+        def __init__(self, stream: str) -> None:
+            _Reader.__init__(self, stream)
+            _Scanner.__init__(self)
+            _Parser.__init__(self)
+            _GuardedComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _check_nodes(root: Node, source: str, limits: DocumentLimits) -> None:
+    """Expanded node count (aliases counted every time they are used), duplicate keys, long ints."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in open_nodes:
+            raise UnusableInputError(
+                f"{source}: line {_line(node)}: an alias refers to the value that contains it",
+                hint="a protocol cannot contain itself; write the value out",
+            )
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, MappingNode):
+            _duplicates(node, source)
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif node.tag == _INT_TAG and len(node.value) > limits.max_int_digits:
+            raise UnusableInputError(
+                f"{source}: line {_line(node)}: a number with {len(node.value)} digits "
+                f"(the limit is {limits.max_int_digits})",
+                hint="write the value with a unit and a sensible size, e.g. `volume: 50 uL`",
+            )
+        if total > limits.max_nodes:
+            raise UnusableInputError(
+                f"{source}: line {_line(node)}: the document expands to more than {limits.max_nodes:,} "
+                "values (YAML aliases that multiply)",
+                hint="write the repeated parts out, or use fewer nested aliases",
+            )
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _duplicates(node: MappingNode, source: str) -> None:
+    seen: dict[Any, Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode):
+            continue
+        if key.value in seen:
+            raise UnusableInputError(
+                f"{source}: duplicate key {key.value!r} at lines {_line(seen[key.value])} and {_line(key)} "
+                "(only one value may be given)",
+                hint=f"keep one {key.value!r} in that mapping and delete the other",
+            )
+        seen[key.value] = key
+
+
+def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LIMITS) -> Any:
+    """Parse one YAML document under ``limits``; ``UnusableInputError`` names what is wrong."""
+    _check_length(text, source, limits)
+    try:
+        return _compose_and_construct(text, source, limits)
+    except _TooDeep as exc:
+        raise UnusableInputError(
+            f"{source}: line {exc.line}: nested more than {limits.max_depth} levels deep",
+            hint="a protocol needs only a few levels of nesting; flatten the structure",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise UnusableInputError(
+            f"{source}: not valid YAML: {_first_line(exc)}",
+            hint="fix the syntax; `labwright schema` prints the expected structure",
+        ) from None
+    except (RecursionError, ValueError) as exc:  # an int PyYAML cannot convert, and the like
+        raise UnusableInputError(
+            f"{source}: unusable YAML ({type(exc).__name__}: {_first_line(exc)})"
+        ) from None
+
+
+def _compose_and_construct(text: str, source: str, limits: DocumentLimits) -> Any:
+    loader = _Loader(text)
+    loader.max_depth = limits.max_depth
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source, limits)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+# ----------------------------------------------------------------------------------- JSON
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, *, source: str = "<text>", limits: DocumentLimits = LIMITS) -> Any:
+    """Parse JSON under ``limits``; duplicate keys are an error naming the key and its lines."""
+    _check_length(text, source, limits)
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs)
+    except _DuplicateKey as exc:
+        raise _json_duplicate(text, exc.key, source) from None
+    except json.JSONDecodeError as exc:
+        raise UnusableInputError(
+            f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            hint="fix the syntax; `labwright schema` prints the expected structure",
+        ) from None
+    except RecursionError:
+        raise _too_deep(source, limits) from None
+    except ValueError:  # an integer past Python's digit limit (4300)
+        raise UnusableInputError(
+            f"{source}: a number with more than {limits.max_int_digits} digits",
+            hint="write the value with a unit and a sensible size, e.g. `\"volume\": \"50 uL\"`",
+        ) from None
+    _check_json_value(value, source, limits)
+    return value
+
+
+def _check_json_value(value: Any, source: str, limits: DocumentLimits) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            digits = len(str(abs(item))) if isinstance(item, int) and not isinstance(item, bool) else 0
+            if digits > limits.max_int_digits:
+                raise UnusableInputError(
+                    f"{source}: a number with {digits} digits (the limit is {limits.max_int_digits})",
+                    hint="write the value with a unit and a sensible size, e.g. `\"volume\": \"50 uL\"`",
+                )
+            continue
+        if depth > limits.max_depth:
+            raise _too_deep(source, limits)
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _json_duplicate(text: str, key: str, source: str) -> UnusableInputError:
+    """Name the lines of a duplicate JSON key: the YAML composer (JSON is YAML) knows positions."""
+    try:
+        parse_yaml(text, source=source)
+    except UnusableInputError as exc:
+        if "duplicate key" in exc.message:
+            return exc
+    pattern = re.escape(json.dumps(key)) + r"\s*:"
+    lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(pattern, text)]
+    where = f" (the key appears at lines {', '.join(map(str, lines[:6]))})" if lines else ""
+    return UnusableInputError(
+        f"{source}: duplicate key {key!r} in one object{where}",
+        hint=f"keep one {key!r} in that object and delete the other",
+    )
+
+
+# ----------------------------------------------------------------------------------- shared
+
+
+def _check_length(text: str, source: str, limits: DocumentLimits) -> None:
+    if len(text) > limits.max_bytes:
+        raise UnusableInputError(
+            f"{source}: {len(text) / 1e6:.1f} MB of text, over the {limits.max_bytes / 1e6:.0f} MB limit",
+            hint="split the document",
+        )
+
+
+def _too_deep(source: str, limits: DocumentLimits) -> UnusableInputError:
+    return UnusableInputError(
+        f"{source}: nested more than {limits.max_depth} levels deep",
+        hint="a protocol needs only a few levels of nesting; flatten the structure",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
