@@ -187,14 +187,18 @@ class Dispatcher:
         wait: bool = True,
         timeout_s: float | None = None,
         approved_by: str | None = None,
+        on_recorded: Callable[[RunRecord, bool], None] | None = None,
     ) -> RunRecord:
         """Check, record, send; wait for the end unless ``wait`` is False. Returns the ledger's record.
 
         ``approved_by``: who approved the certificate's ``approvals_required`` findings (required
-        when it has any; recorded in the ledger as an ``approved`` event)."""
+        when it has any; recorded in the ledger as an ``approved`` event). Without an
+        ``idempotency_key`` the key comes from ``idempotency_key_for``. ``on_recorded(record,
+        created)`` is called once the dispatch is in the ledger and before anything is sent (the
+        CLI prints the run id and key there)."""
         sha = self.check(protocol, certificate, approved_by)
         assert certificate is not None
-        key = check_idempotency_key(new_idempotency_key() if idempotency_key is None else idempotency_key)
+        key = self.idempotency_key_for(sha, idempotency_key)
         record, created = self.ledger.claim(
             run_id=run_id or new_run_id(),
             idempotency_key=key,
@@ -207,6 +211,8 @@ class Dispatcher:
             total_steps=len(protocol.steps),
             owner=self.owner,
         )
+        if on_recorded is not None:
+            on_recorded(record, created)
         if created and certificate.approvals_required:
             self.ledger.add_event(
                 record.run_id,
@@ -238,6 +244,25 @@ class Dispatcher:
             finally:
                 self.ledger.release(record.run_id, self.owner)
         return self._drive(job, on_progress=on_progress, wait=wait, timeout_s=timeout_s, resumed=not created)
+
+    def idempotency_key_for(self, protocol_sha256: str, idempotency_key: str | None = None) -> str:
+        """The idempotency key a dispatch of this protocol uses.
+
+        An explicit key is used as given. Without one, on a backend that outlives our process (a
+        robot), an unfinished dispatch of the same protocol to the same backend and target is
+        continued under its key: the dispatch whose sending failed while the robot was
+        unreachable, or one another process is still driving. Running the same command again
+        therefore never creates a second robot run; pass a new key to run the protocol again
+        on purpose. Otherwise (nothing unfinished, or an in-process backend) a new key.
+        """
+        if idempotency_key is not None:
+            return check_idempotency_key(idempotency_key)
+        if self.backend.capabilities.durable:
+            pending = self.ledger.unfinished_dispatch(protocol_sha256, self.backend.name, self.backend.target)
+            if pending is not None:
+                log.info("continuing dispatch %s (key %s)", pending.run_id, pending.idempotency_key)
+                return pending.idempotency_key
+        return new_idempotency_key()
 
     def _same_dispatch(self, record: RunRecord, sha: str) -> None:
         if record.protocol_sha256 != sha:

@@ -510,6 +510,13 @@ class Ledger:
     def in_flight(self) -> list[RunRecord]:
         return self.list(states={s for s in RunState if s not in TERMINAL_STATES})
 
+    def unfinished_dispatch(self, protocol_sha256: str, backend: str, target: str) -> RunRecord | None:
+        """The newest unfinished dispatch of this protocol to this backend and target, if any."""
+        for record in self.in_flight():  # newest first
+            if (record.protocol_sha256, record.backend, record.target) == (protocol_sha256, backend, target):
+                return record
+        return None
+
     def events(self, run_id: str) -> list[LedgerEvent]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM events WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()

@@ -45,7 +45,12 @@ def run(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     key: Annotated[
-        str | None, typer.Option("--key", help="idempotency key: the same key never dispatches twice")
+        str | None,
+        typer.Option(
+            "--key",
+            help="idempotency key: the same key never dispatches twice (default: continue an unfinished "
+            "dispatch of this protocol to this robot, else a new key)",
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="warnings count as errors")] = False,
     policy: Annotated[Path | None, typer.Option("--policy", help="lab policy YAML (safety limits)")] = None,
@@ -114,6 +119,7 @@ def run(
         raise typer.Exit(EXIT_FAILED)
     if not as_json:
         print_report(err, report)
+    recorded: list[Any] = []  # the ledger record, once the dispatch is written there
     try:
         ledger = Ledger(store)
         target = make_backend(
@@ -123,11 +129,21 @@ def run(
         )
         dispatcher = Dispatcher(target, ledger, DispatchPolicy(max_certificate_age_s=max_certificate_age))
         dispatcher.reconcile()
-        record = _dispatch(dispatcher, report, key, timeout, err, as_json, approved_by)
+        record = _dispatch(dispatcher, report, key, timeout, err, as_json, approved_by, recorded)
     except DispatchRefusedError as exc:
         _fail(err, as_json, exc, EXIT_FAILED, {"refused": True, "validation": report.to_json()})
     except LabwrightError as exc:
-        _fail(err, as_json, exc, EXIT_UNUSABLE)
+        if not recorded:
+            _fail(err, as_json, exc, EXIT_UNUSABLE)
+        # the dispatch is in the ledger but did not get through: say under which key it waits
+        queued = recorded[0]
+        exc.hint = (
+            f"run {queued.run_id} waits in the ledger under key {queued.idempotency_key}: run this same "
+            "command again once the backend is reachable and it continues that run (never a second "
+            f"one), or `labwright runs reconcile --resume`. {exc.hint}"
+        ).strip()
+        extra = {"run_id": queued.run_id, "idempotency_key": queued.idempotency_key}
+        _fail(err, as_json, exc, EXIT_UNUSABLE, extra)
     except KeyboardInterrupt:
         err.print(
             "[yellow]interrupted[/yellow]: a robot run goes on without us; "
@@ -161,6 +177,7 @@ def _dispatch(
     err: Any,
     as_json: bool,
     approved_by: str | None = None,
+    recorded: list[Any] | None = None,
 ) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -184,6 +201,16 @@ def _dispatch(
                 description=f"{dispatcher.backend.name}: {p.state.value}{where}",
             )
 
+        def on_recorded(record: Any, created: bool) -> None:
+            if recorded is not None:
+                recorded.append(record)
+            how = "recorded" if created else "continuing the unfinished dispatch"
+            bar.console.print(
+                f"{how}: run {record.run_id}, idempotency key {record.idempotency_key}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
         return dispatcher.dispatch(
             report.protocol,
             report.certificate,
@@ -191,4 +218,5 @@ def _dispatch(
             on_progress=on_progress,
             timeout_s=timeout,
             approved_by=approved_by,
+            on_recorded=on_recorded,
         )

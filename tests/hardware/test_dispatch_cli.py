@@ -184,3 +184,39 @@ def test_runs_resume_after_a_failed_command_and_stop_a_stuck_run(tmp_path: Path)
         assert code == 0 and json.loads(out)["run"]["state"] == "stopped"
         code, out, _ = invoke("runs", "stop", stuck["run_id"], "--store", store, "--json")
         assert code == 1 and "already ended" in json.loads(out)["error"]
+
+
+def test_robot_down_then_back_runs_the_protocol_exactly_once(tmp_path: Path) -> None:
+    """Issue 13: the robot is unreachable, the user runs the command again once it is back, then
+    reconciles with --resume: one robot run, one ledger row, and the key was shown the first time."""
+    from labwright.hardware.fake_robot import Fault
+
+    store = str(tmp_path / "runs.sqlite")
+    with FakeRobot(command_seconds=0.002) as robot:
+        args = ["run", str(SERIAL_DILUTION), "--backend", "opentrons-http", "--robot", robot.url]
+        args += ["--store", store]
+        robot.faults.append(Fault(kind="drop", times=10**6))  # every request: connection dropped
+        code, out, err = invoke(*args, "--json")
+        assert code == 2, err
+        failed = json.loads(out)
+        key, run_id = failed["idempotency_key"], failed["run_id"]
+        assert f"idempotency key {key}" in err and run_id in failed["hint"]
+        assert robot.runs == {} and robot.protocols == {}
+        robot.faults.clear()  # the robot is back
+        code, out, err = invoke(*args, "--json")
+        assert code == 0, err
+        assert "continuing the unfinished dispatch" in err
+        record = json.loads(out)["run"]
+        assert (record["run_id"], record["idempotency_key"], record["state"]) == (run_id, key, "succeeded")
+        code, out, _ = invoke("runs", "reconcile", "--resume", "--backend", "opentrons-http",
+                              "--robot", robot.url, "--store", store, "--json")
+        assert code == 0 and json.loads(out)["runs"] == []
+        assert len(robot.runs) == 1 and len(robot.protocols) == 1
+        (run,) = robot.runs.values()
+        assert robot.executed_in(run.id) == list(range(len(run.commands)))
+        code, out, _ = invoke("runs", "list", "--store", store, "--json")
+        assert [r["run_id"] for r in json.loads(out)["runs"]] == [run_id]
+        # a finished run is not continued: running the command again is a new, second run
+        code, out, err = invoke(*args, "--json")
+        assert code == 0 and json.loads(out)["run"]["run_id"] != run_id
+        assert len(robot.runs) == 2
