@@ -1,7 +1,8 @@
 """The static deck: labware and modules resolved against their definitions.
 
 ``build_deck(protocol, custom)`` resolves what it can and returns the problems it met as
-``Finding`` records (the verifier turns them into findings). Later stages use only what resolved.
+``Finding`` records; ``resolve.resolve`` calls it once per protocol. Later stages use only what
+resolved.
 """
 
 from __future__ import annotations
