@@ -16,7 +16,7 @@ declared liquids (see ``replay.initial_twin``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from labwright.protocols.findings import finding
@@ -51,6 +51,9 @@ __all__ = [
     "WellState",
     "unknown_key",
 ]
+
+
+_HANDLERS: dict[type, Callable[[DeckTwin, Any], None]] = {}
 
 
 class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
@@ -127,7 +130,11 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
     # ------------------------------------------------------------------------------- apply
 
     def apply(self, act: a.Action) -> None:
-        getattr(self, f"_on_{type(act).__name__}")(act)
+        kind = type(act)
+        handler = _HANDLERS.get(kind)
+        if handler is None:  # the reducer of an action type is DeckTwin._on_<TypeName>
+            handler = _HANDLERS[kind] = getattr(DeckTwin, f"_on_{kind.__name__}")
+        handler(self, act)
 
     def run(self, acts: Iterable[a.Action]) -> None:
         for act in acts:
