@@ -48,16 +48,10 @@ class LiquidHandling(TwinState):
         info = self.deck.pipettes[pip]
         if info.channels == 1:
             return [ref]
-        lw = self.deck.labware[ref.labware].info
-        key = (id(lw), info.name, ref.well)
-        cached = _CHANNEL_LAYOUTS.get(key)
-        if cached is None or cached[0] is not lw:
-            names, missing = _layout_channels(lw, info, ref.well)
-            cached = (lw, names, missing)
-            if len(_CHANNEL_LAYOUTS) >= _CHANNEL_LAYOUTS_MAX:
-                _CHANNEL_LAYOUTS.clear()
-            _CHANNEL_LAYOUTS[key] = cached
-        _, names, off_labware = cached
+        memo = self._channel_memo.get((pip, ref))
+        if memo is None:
+            memo = self._channel_memo[(pip, ref)] = self._channel_layout(pip, ref)
+        wells, off_labware = memo
         if off_labware:
             self._add(
                 finding(
@@ -74,7 +68,22 @@ class LiquidHandling(TwinState):
                     well=str(ref),
                 )
             )
-        return [WellRef(ref.labware, n) for n in names]
+        return wells
+
+    def _channel_layout(self, pip: str, ref: WellRef) -> tuple[list[WellRef], int]:
+        """The wells under the nozzles of ``pip`` at ``ref``, and how many nozzles miss."""
+        info = self.deck.pipettes[pip]
+        lw = self.deck.labware[ref.labware].info
+        key = (id(lw), info.name, ref.well)
+        cached = _CHANNEL_LAYOUTS.get(key)
+        if cached is None or cached[0] is not lw:
+            names, missing = _layout_channels(lw, info, ref.well)
+            cached = (lw, names, missing)
+            if len(_CHANNEL_LAYOUTS) >= _CHANNEL_LAYOUTS_MAX:
+                _CHANNEL_LAYOUTS.clear()
+            _CHANNEL_LAYOUTS[key] = cached
+        _, names, off_labware = cached
+        return [WellRef(ref.labware, n) for n in names], off_labware
 
     def _check_depth(self, a_: a.Aspirate | a.Dispense, kind: str) -> bool:
         """Location check; returns True when the tip is at or above the top (air, not liquid)."""
@@ -101,13 +110,8 @@ class LiquidHandling(TwinState):
             )
         return z >= geo.depth - EPS
 
-    def _tip_volume(self, tip: TipState) -> float:
-        rack = tip.id.split(":")[0]
-        lw = self.deck.labware.get(rack)
-        return (lw.info.tip_volume_ul if lw else None) or 1e9
-
     def _tip_capacity(self, pip: str, st: PipetteState) -> float:
-        return min([self.deck.pipettes[pip].max_volume_ul, *[self._tip_volume(t) for t in st.tips]])
+        return min([self.deck.pipettes[pip].max_volume_ul, *[t.volume_ul for t in st.tips]])
 
     # aspirate ---------------------------------------------------------------------------
 
@@ -187,7 +191,8 @@ class LiquidHandling(TwinState):
         """Draw ``count`` channels' volume from one well; return one channel's share."""
         w = self.wells[ref]
         need = act.volume_ul * count
-        self._check_available(act, ref, w, need, count)
+        if need > min(w.low, w.high) + EPS:
+            self._check_available(act, ref, w, need, count)
         share = {k: v / count for k, v in w.take(need).items()}
         w.low = max(w.low - need, 0.0)
         w.high = max(w.high - need, 0.0)
@@ -340,7 +345,9 @@ class LiquidHandling(TwinState):
         liquid_low = min(liquid, st.low)
         targets = self._channel_wells(act.pipette, act.well, act)
         for tip, ref in zip(st.tips, targets, strict=False):
-            self._check_room(act, ref, self.wells[ref], liquid_low, liquid)
+            w = self.wells[ref]
+            if w.low + liquid_low > min(w.nominal, w.capacity) + EPS or w.high + liquid > w.capacity + EPS:
+                self._check_room(act, ref, w, liquid_low, liquid)
             self._unload_tip(act, tip, ref, liquid_low, liquid)
         st.low = max(st.low - liquid, 0.0)
         st.high = max(st.high - liquid, 0.0)

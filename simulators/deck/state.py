@@ -69,6 +69,7 @@ class TipState:
     carried: set[str] = field(default_factory=set)  # every liquid this tip has held
     touched: set[WellRef] = field(default_factory=set)  # wells it has entered with liquid
     amounts: dict[str, float] = field(default_factory=dict)  # what it holds now
+    volume_ul: float = 1e9  # what the tip holds at most (its rack's definition)
 
     @property
     def used(self) -> bool:
@@ -126,6 +127,9 @@ class TwinState:
     elapsed_s: float
     _hand_filled_noted: set[WellRef]  # VOLUME_HAND_FILLED_ASSUMED once per well
     _nominal_noted: set[WellRef]  # VOLUME_ABOVE_NOMINAL once per well
+    _rack_columns: dict[str, list[tuple[WellRef, ...]]]  # tip rack -> its columns, in order
+    _fresh_from: dict[tuple[str, int], int]  # (rack, channels) -> first column with fresh tips
+    _channel_memo: dict[tuple[str, WellRef], tuple[list[WellRef], int]]  # wells under the nozzles
 
     def _add(self, item: Finding) -> None:
         self.issues.append(item)

@@ -30,17 +30,24 @@ class TipHandling(TwinState):
         return st
 
     def _next_tips(self, pip: str, channels: int) -> list[WellRef] | None:
+        """The first fresh tip (or column of fresh tips) in the pipette's racks, in order.
+
+        A tip never becomes fresh again, so a column found without one is never searched again.
+        """
         for rack in self.deck.tipracks.get(pip, []):
-            info = self.deck.labware[rack].info
-            for column in info.ordering:
+            columns = self._rack_columns[rack]
+            start = self._fresh_from.get((rack, channels), 0)
+            for c in range(start, len(columns)):
+                column = columns[c]
                 if channels == 1:
-                    for w in column:
-                        if self.tips[WellRef(rack, w)].status is TipStatus.RACK:
-                            return [WellRef(rack, w)]
-                else:
-                    refs = [WellRef(rack, w) for w in column]
-                    if len(refs) >= channels and all(self.tips[r].status is TipStatus.RACK for r in refs):
-                        return refs[:channels]
+                    found = next((r for r in column if self.tips[r].status is TipStatus.RACK), None)
+                    if found is not None:
+                        self._fresh_from[(rack, channels)] = c
+                        return [found]
+                elif len(column) >= channels and all(self.tips[r].status is TipStatus.RACK for r in column):
+                    self._fresh_from[(rack, channels)] = c
+                    return list(column[:channels])
+            self._fresh_from[(rack, channels)] = len(columns)
         return None
 
     def _on_PickUpTip(self, act: a.PickUpTip) -> None:

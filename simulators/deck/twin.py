@@ -77,6 +77,9 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
         self.declares_liquids = declares_liquids
         self._hand_filled_noted = set()
         self._nominal_noted = set()
+        self._rack_columns = {}
+        self._fresh_from = {}
+        self._channel_memo = {}
         self._empty_deck()
 
     # ----------------------------------------------------------------------- initial state
@@ -87,12 +90,16 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
             for name, geo in lw.info.wells.items():
                 ref = WellRef(lw.id, name)
                 if lw.info.is_tiprack:
-                    self.tips[ref] = TipState(id=str(ref))
+                    self.tips[ref] = TipState(id=str(ref), volume_ul=lw.info.tip_volume_ul or 1e9)
                 elif self.declares_liquids:
                     self.wells[ref] = WellState(0.0, 0.0, geo.capacity_ul, geo.nominal_ul, True)
                 else:
                     cap = geo.capacity_ul
                     self.wells[ref] = WellState(0.0, cap, cap, geo.nominal_ul, False, {unknown_key(ref): 0.0})
+            if lw.info.is_tiprack:
+                self._rack_columns[lw.id] = [
+                    tuple(WellRef(lw.id, w) for w in col) for col in lw.info.ordering
+                ]
 
     def load_liquid(self, liquid_id: str, wells: Iterable[WellRef], volume_ul: float, pointer: str) -> None:
         """Place a declared liquid before the first step (two liquids in one well meet here)."""
