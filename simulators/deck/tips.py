@@ -35,7 +35,12 @@ class TipHandling(TwinState):
         A tip never becomes fresh again, so a column found without one is never searched again.
         """
         for rack in self.deck.tipracks.get(pip, []):
-            columns = self._rack_columns[rack]
+            columns = self._rack_columns.get(rack)
+            if columns is None:
+                ordering = self.deck.labware[rack].info.ordering
+                columns = self._rack_columns[rack] = [
+                    tuple(WellRef(rack, w) for w in col) for col in ordering
+                ]
             start = self._fresh_from.get((rack, channels), 0)
             for c in range(start, len(columns)):
                 column = columns[c]
