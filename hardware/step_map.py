@@ -1,13 +1,14 @@
 """From robot commands back to protocol steps.
 
 A robot reports progress and failures by command index (the Opentrons protocol engine's
-command list); people think in protocol steps. The deck twin's expansion of the protocol
-(``expand_protocol``, the same one the verifier replays) yields primitive actions tagged with
-their step, in the order the Opentrons API issues them. ``map_commands_to_steps`` aligns the two
-sequences by kind (tip pick-up, aspirate, dispense, blow-out, module command, ...): each
-robot command gets the step of the action it matches; commands with no counterpart (homing,
-loads, moves to the trash, a module's wait-for-temperature) get the step of the action before
-them, or ``None`` before the first step (setup).
+command list); people think in protocol steps. The deck twin's expansion of the resolved
+protocol (``simulators.deck.replay.expand_resolved``, the same one the verifier replays)
+yields primitive actions tagged with their step, in the order the Opentrons API issues them.
+``map_commands_to_steps`` aligns the two sequences by kind (tip pick-up, aspirate, dispense,
+blow-out, module command, ...): each robot command gets the step of the action it matches;
+commands with no counterpart (homing, loads, moves to the trash, a module's
+wait-for-temperature) get the step of the action before them, or ``None`` before the first
+step (setup).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 
 from labwright.protocols.models import Protocol
 from labwright.simulators.deck import actions as a
-from labwright.verifiers.passes.references import references_pass
-from labwright.verifiers.passes.replay import expand_protocol
+from labwright.simulators.deck.replay import expand_resolved
+from labwright.simulators.deck.resolve import resolve
 
 # Opentrons protocol-engine command type -> kind
 _COMMAND_KIND: dict[str, str] = {
@@ -76,8 +77,7 @@ def command_kind(command_type: str) -> str | None:
 
 def protocol_actions(protocol: Protocol, extra_labware: list[dict[str, Any]] | None = None) -> list[a.Action]:
     """The primitive actions of a protocol, in order, as the deck twin replays them."""
-    refs = references_pass(protocol, extra_labware)
-    actions, _ = expand_protocol(protocol, refs)
+    actions, _ = expand_resolved(resolve(protocol, extra_labware))
     return actions
 
 

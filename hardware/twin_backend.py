@@ -1,9 +1,10 @@
 """The `twin` backend: runs a certified protocol in-process on the deck twin.
 
-The protocol is expanded into primitive actions (the verifier's own expansion,
-``verifiers/passes/replay.expand_protocol``) and replayed one action at a time on a fresh
-``DeckTwin`` in a worker thread, so that pause, resume and stop act between actions. A
-``measure`` step hands the twin's ``MeasureEvent`` to the *measurement hook*: a callable
+The protocol is resolved against its deck and expanded into primitive actions (the verifier's
+own expansion, ``simulators.deck.replay.expand_resolved``) and replayed one action at a time on
+its initial ``DeckTwin`` (``simulators.deck.replay.initial_twin``) in a worker thread, so
+that pause, resume and stop act between actions. A ``measure`` step hands the twin's
+``MeasureEvent`` to the *measurement hook*: a callable
 returning, per well, the values measured. Chemistry twins plug in here (an absorbance model,
 a plate-reader emulator); the default hook reports what the twin knows: volumes (interval and
 midpoint) and composition.
@@ -18,6 +19,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from labwright.hardware.backend import Backend, EventCallback, ProgressCallback, progress_of
@@ -36,9 +38,9 @@ from labwright.hardware.models import (
 from labwright.protocols.locations import WellRef
 from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.events import MeasureEvent
+from labwright.simulators.deck.replay import expand_resolved, initial_twin
+from labwright.simulators.deck.resolve import resolve
 from labwright.simulators.deck.twin import DeckTwin
-from labwright.verifiers.passes.references import references_pass
-from labwright.verifiers.passes.replay import expand_protocol
 
 MeasurementHook = Callable[[MeasureEvent], dict[str, dict[str, Any]]]
 
@@ -59,6 +61,8 @@ def volume_composition_hook(event: MeasureEvent) -> dict[str, dict[str, Any]]:
 def _plain(value: Any) -> Any:
     if isinstance(value, WellRef):
         return str(value)
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     return value
@@ -128,9 +132,9 @@ class TwinBackend(Backend):
             existing = self._by_key.get(job.idempotency_key)
             if existing is not None:
                 return self._status(self._runs[existing])
-            refs = references_pass(job.protocol)
-            actions, _ = expand_protocol(job.protocol, refs)
-            run = _TwinRun(job=job, twin=DeckTwin(job.protocol, refs.deck, refs.well_sets), actions=actions)
+            resolved = resolve(job.protocol)
+            actions, _ = expand_resolved(resolved)
+            run = _TwinRun(job=job, twin=initial_twin(resolved), actions=actions)
             self._runs[job.run_id] = run
             self._by_key[job.idempotency_key] = job.run_id
             run.state = RunState.RUNNING

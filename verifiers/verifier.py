@@ -2,8 +2,11 @@
 
     schema -> references -> hardware limits -> state replay -> safety -> lab policy
 
-A later pass runs only on what the earlier passes left well-formed: a malformed document stops
-after the schema pass; steps with broken references are not replayed.
+The schema pass parses the document; the protocol is then resolved against its deck once
+(``labwright.simulators.deck.resolve``) and every later pass reads that resolved form:
+``(resolved, context) -> findings``. A later pass runs only on what the earlier passes left
+well-formed: a malformed document stops after the schema pass; steps with broken references are
+not replayed.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from labwright.protocols.errors import LabwrightError
 from labwright.protocols.findings import Finding, Severity, has_errors
 from labwright.protocols.io import protocol_sha256
 from labwright.protocols.models import Protocol
+from labwright.simulators.deck.resolve import ResolvedProtocol, resolve
 from labwright.simulators.deck.twin import DeckTwin
 from labwright.verifiers.certificate import Certificate, issue_certificate
+from labwright.verifiers.passes.context import Pass, PassContext
 from labwright.verifiers.passes.hardware import hardware_pass
-from labwright.verifiers.passes.references import ReferenceResult, references_pass
+from labwright.verifiers.passes.references import references_pass
 from labwright.verifiers.passes.replay import replay_pass
 from labwright.verifiers.passes.schema import document_pointer, schema_pass
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,9 +77,15 @@ class SafetyUnavailableError(LabwrightError):
     """The safety or policy pass could not run: the protocol is not verified (CLI exit 2)."""
 
 
-def _safety_and_policy(
-    protocol: Protocol, twin: DeckTwin, options: VerifyOptions
-) -> tuple[list[Finding], str]:
+# the formal passes after the schema pass, in order
+FORMAL_PASSES: tuple[tuple[str, Pass], ...] = (
+    ("references", references_pass),
+    ("hardware", hardware_pass),
+    ("replay", replay_pass),
+)
+
+
+def _safety_and_policy(resolved: ResolvedProtocol, context: PassContext) -> list[Finding]:
     """Run the safety and policy passes; raise ``SafetyUnavailableError`` if they cannot run.
 
     The import is here, not at the top, so that a broken safety package (a missing dependency, a
@@ -82,7 +93,7 @@ def _safety_and_policy(
     silently certifies without checking chemistry.
     """
     try:
-        from labwright.verifiers.passes.safety import run_safety
+        from labwright.verifiers.passes.safety import safety_and_policy_pass
     except Exception as exc:  # ImportError, or a data file that fails to load at import
         raise SafetyUnavailableError(
             f"the chemical safety checker could not be loaded ({type(exc).__name__}: {exc}); "
@@ -90,13 +101,12 @@ def _safety_and_policy(
             hint="reinstall labwright with its safety data (pip install -e '.[chem]') and try again",
         ) from exc
     try:
-        return run_safety(protocol, twin, options.policy_path, options.strict)
+        return safety_and_policy_pass(resolved, context)
     except LabwrightError:
         raise  # an unusable policy file: the user's to fix, reported as such
     except Exception as exc:
         raise SafetyUnavailableError(
-            f"the safety pass failed on this protocol ({type(exc).__name__}: {exc}); "
-            "nothing was certified",
+            f"the safety pass failed on this protocol ({type(exc).__name__}: {exc}); nothing was certified",
             hint="this is a labwright bug: please report it with the protocol file",
         ) from exc
 
@@ -117,27 +127,26 @@ def verify_document(doc: dict[str, Any], options: VerifyOptions | None = None, s
 
 def verify(protocol: Protocol, options: VerifyOptions | None = None, source: str = "") -> Report:
     options = options or VerifyOptions()
-    passes = ["schema", "references"]
-    refs: ReferenceResult = references_pass(protocol, options.extra_labware)
-    findings = list(refs.findings)
-    passes.append("hardware")
-    findings += hardware_pass(protocol, refs.deck, refs.bad_steps)
-    passes.append("replay")
-    twin, replay_findings = replay_pass(protocol, refs)
-    findings += replay_findings
-    policy_sha = None
+    context = PassContext(
+        strict=options.strict, policy_path=options.policy_path, extra_labware=list(options.extra_labware)
+    )
+    resolved = resolve(protocol, options.extra_labware)
+    passes = ["schema"]
+    findings: list[Finding] = []
+    for name, run in FORMAL_PASSES:
+        passes.append(name)
+        findings += run(resolved, context)
     if options.safety:
-        safety_findings, policy_sha = _safety_and_policy(protocol, twin, options)
+        findings += _safety_and_policy(resolved, context)
         passes += ["safety", "policy"]
-        findings += safety_findings
     findings = _sorted(findings, options)
     sha = protocol_sha256(protocol)
     cert = None
     # a certificate always names the safety and policy passes: without them, none is issued
-    if options.certify and policy_sha is not None and not has_errors(findings):
+    if options.certify and context.policy_sha256 is not None and not has_errors(findings):
         approvals = tuple(f"{f.code}: {f.message}" for f in findings if f.requires_approval)
-        cert = issue_certificate(sha, policy_sha, passes, options.key, approvals)
-    return Report(protocol, sha, findings, passes, cert, twin, source)
+        cert = issue_certificate(sha, context.policy_sha256, passes, options.key, approvals)
+    return Report(protocol, sha, findings, passes, cert, context.twin, source)
 
 
 def _sorted(findings: list[Finding], options: VerifyOptions) -> list[Finding]:

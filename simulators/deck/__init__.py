@@ -3,6 +3,8 @@
 Everything the verifier, the twin backend, the step map and the export need to know about a
 deck comes from here: the Opentrons labware, pipette, module and deck definitions
 (``definitions``, ``well_volume``), the placement of labware and modules in slots (``layout``),
-the expansion of protocol steps into primitive actions (``actions``, ``expand``) and the replay
-of those actions on interval volumes, tips and modules (``twin``).
+the protocol resolved once against that deck with typed locations (``resolve``), the expansion
+of protocol steps into primitive actions (``actions``, ``expand``), and the replay of those
+actions (``replay``) on interval volumes, tips and modules (``twin``: the ``state`` and its
+reducers ``tips``, ``liquids``, ``modules``).
 """

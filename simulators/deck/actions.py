@@ -1,94 +1,131 @@
 """Primitive actions: what a pipette and the modules actually do, one motion at a time.
 
 High-level steps (transfer, distribute, consolidate, mix, ...) expand into these, the way the
-Opentrons Python API expands its complex commands. The deck twin replays them.
+Opentrons Python API expands its complex commands. The deck twin replays them. Actions are
+built with keywords only: ``Aspirate(step=3, pointer="/steps/3", pipette="p300", ...)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from labwright.protocols.locations import WellRef
+from labwright.protocols.models import Position
+
+__all__ = [
+    "Action",
+    "AirGap",
+    "Aspirate",
+    "BlowOut",
+    "Dispense",
+    "DropTip",
+    "Measure",
+    "ModuleAction",
+    "ModuleOp",
+    "PickUpTip",
+    "Position",
+    "ReturnTip",
+    "TouchTip",
+    "Wait",
+    "WaitKind",
+]
 
 
-@dataclass(frozen=True)
+class ModuleOp(StrEnum):
+    SET_TEMPERATURE = "set_temperature"
+    DEACTIVATE = "deactivate"
+    ENGAGE = "engage"
+    DISENGAGE = "disengage"
+    SHAKE = "shake"
+    OPEN_LID = "open_lid"
+    CLOSE_LID = "close_lid"
+
+
+class WaitKind(StrEnum):
+    DELAY = "delay"
+    PAUSE = "pause"
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Action:
     step: int
     pointer: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PickUpTip(Action):
     pipette: str
-    location: WellRef | None = None
+    location: WellRef | None = None  # None: the next fresh tip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DropTip(Action):
     pipette: str
     location: WellRef | None = None  # None: trash
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReturnTip(Action):
     pipette: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Aspirate(Action):
     pipette: str
     volume_ul: float
     well: WellRef
-    position: str = "bottom"  # bottom | top | center
+    position: Position = Position.BOTTOM
     offset_mm: float = 1.0
     pooling: bool = False  # consolidate: drawing several sources into one tip on purpose
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dispense(Action):
     pipette: str
     volume_ul: float
     well: WellRef
-    position: str = "bottom"
+    position: Position = Position.BOTTOM
     offset_mm: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BlowOut(Action):
     pipette: str
     well: WellRef | None = None  # None: trash
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TouchTip(Action):
     pipette: str
     well: WellRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AirGap(Action):
     pipette: str
     volume_ul: float
     height_mm: float = 5.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModuleAction(Action):
     module: str
-    kind: str  # set_temperature | deactivate | engage | disengage | shake | open_lid | close_lid
+    kind: ModuleOp
     value: float | None = None
     target: str = "default"
     seconds: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Wait(Action):
-    kind: str  # delay | pause | comment
+    kind: WaitKind
     seconds: float = 0.0
     text: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Measure(Action):
     labware: str
     wells: tuple[str, ...] = field(default_factory=tuple)

@@ -9,13 +9,15 @@ and the distribute disposal volume (default: the pipette's minimum volume, blown
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from labwright.protocols import models as m
 from labwright.protocols.findings import Finding, finding
-from labwright.protocols.locations import TRASH, WellRef, parse_location
+from labwright.protocols.locations import WellRef
 from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.layout import Deck
+from labwright.simulators.deck.resolve import ResolvedStep
 
 
 class ExpansionError(ValueError):
@@ -54,8 +56,11 @@ def _as_list(value: object) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
-def pair_transfer(step: m.Transfer, pointer: str) -> list[tuple[float, str, str]]:
-    sources, dests = _as_list(step.source), _as_list(step.dest)
+def pair_transfer(
+    step: m.Transfer, sources: Sequence[WellRef], dests: Sequence[WellRef], pointer: str
+) -> list[tuple[float, WellRef, WellRef]]:
+    """Pair a transfer's sources, destinations and volumes the way the Opentrons API does."""
+    sources, dests = list(sources), list(dests)
     if len(sources) == 1 and len(dests) > 1:
         sources = sources * len(dests)
     elif len(dests) == 1 and len(sources) > 1:
@@ -82,77 +87,12 @@ def pair_transfer(step: m.Transfer, pointer: str) -> list[tuple[float, str, str]
     return list(zip(volumes, sources, dests, strict=True))
 
 
-def expand_step(step: m.Step, index: int, deck: Deck) -> Iterator[a.Action]:  # noqa: C901
-    ptr = f"/steps/{index}"
+def expand_step(rs: ResolvedStep, deck: Deck) -> Iterator[a.Action]:
+    """The primitive actions of one resolved step, in the order the Opentrons API issues them."""
+    step = rs.step
     if isinstance(step, m.Transfer | m.Distribute | m.Consolidate):
-        yield from _expand_liquid_handling(step, index, ptr, deck)
-    elif isinstance(step, m.Aspirate):
-        yield a.Aspirate(
-            index,
-            ptr,
-            step.pipette,
-            step.volume_ul,
-            parse_location(step.location),
-            step.position.value,
-            _offset(step.position.value, step.offset_mm),
-        )
-    elif isinstance(step, m.Dispense):
-        yield a.Dispense(
-            index,
-            ptr,
-            step.pipette,
-            step.volume_ul,
-            parse_location(step.location),
-            step.position.value,
-            _offset(step.position.value, step.offset_mm),
-        )
-    elif isinstance(step, m.Mix):
-        loc = parse_location(step.location)
-        off = _offset(step.position.value, step.offset_mm)
-        for _ in range(step.repetitions):
-            yield a.Aspirate(index, ptr, step.pipette, step.volume_ul, loc, step.position.value, off)
-            yield a.Dispense(index, ptr, step.pipette, step.volume_ul, loc, step.position.value, off)
-    elif isinstance(step, m.BlowOut):
-        yield a.BlowOut(
-            index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location)
-        )
-    elif isinstance(step, m.TouchTip):
-        yield a.TouchTip(index, ptr, step.pipette, parse_location(step.location) if step.location else None)
-    elif isinstance(step, m.AirGap):
-        yield a.AirGap(index, ptr, step.pipette, step.volume_ul, step.height_mm)
-    elif isinstance(step, m.PickUpTip):
-        yield a.PickUpTip(index, ptr, step.pipette, parse_location(step.location) if step.location else None)
-    elif isinstance(step, m.DropTip):
-        yield a.DropTip(
-            index, ptr, step.pipette, None if step.location == TRASH else parse_location(step.location)
-        )
-    elif isinstance(step, m.ReturnTip):
-        yield a.ReturnTip(index, ptr, step.pipette)
-    elif isinstance(step, m.SetTemperature):
-        yield a.ModuleAction(index, ptr, step.module, "set_temperature", step.celsius, step.target)
-    elif isinstance(step, m.Deactivate):
-        yield a.ModuleAction(index, ptr, step.module, "deactivate")
-    elif isinstance(step, m.EngageMagnets):
-        yield a.ModuleAction(index, ptr, step.module, "engage", step.height_mm)
-    elif isinstance(step, m.DisengageMagnets):
-        yield a.ModuleAction(index, ptr, step.module, "disengage")
-    elif isinstance(step, m.Shake):
-        yield a.ModuleAction(index, ptr, step.module, "shake", step.rpm, seconds=step.seconds)
-    elif isinstance(step, m.OpenLid):
-        yield a.ModuleAction(index, ptr, step.module, "open_lid")
-    elif isinstance(step, m.CloseLid):
-        yield a.ModuleAction(index, ptr, step.module, "close_lid")
-    elif isinstance(step, m.Delay):
-        yield a.Wait(index, ptr, "delay", seconds=step.seconds)
-    elif isinstance(step, m.Pause):
-        yield a.Wait(index, ptr, "pause", text=step.message)
-    elif isinstance(step, m.Comment):
-        yield a.Wait(index, ptr, "comment", text=step.text)
-    elif isinstance(step, m.Measure):
-        wells = tuple(step.wells) if step.wells else tuple(deck.labware[step.labware].info.well_names)
-        yield a.Measure(index, ptr, step.labware, wells, step.kind.value, step.wavelength_nm, step.module)
-    else:  # pragma: no cover - the union is closed
-        raise TypeError(f"unknown step {step!r}")
+        return _LiquidHandling(rs, deck).actions()
+    return iter(_EXPANDERS[type(step)](rs, step, deck))
 
 
 def _offset(position: str, offset: float | None) -> float:
@@ -161,9 +101,125 @@ def _offset(position: str, offset: float | None) -> float:
     return 1.0 if position == "bottom" else 0.0
 
 
-def _expand_liquid_handling(  # noqa: C901
-    step: m.Transfer | m.Distribute | m.Consolidate, index: int, ptr: str, deck: Deck
-) -> Iterator[a.Action]:
+def _at(rs: ResolvedStep) -> dict[str, Any]:
+    return {"step": rs.index, "pointer": rs.pointer}
+
+
+def _aspirate(rs: ResolvedStep, step: m.Aspirate, deck: Deck) -> list[a.Action]:
+    off = _offset(step.position, step.offset_mm)
+    return [
+        a.Aspirate(
+            **_at(rs),
+            pipette=step.pipette,
+            volume_ul=step.volume_ul,
+            well=rs.location,
+            position=step.position,
+            offset_mm=off,
+        )
+    ]
+
+
+def _dispense(rs: ResolvedStep, step: m.Dispense, deck: Deck) -> list[a.Action]:
+    off = _offset(step.position, step.offset_mm)
+    return [
+        a.Dispense(
+            **_at(rs),
+            pipette=step.pipette,
+            volume_ul=step.volume_ul,
+            well=rs.location,
+            position=step.position,
+            offset_mm=off,
+        )
+    ]
+
+
+def _mix(rs: ResolvedStep, step: m.Mix, deck: Deck) -> Iterator[a.Action]:
+    motion = {
+        **_at(rs),
+        "pipette": step.pipette,
+        "volume_ul": step.volume_ul,
+        "well": rs.location,
+        "position": step.position,
+        "offset_mm": _offset(step.position, step.offset_mm),
+    }
+    for _ in range(step.repetitions):
+        yield a.Aspirate(**motion)
+        yield a.Dispense(**motion)
+
+
+def _measure(rs: ResolvedStep, step: m.Measure, deck: Deck) -> list[a.Action]:
+    wells = tuple(step.wells) if step.wells else tuple(deck.labware[step.labware].info.well_names)
+    return [
+        a.Measure(
+            **_at(rs),
+            labware=step.labware,
+            wells=wells,
+            kind=step.kind.value,
+            wavelength_nm=step.wavelength_nm,
+            module=step.module,
+        )
+    ]
+
+
+def _module(
+    kind: a.ModuleOp, value: str | None = None, seconds: str | None = None
+) -> Callable[..., list[a.Action]]:
+    """An expander for a module step: ``value`` and ``seconds`` name the step's fields."""
+
+    def expand(rs: ResolvedStep, step: Any, deck: Deck) -> list[a.Action]:
+        extra: dict[str, Any] = {}
+        if value is not None:
+            extra["value"] = getattr(step, value)
+        if seconds is not None:
+            extra["seconds"] = getattr(step, seconds)
+        if isinstance(step, m.SetTemperature):
+            extra["target"] = step.target
+        return [a.ModuleAction(**_at(rs), module=step.module, kind=kind, **extra)]
+
+    return expand
+
+
+def _wait(
+    kind: a.WaitKind, seconds: str | None = None, text: str | None = None
+) -> Callable[..., list[a.Action]]:
+    def expand(rs: ResolvedStep, step: Any, deck: Deck) -> list[a.Action]:
+        extra: dict[str, Any] = {}
+        if seconds is not None:
+            extra["seconds"] = getattr(step, seconds)
+        if text is not None:
+            extra["text"] = getattr(step, text)
+        return [a.Wait(**_at(rs), kind=kind, **extra)]
+
+    return expand
+
+
+_EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
+    m.Aspirate: _aspirate,
+    m.Dispense: _dispense,
+    m.Mix: _mix,
+    m.BlowOut: lambda rs, step, deck: [a.BlowOut(**_at(rs), pipette=step.pipette, well=rs.location)],
+    m.TouchTip: lambda rs, step, deck: [a.TouchTip(**_at(rs), pipette=step.pipette, well=rs.location)],
+    m.AirGap: lambda rs, step, deck: [
+        a.AirGap(**_at(rs), pipette=step.pipette, volume_ul=step.volume_ul, height_mm=step.height_mm)
+    ],
+    m.PickUpTip: lambda rs, step, deck: [a.PickUpTip(**_at(rs), pipette=step.pipette, location=rs.location)],
+    m.DropTip: lambda rs, step, deck: [a.DropTip(**_at(rs), pipette=step.pipette, location=rs.location)],
+    m.ReturnTip: lambda rs, step, deck: [a.ReturnTip(**_at(rs), pipette=step.pipette)],
+    m.SetTemperature: _module(a.ModuleOp.SET_TEMPERATURE, value="celsius"),
+    m.Deactivate: _module(a.ModuleOp.DEACTIVATE),
+    m.EngageMagnets: _module(a.ModuleOp.ENGAGE, value="height_mm"),
+    m.DisengageMagnets: _module(a.ModuleOp.DISENGAGE),
+    m.Shake: _module(a.ModuleOp.SHAKE, value="rpm", seconds="seconds"),
+    m.OpenLid: _module(a.ModuleOp.OPEN_LID),
+    m.CloseLid: _module(a.ModuleOp.CLOSE_LID),
+    m.Delay: _wait(a.WaitKind.DELAY, seconds="seconds"),
+    m.Pause: _wait(a.WaitKind.PAUSE, text="message"),
+    m.Comment: _wait(a.WaitKind.COMMENT, text="text"),
+    m.Measure: _measure,
+}
+
+
+class _LiquidHandling:
     """Mirror of the Opentrons API's transfer planner (``opentrons.protocols.advanced_control.
     transfers.transfer.TransferPlan``, used by ``transfer``/``distribute``/``consolidate`` at every
     apiLevel of opentrons 9.0.0):
@@ -179,144 +235,188 @@ def _expand_liquid_handling(  # noqa: C901
     - a distribute/consolidate part that does not fit the tip stops the step (the API then skips
       the remaining wells without an error): reported as a finding.
     """
-    pip = step.pipette
-    info = deck.pipettes[pip]
-    cap = tip_limited_max(deck, pip)
-    gap = step.air_gap_ul
-    new_tip = step.new_tip
-    asp_off, disp_off = step.aspirate_offset_mm, step.dispense_offset_mm
-    # distribute and consolidate: "always" falls back to one tip for the whole step
-    once = new_tip is m.NewTip.ONCE or (new_tip is m.NewTip.ALWAYS and not isinstance(step, m.Transfer))
 
-    def pick() -> Iterator[a.Action]:
-        yield a.PickUpTip(index, ptr, pip)
+    def __init__(self, rs: ResolvedStep, deck: Deck) -> None:
+        step = rs.step
+        assert isinstance(step, m.Transfer | m.Distribute | m.Consolidate)
+        self.rs = rs
+        self.step = step
+        self.index = rs.index
+        self.ptr = rs.pointer
+        self.pip = step.pipette
+        self.info = deck.pipettes[step.pipette]
+        self.cap = tip_limited_max(deck, step.pipette)
+        self.gap = step.air_gap_ul
+        # distribute and consolidate: "always" falls back to one tip for the whole step
+        self.once = step.new_tip is m.NewTip.ONCE or (
+            step.new_tip is m.NewTip.ALWAYS and not isinstance(step, m.Transfer)
+        )
 
-    def drop() -> Iterator[a.Action]:
-        yield a.DropTip(index, ptr, pip)
+    def actions(self) -> Iterator[a.Action]:
+        if self.once:
+            yield self.pick()
+        if isinstance(self.step, m.Transfer):
+            yield from self.transfer(self.step)
+        elif isinstance(self.step, m.Distribute):
+            yield from self.distribute(self.step)
+        else:
+            yield from self.consolidate(self.step)
+        if self.once:
+            yield self.drop()
 
-    def mix_at(spec: m.MixSpec | None, well: WellRef, offset: float, where: str) -> Iterator[a.Action]:
+    # motions --------------------------------------------------------------------------
+
+    def pick(self) -> a.Action:
+        return a.PickUpTip(step=self.index, pointer=self.ptr, pipette=self.pip)
+
+    def drop(self) -> a.Action:
+        return a.DropTip(step=self.index, pointer=self.ptr, pipette=self.pip)
+
+    def aspirate(self, volume: float, well: WellRef, pooling: bool = False) -> a.Action:
+        return a.Aspirate(
+            step=self.index,
+            pointer=f"{self.ptr}/volume_ul",
+            pipette=self.pip,
+            volume_ul=volume,
+            well=well,
+            offset_mm=self.step.aspirate_offset_mm,
+            pooling=pooling,
+        )
+
+    def dispense(self, volume: float, well: WellRef) -> a.Action:
+        return a.Dispense(
+            step=self.index,
+            pointer=f"{self.ptr}/volume_ul",
+            pipette=self.pip,
+            volume_ul=volume,
+            well=well,
+            offset_mm=self.step.dispense_offset_mm,
+        )
+
+    def mix_at(self, spec: m.MixSpec | None, well: WellRef, offset: float, where: str) -> Iterator[a.Action]:
         if spec is None:
             return
+        motion = {
+            "step": self.index,
+            "pointer": f"{self.ptr}/{where}",
+            "pipette": self.pip,
+            "volume_ul": spec.volume_ul,
+            "well": well,
+            "offset_mm": offset,
+        }
         for _ in range(spec.repetitions):
-            yield a.Aspirate(index, f"{ptr}/{where}", pip, spec.volume_ul, well, "bottom", offset)
-            yield a.Dispense(index, f"{ptr}/{where}", pip, spec.volume_ul, well, "bottom", offset)
+            yield a.Aspirate(**motion)
+            yield a.Dispense(**motion)
 
-    def after_aspirate(src: WellRef) -> Iterator[a.Action]:
-        if gap > 0:
-            yield a.AirGap(index, f"{ptr}/air_gap_ul", pip, gap)
-        if step.touch_tip:
-            yield a.TouchTip(index, ptr, pip, src)
+    def mix_before(self, src: WellRef) -> Iterator[a.Action]:
+        return self.mix_at(self.step.mix_before, src, self.step.aspirate_offset_mm, "mix_before")
 
-    def after_last_dispense(dst: WellRef, mix_after: bool, blow_out: bool) -> Iterator[a.Action]:
+    def after_aspirate(self, src: WellRef) -> Iterator[a.Action]:
+        if self.gap > 0:
+            yield a.AirGap(
+                step=self.index, pointer=f"{self.ptr}/air_gap_ul", pipette=self.pip, volume_ul=self.gap
+            )
+        if self.step.touch_tip:
+            yield a.TouchTip(step=self.index, pointer=self.ptr, pipette=self.pip, well=src)
+
+    def after_last_dispense(self, dst: WellRef, mix_after: bool, blow_out: bool) -> Iterator[a.Action]:
         if mix_after:
-            yield from mix_at(step.mix_after, dst, disp_off, "mix_after")
-        if step.touch_tip:
-            yield a.TouchTip(index, ptr, pip, dst)
+            yield from self.mix_at(self.step.mix_after, dst, self.step.dispense_offset_mm, "mix_after")
+        if self.step.touch_tip:
+            yield a.TouchTip(step=self.index, pointer=self.ptr, pipette=self.pip, well=dst)
         if blow_out:
-            yield a.BlowOut(index, ptr, pip, None)
+            yield a.BlowOut(step=self.index, pointer=self.ptr, pipette=self.pip)
 
-    def too_big(volume: float, room: float) -> ExpansionError:
+    def too_big(self, volume: float, room: float) -> ExpansionError:
         return ExpansionError(
             "TRANSFER_PART_EXCEEDS_TIP",
             "tip",
-            f"a {volume:g} uL part of this {step.op} does not fit the {room:g} uL left in the tip "
+            f"a {volume:g} uL part of this {self.step.op} does not fit the {room:g} uL left in the tip "
             "(tip capacity less disposal volume and air gap); the Opentrons API stops the step here "
             "and skips the remaining wells",
             "use larger tips, or give smaller volumes / a smaller disposal volume or air gap",
-            f"{ptr}/volume_ul",
+            f"{self.ptr}/volume_ul",
         )
 
-    if once:
-        yield from pick()
+    def volumes(self, count: int, what: str) -> list[float]:
+        vols = _as_list(self.step.volume_ul)
+        if len(vols) == 1:
+            return vols * count
+        if len(vols) != count:
+            raise ExpansionError(
+                "TRANSFER_LENGTH_MISMATCH",
+                "schema",
+                f"{len(vols)} volumes for {count} {what}",
+                f"give one volume, or one per {what.rstrip('s')}",
+                f"{self.ptr}/volume_ul",
+            )
+        return vols
 
-    if isinstance(step, m.Transfer):
-        piece = cap - gap
-        for vol, src_s, dst_s in pair_transfer(step, ptr):
-            src, dst = parse_location(src_s), parse_location(dst_s)
-            for part in split_volume(vol, max(info.max_volume_ul - gap, 0.0)):
-                if new_tip is m.NewTip.ALWAYS:
-                    yield from pick()
+    # the three planners ---------------------------------------------------------------
+
+    def transfer(self, step: m.Transfer) -> Iterator[a.Action]:
+        piece = self.cap - self.gap
+        always = step.new_tip is m.NewTip.ALWAYS
+        for vol, src, dst in pair_transfer(step, self.rs.sources, self.rs.dests, self.ptr):
+            for part in split_volume(vol, max(self.info.max_volume_ul - self.gap, 0.0)):
+                if always:
+                    yield self.pick()
                 done = 0.0
                 while done < part:
                     chunk = min(piece, part - done) if piece > 0 else part - done
-                    yield from mix_at(step.mix_before, src, asp_off, "mix_before")
-                    yield a.Aspirate(index, f"{ptr}/volume_ul", pip, chunk, src, "bottom", asp_off)
-                    yield from after_aspirate(src)
-                    yield a.Dispense(index, f"{ptr}/volume_ul", pip, chunk + gap, dst, "bottom", disp_off)
-                    yield from after_last_dispense(dst, True, step.blow_out)
+                    yield from self.mix_before(src)
+                    yield self.aspirate(chunk, src)
+                    yield from self.after_aspirate(src)
+                    yield self.dispense(chunk + self.gap, dst)
+                    yield from self.after_last_dispense(dst, True, step.blow_out)
                     done += chunk
-                if new_tip is m.NewTip.ALWAYS:
-                    yield from drop()
-    elif isinstance(step, m.Distribute):
-        src = parse_location(step.source)
-        dests = [parse_location(d) for d in step.dest]
-        vols = _as_list(step.volume_ul)
-        if len(vols) == 1:
-            vols = vols * len(dests)
-        elif len(vols) != len(dests):
-            raise ExpansionError(
-                "TRANSFER_LENGTH_MISMATCH",
-                "schema",
-                f"{len(vols)} volumes for {len(dests)} destinations",
-                "give one volume, or one per destination",
-                f"{ptr}/volume_ul",
-            )
-        disposal = info.min_volume_ul if step.disposal_volume_ul is None else step.disposal_volume_ul
+                if always:
+                    yield self.drop()
+
+    def distribute(self, step: m.Distribute) -> Iterator[a.Action]:
+        src, dests, gap = self.rs.source, self.rs.dests, self.gap
+        vols = self.volumes(len(dests), "destinations")
+        disposal = self.info.min_volume_ul if step.disposal_volume_ul is None else step.disposal_volume_ul
         parts: list[tuple[float, WellRef]] = []
         for v, d in zip(vols, dests, strict=True):
-            parts += [(c, d) for c in split_volume(v, max(info.max_volume_ul - disposal - gap, 0.0))]
+            parts += [(c, d) for c in split_volume(v, max(self.info.max_volume_ul - disposal - gap, 0.0))]
         groups, stuck = _group(
-            parts, lambda group, v: sum(x for x, _ in group) + disposal + gap + v <= cap + 1e-9
+            parts, lambda group, v: sum(x for x, _ in group) + disposal + gap + v <= self.cap + 1e-9
         )
         for group in groups:
-            yield from mix_at(step.mix_before, src, asp_off, "mix_before")
-            total = sum(v for v, _ in group) + disposal
-            yield a.Aspirate(index, f"{ptr}/volume_ul", pip, total, src, "bottom", asp_off)
-            yield from after_aspirate(src)
+            yield from self.mix_before(src)
+            yield self.aspirate(sum(v for v, _ in group) + disposal, src)
+            yield from self.after_aspirate(src)
             for k, (v, d) in enumerate(group):
-                yield a.Dispense(index, f"{ptr}/volume_ul", pip, v + gap, d, "bottom", disp_off)
+                yield self.dispense(v + gap, d)
                 if k < len(group) - 1:
-                    yield from after_aspirate(d)  # air gap and touch tip between dispenses
+                    yield from self.after_aspirate(d)  # air gap and touch tip between dispenses
                 else:
-                    yield from after_last_dispense(d, False, disposal > 0 or step.blow_out)
+                    yield from self.after_last_dispense(d, False, disposal > 0 or step.blow_out)
         if stuck is not None:
-            if once:
-                yield from drop()
-            raise too_big(stuck, cap - disposal - gap)
-    else:  # consolidate
-        dst = parse_location(step.dest)
-        sources = [parse_location(s) for s in step.source]
-        vols = _as_list(step.volume_ul)
-        if len(vols) == 1:
-            vols = vols * len(sources)
-        elif len(vols) != len(sources):
-            raise ExpansionError(
-                "TRANSFER_LENGTH_MISMATCH",
-                "schema",
-                f"{len(vols)} volumes for {len(sources)} sources",
-                "give one volume, or one per source",
-                f"{ptr}/volume_ul",
-            )
-        parts = []
+            if self.once:
+                yield self.drop()
+            raise self.too_big(stuck, self.cap - disposal - gap)
+
+    def consolidate(self, step: m.Consolidate) -> Iterator[a.Action]:
+        dst, sources, gap = self.rs.dest, self.rs.sources, self.gap
+        vols = self.volumes(len(sources), "sources")
+        parts: list[tuple[float, WellRef]] = []
         for v, s_ in zip(vols, sources, strict=True):
-            parts += [(c, s_) for c in split_volume(v, info.max_volume_ul)]
+            parts += [(c, s_) for c in split_volume(v, self.info.max_volume_ul)]
         groups, stuck = _group(
-            parts, lambda group, v: sum(x for x, _ in group) + gap * len(group) + v <= cap + 1e-9
+            parts, lambda group, v: sum(x for x, _ in group) + gap * len(group) + v <= self.cap + 1e-9
         )
         for group in groups:
             for k, (v, s_) in enumerate(group):
-                yield a.Aspirate(index, f"{ptr}/volume_ul", pip, v, s_, "bottom", asp_off, pooling=k > 0)
-                yield from after_aspirate(s_)
-            pooled = sum(v + gap for v, _ in group)
-            yield a.Dispense(index, f"{ptr}/volume_ul", pip, pooled, dst, "bottom", disp_off)
-            yield from after_last_dispense(dst, True, step.blow_out)
+                yield self.aspirate(v, s_, pooling=k > 0)
+                yield from self.after_aspirate(s_)
+            yield self.dispense(sum(v + gap for v, _ in group), dst)
+            yield from self.after_last_dispense(dst, True, step.blow_out)
         if stuck is not None:
-            if once:
-                yield from drop()
-            raise too_big(stuck, cap - gap)
-
-    if once:
-        yield from drop()
+            if self.once:
+                yield self.drop()
+            raise self.too_big(stuck, self.cap - gap)
 
 
 def _group(

@@ -1,7 +1,8 @@
 """The static deck: labware and modules resolved against their definitions.
 
 ``build_deck(protocol, custom)`` resolves what it can and returns the problems it met as
-``Finding`` records (the verifier turns them into findings). Later stages use only what resolved.
+``Finding`` records; ``resolve.resolve`` calls it once per protocol. Later stages use only what
+resolved.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from labwright.protocols import models as m
 from labwright.protocols.errors import DefinitionNotFoundError
 from labwright.protocols.findings import Finding, finding
 from labwright.protocols.locations import WellRef
@@ -80,321 +82,288 @@ def custom_definitions(
 def build_deck(
     protocol: Protocol, extra_labware: list[dict[str, Any]] | None = None
 ) -> tuple[Deck, list[Finding]]:
-    robot = protocol.metadata.robot.value
-    deck = Deck(robot=robot, trash_slot=DEFAULT_TRASH_SLOT[robot])
-    issues: list[Finding] = []
-    slots = set(deck_slots(robot))
-    custom = custom_definitions(protocol, extra_labware)
-    claimed = {m.slot for m in protocol.modules} | {lw.slot for lw in protocol.labware}
-    if robot == "flex" and deck.trash_slot in claimed:
-        # The Flex has no fixed trash: A3 is only where the app puts the trash bin by default.
-        # A protocol that places something in A3 keeps its trash bin / waste chute elsewhere.
-        deck.trash_slot = ""
-    else:
-        deck.occupied[deck.trash_slot] = "the trash"
+    """Place modules, then labware (which may sit on modules), then pipettes and their racks."""
+    builder = _DeckBuilder(protocol, extra_labware)
+    for i, mod in enumerate(protocol.modules):
+        builder.place_module(i, mod)
+    for i, lw in enumerate(protocol.labware):
+        builder.place_labware(i, lw)
+    for i, pip in enumerate(protocol.pipettes):
+        builder.mount_pipette(i, pip)
+    return builder.deck, builder.issues
 
-    seen: dict[str, str] = {}
 
-    def dup(kind: str, ident: str, pointer: str) -> bool:
-        if ident in seen:
-            issues.append(
-                finding(
-                    "DUPLICATE_ID",
-                    "reference",
-                    "error",
-                    f"id {ident!r} of this {kind} is already used by a {seen[ident]}",
-                    "give every labware, module, pipette and liquid its own id",
-                    pointer=pointer,
-                )
+class _DeckBuilder:
+    """Resolves one protocol's modules, labware and pipettes onto a deck, noting each problem."""
+
+    def __init__(self, protocol: Protocol, extra_labware: list[dict[str, Any]] | None) -> None:
+        robot = protocol.metadata.robot.value
+        self.protocol = protocol
+        self.robot = robot
+        self.deck = Deck(robot=robot, trash_slot=DEFAULT_TRASH_SLOT[robot])
+        self.issues: list[Finding] = []
+        self.slots = set(deck_slots(robot))
+        self.custom = custom_definitions(protocol, extra_labware)
+        self.seen: dict[str, str] = {}  # id -> the kind of thing that uses it
+        self.mounts: dict[str, str] = {}  # mount -> pipette id
+        claimed = {mo.slot for mo in protocol.modules} | {lw.slot for lw in protocol.labware}
+        if robot == "flex" and self.deck.trash_slot in claimed:
+            # The Flex has no fixed trash: A3 is only where the app puts the trash bin by default.
+            # A protocol that places something in A3 keeps its trash bin / waste chute elsewhere.
+            self.deck.trash_slot = ""
+        else:
+            self.deck.occupied[self.deck.trash_slot] = "the trash"
+
+    # ------------------------------------------------------------------------- shared checks
+
+    def _issue(self, code: str, category: str, message: str, hint: str, pointer: str, **data: Any) -> None:
+        self.issues.append(finding(code, category, "error", message, hint, pointer=pointer, **data))
+
+    def _duplicate(self, kind: str, ident: str, pointer: str) -> bool:
+        if ident in self.seen:
+            self._issue(
+                "DUPLICATE_ID",
+                "reference",
+                f"id {ident!r} of this {kind} is already used by a {self.seen[ident]}",
+                "give every labware, module, pipette and liquid its own id",
+                pointer,
             )
             return True
-        seen[ident] = kind
+        self.seen[ident] = kind
         return False
 
-    def occupy(slot: str, what: str, pointer: str) -> None:
-        if slot in deck.occupied:
-            issues.append(
-                finding(
-                    "DECK_SLOT_OCCUPIED",
-                    "deck",
-                    "error",
-                    f"slot {slot} already holds {deck.occupied[slot]}; cannot also place {what}",
-                    "move one of them to a free slot",
-                    pointer=pointer,
-                    slot=slot,
-                )
+    def _occupy(self, slot: str, what: str, pointer: str) -> None:
+        occupied = self.deck.occupied
+        if slot in occupied:
+            self._issue(
+                "DECK_SLOT_OCCUPIED",
+                "deck",
+                f"slot {slot} already holds {occupied[slot]}; cannot also place {what}",
+                "move one of them to a free slot",
+                pointer,
+                slot=slot,
             )
         else:
-            deck.occupied[slot] = what
+            occupied[slot] = what
 
-    def check_slot(slot: str, what: str, pointer: str) -> bool:
-        if slot not in slots:
-            issues.append(
-                finding(
-                    "DECK_SLOT_INVALID",
-                    "deck",
-                    "error",
-                    f"{what} is placed in slot {slot!r}, which the {_robot_name(robot)} deck does not have",
-                    f"use one of {', '.join(sorted(slots, key=_slot_sort))}",
-                    pointer=pointer,
-                    slot=slot,
+    def _slot_exists(self, slot: str, what: str, pointer: str) -> bool:
+        if slot in self.slots:
+            return True
+        self._issue(
+            "DECK_SLOT_INVALID",
+            "deck",
+            f"{what} is placed in slot {slot!r}, which the {_robot_name(self.robot)} deck does not have",
+            f"use one of {', '.join(sorted(self.slots, key=_slot_sort))}",
+            pointer,
+            slot=slot,
+        )
+        return False
+
+    def _definition_missing(self, code: str, exc: DefinitionNotFoundError, pointer: str) -> None:
+        self._issue(code, "reference", exc.message, exc.hint, pointer)
+
+    # ------------------------------------------------------------------------------ modules
+
+    def place_module(self, i: int, mod: m.Module) -> None:
+        ptr = f"/modules/{i}"
+        if self._duplicate("module", mod.id, f"{ptr}/id"):
+            return
+        try:
+            info = load_module(mod.type.value, mod.model)
+        except DefinitionNotFoundError as exc:
+            self._definition_missing("MODULE_MODEL_UNKNOWN", exc, f"{ptr}/model")
+            return
+        allowed = info.allowed_slots.get(self.robot)
+        if not allowed:
+            self._issue(
+                "DECK_MODULE_INCOMPATIBLE",
+                "deck",
+                f"{info.display_name} cannot be used on the {_robot_name(self.robot)}",
+                "choose a module model made for this robot",
+                f"{ptr}/model",
+            )
+            return
+        slot = self._module_slot(mod, allowed, ptr)
+        if slot is None or not self._slot_exists(slot, f"module {mod.id!r}", f"{ptr}/slot"):
+            return
+        if slot not in allowed:
+            self._issue(
+                "DECK_MODULE_SLOT_INVALID",
+                "deck",
+                f"{info.display_name} cannot go in slot {slot} of the {_robot_name(self.robot)}",
+                f"allowed slots: {', '.join(allowed)}",
+                f"{ptr}/slot",
+                slot=slot,
+            )
+            return
+        is_tc = mod.type.value == "thermocycler"
+        for s in THERMOCYCLER_FOOTPRINT[self.robot] if is_tc else (slot,):
+            self._occupy(s, f"module {mod.id!r}", f"{ptr}/slot")
+        self.deck.modules[mod.id] = PlacedModule(mod.id, info, slot, i)
+
+    def _module_slot(self, mod: m.Module, allowed: list[str], ptr: str) -> str | None:
+        """The module's slot: a thermocycler spans fixed slots and is placed by its first one."""
+        is_tc = mod.type.value == "thermocycler"
+        slot = mod.slot
+        if slot is None and not is_tc:
+            self._issue("DECK_NO_SLOT", "deck", f"module {mod.id!r} has no slot", "add `slot:`", ptr)
+            return None
+        if is_tc and (slot is None or slot in THERMOCYCLER_FOOTPRINT[self.robot]):
+            return allowed[0]
+        return slot
+
+    # ------------------------------------------------------------------------------ labware
+
+    def place_labware(self, i: int, lw: m.Labware) -> None:
+        ptr = f"/labware/{i}"
+        if self._duplicate("labware", lw.id, f"{ptr}/id"):
+            return
+        try:
+            info = load_labware(lw.load_name, lw.namespace, lw.version, self.custom)
+        except DefinitionNotFoundError as exc:
+            self._definition_missing("LABWARE_DEFINITION_NOT_FOUND", exc, f"{ptr}/load_name")
+            return
+        if lw.module is not None:
+            self._place_on_module(i, lw, info)
+        else:
+            self._place_in_slot(i, lw, info)
+
+    def _place_on_module(self, i: int, lw: m.Labware, info: LabwareInfo) -> None:
+        ptr = f"/labware/{i}"
+        deck = self.deck
+        if lw.slot is not None:
+            self._issue(
+                "DECK_LABWARE_PLACEMENT_AMBIGUOUS",
+                "deck",
+                f"labware {lw.id!r} names both slot {lw.slot} and module {lw.module!r}",
+                "keep `module:` and drop `slot:` (the module's slot is used)",
+                f"{ptr}/slot",
+            )
+        if lw.module not in deck.modules:
+            if lw.module not in {mod.id for mod in self.protocol.modules}:
+                self._issue(
+                    "UNKNOWN_MODULE",
+                    "reference",
+                    f"labware {lw.id!r} sits on module {lw.module!r}, which is not declared",
+                    f"declare it under modules: or use one of {sorted(deck.modules) or 'none'}",
+                    f"{ptr}/module",
                 )
+            return
+        holder = deck.labware_on_module(lw.module)
+        if holder:
+            self._issue(
+                "DECK_SLOT_OCCUPIED",
+                "deck",
+                f"module {lw.module!r} already holds labware {holder[0].id!r}",
+                "place one labware per module",
+                f"{ptr}/module",
+            )
+            return
+        deck.labware[lw.id] = PlacedLabware(lw.id, info, deck.modules[lw.module].slot, lw.module, i)
+
+    def _place_in_slot(self, i: int, lw: m.Labware, info: LabwareInfo) -> None:
+        ptr = f"/labware/{i}"
+        if lw.slot is None:
+            self._issue(
+                "DECK_NO_SLOT",
+                "deck",
+                f"labware {lw.id!r} has neither a slot nor a module",
+                "add `slot:` or `module:`",
+                ptr,
+            )
+            return
+        if not self._slot_exists(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot"):
+            return
+        if lw.slot == self.deck.trash_slot and self.robot == "ot2":
+            self._issue(
+                "DECK_SLOT_OCCUPIED",
+                "deck",
+                f"slot 12 holds the OT-2's fixed trash; cannot place labware {lw.id!r} there",
+                "use slots 1-11",
+                f"{ptr}/slot",
+                slot=lw.slot,
+            )
+            return
+        self._occupy(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot")
+        self.deck.labware[lw.id] = PlacedLabware(lw.id, info, lw.slot, None, i)
+
+    # ----------------------------------------------------------------------------- pipettes
+
+    def mount_pipette(self, i: int, pip: m.Pipette) -> None:
+        ptr = f"/pipettes/{i}"
+        if self._duplicate("pipette", pip.id, f"{ptr}/id"):
+            return
+        try:
+            info = load_pipette(pip.model)
+        except DefinitionNotFoundError as exc:
+            self._definition_missing("PIPETTE_MODEL_UNKNOWN", exc, f"{ptr}/model")
+            return
+        if info.robot != self.robot:
+            self._issue(
+                "PIPETTE_ROBOT_MISMATCH",
+                "pipette",
+                f"{pip.model} is an {_robot_name(info.robot)} pipette; "
+                f"this protocol is for the {_robot_name(self.robot)}",
+                "use a pipette made for this robot, or change metadata.robot",
+                f"{ptr}/model",
+            )
+            return
+        mount = pip.mount.value
+        if mount in self.mounts:
+            self._issue(
+                "PIPETTE_MOUNT_CONFLICT",
+                "pipette",
+                f"pipettes {self.mounts[mount]!r} and {pip.id!r} are both on the {mount} mount",
+                "put one on the left mount and one on the right",
+                f"{ptr}/mount",
+            )
+            return
+        self.mounts[mount] = pip.id
+        racks = [
+            rack
+            for j, rack in enumerate(pip.tip_racks)
+            if self._tip_rack_fits(pip, info, rack, f"{ptr}/tip_racks/{j}")
+        ]
+        self.deck.pipettes[pip.id] = info
+        self.deck.tipracks[pip.id] = racks
+
+    def _tip_rack_fits(self, pip: m.Pipette, info: PipetteInfo, rack: str, rptr: str) -> bool:
+        """Whether ``rack`` is a placed tip rack whose tips ``pip`` takes (else noted)."""
+        deck = self.deck
+        if rack not in deck.labware:
+            deck.tipracks_incomplete.add(pip.id)
+            if rack not in {lw.id for lw in self.protocol.labware}:
+                self._issue(
+                    "UNKNOWN_LABWARE",
+                    "reference",
+                    f"pipette {pip.id!r} names tip rack {rack!r}, which is not declared",
+                    f"declare it under labware: or use one of {_tiprack_ids(deck) or 'none'}",
+                    rptr,
+                )
+            return False
+        rinfo = deck.labware[rack].info
+        if not rinfo.is_tiprack:
+            deck.tipracks_incomplete.add(pip.id)
+            self._issue(
+                "TIPRACK_NOT_A_TIPRACK",
+                "reference",
+                f"{rack!r} ({rinfo.load_name}) is not a tip rack",
+                "name a tip rack labware in tip_racks",
+                rptr,
+            )
+            return False
+        if rinfo.tip_volume_ul is not None and rinfo.tip_volume_ul not in info.tip_volumes_ul:
+            deck.tipracks_incomplete.add(pip.id)
+            self._issue(
+                "PIPETTE_TIPRACK_INCOMPATIBLE",
+                "pipette",
+                f"{pip.model} does not take {rinfo.tip_volume_ul:g} uL tips ({rinfo.load_name})",
+                f"use a rack of {', '.join(f'{v:g}' for v in info.tip_volumes_ul)} uL tips, "
+                f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}",
+                rptr,
             )
             return False
         return True
-
-    # modules first: labware may sit on them
-    for i, m in enumerate(protocol.modules):
-        ptr = f"/modules/{i}"
-        if dup("module", m.id, f"{ptr}/id"):
-            continue
-        try:
-            info = load_module(m.type.value, m.model)
-        except DefinitionNotFoundError as exc:
-            issues.append(
-                finding(
-                    "MODULE_MODEL_UNKNOWN",
-                    "reference",
-                    "error",
-                    exc.message,
-                    exc.hint,
-                    pointer=f"{ptr}/model",
-                )
-            )
-            continue
-        allowed = info.allowed_slots.get(robot)
-        if allowed is None or not allowed:
-            issues.append(
-                finding(
-                    "DECK_MODULE_INCOMPATIBLE",
-                    "deck",
-                    "error",
-                    f"{info.display_name} cannot be used on the {_robot_name(robot)}",
-                    "choose a module model made for this robot",
-                    pointer=f"{ptr}/model",
-                )
-            )
-            continue
-        slot = m.slot
-        if slot is None:
-            if m.type.value == "thermocycler":
-                slot = allowed[0]
-            else:
-                issues.append(
-                    finding(
-                        "DECK_NO_SLOT",
-                        "deck",
-                        "error",
-                        f"module {m.id!r} has no slot",
-                        "add `slot:`",
-                        pointer=ptr,
-                    )
-                )
-                continue
-        if m.type.value == "thermocycler" and slot in THERMOCYCLER_FOOTPRINT[robot]:
-            slot = allowed[0]
-        if not check_slot(slot, f"module {m.id!r}", f"{ptr}/slot"):
-            continue
-        if slot not in allowed:
-            issues.append(
-                finding(
-                    "DECK_MODULE_SLOT_INVALID",
-                    "deck",
-                    "error",
-                    f"{info.display_name} cannot go in slot {slot} of the {_robot_name(robot)}",
-                    f"allowed slots: {', '.join(allowed)}",
-                    pointer=f"{ptr}/slot",
-                    slot=slot,
-                )
-            )
-            continue
-        footprint = THERMOCYCLER_FOOTPRINT[robot] if m.type.value == "thermocycler" else (slot,)
-        for s in footprint:
-            occupy(s, f"module {m.id!r}", f"{ptr}/slot")
-        deck.modules[m.id] = PlacedModule(m.id, info, slot, i)
-
-    for i, lw in enumerate(protocol.labware):
-        ptr = f"/labware/{i}"
-        if dup("labware", lw.id, f"{ptr}/id"):
-            continue
-        try:
-            info = load_labware(lw.load_name, lw.namespace, lw.version, custom)
-        except DefinitionNotFoundError as exc:
-            issues.append(
-                finding(
-                    "LABWARE_DEFINITION_NOT_FOUND",
-                    "reference",
-                    "error",
-                    exc.message,
-                    exc.hint,
-                    pointer=f"{ptr}/load_name",
-                )
-            )
-            continue
-        if lw.module is not None:
-            if lw.slot is not None:
-                issues.append(
-                    finding(
-                        "DECK_LABWARE_PLACEMENT_AMBIGUOUS",
-                        "deck",
-                        "error",
-                        f"labware {lw.id!r} names both slot {lw.slot} and module {lw.module!r}",
-                        "keep `module:` and drop `slot:` (the module's slot is used)",
-                        pointer=f"{ptr}/slot",
-                    )
-                )
-            if lw.module not in deck.modules:
-                if lw.module not in {m.id for m in protocol.modules}:
-                    issues.append(
-                        finding(
-                            "UNKNOWN_MODULE",
-                            "reference",
-                            "error",
-                            f"labware {lw.id!r} sits on module {lw.module!r}, which is not declared",
-                            f"declare it under modules: or use one of {sorted(deck.modules) or 'none'}",
-                            pointer=f"{ptr}/module",
-                        )
-                    )
-                continue
-            holder = [o for o in deck.labware.values() if o.module == lw.module]
-            if holder:
-                issues.append(
-                    finding(
-                        "DECK_SLOT_OCCUPIED",
-                        "deck",
-                        "error",
-                        f"module {lw.module!r} already holds labware {holder[0].id!r}",
-                        "place one labware per module",
-                        pointer=f"{ptr}/module",
-                    )
-                )
-                continue
-            deck.labware[lw.id] = PlacedLabware(lw.id, info, deck.modules[lw.module].slot, lw.module, i)
-            continue
-        if lw.slot is None:
-            issues.append(
-                finding(
-                    "DECK_NO_SLOT",
-                    "deck",
-                    "error",
-                    f"labware {lw.id!r} has neither a slot nor a module",
-                    "add `slot:` or `module:`",
-                    pointer=ptr,
-                )
-            )
-            continue
-        if not check_slot(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot"):
-            continue
-        if lw.slot == deck.trash_slot and robot == "ot2":
-            issues.append(
-                finding(
-                    "DECK_SLOT_OCCUPIED",
-                    "deck",
-                    "error",
-                    f"slot 12 holds the OT-2's fixed trash; cannot place labware {lw.id!r} there",
-                    "use slots 1-11",
-                    pointer=f"{ptr}/slot",
-                    slot=lw.slot,
-                )
-            )
-            continue
-        occupy(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot")
-        deck.labware[lw.id] = PlacedLabware(lw.id, info, lw.slot, None, i)
-
-    mounts: dict[str, str] = {}
-    for i, p in enumerate(protocol.pipettes):
-        ptr = f"/pipettes/{i}"
-        if dup("pipette", p.id, f"{ptr}/id"):
-            continue
-        try:
-            info = load_pipette(p.model)
-        except DefinitionNotFoundError as exc:
-            issues.append(
-                finding(
-                    "PIPETTE_MODEL_UNKNOWN",
-                    "reference",
-                    "error",
-                    exc.message,
-                    exc.hint,
-                    pointer=f"{ptr}/model",
-                )
-            )
-            continue
-        if info.robot != robot:
-            issues.append(
-                finding(
-                    "PIPETTE_ROBOT_MISMATCH",
-                    "pipette",
-                    "error",
-                    f"{p.model} is an {_robot_name(info.robot)} pipette; "
-                    f"this protocol is for the {_robot_name(robot)}",
-                    "use a pipette made for this robot, or change metadata.robot",
-                    pointer=f"{ptr}/model",
-                )
-            )
-            continue
-        if p.mount.value in mounts:
-            issues.append(
-                finding(
-                    "PIPETTE_MOUNT_CONFLICT",
-                    "pipette",
-                    "error",
-                    f"pipettes {mounts[p.mount.value]!r} and {p.id!r} are both on the {p.mount.value} mount",
-                    "put one on the left mount and one on the right",
-                    pointer=f"{ptr}/mount",
-                )
-            )
-            continue
-        mounts[p.mount.value] = p.id
-        racks: list[str] = []
-        for j, rack in enumerate(p.tip_racks):
-            rptr = f"{ptr}/tip_racks/{j}"
-            if rack not in deck.labware:
-                deck.tipracks_incomplete.add(p.id)
-                if rack not in {lw.id for lw in protocol.labware}:
-                    issues.append(
-                        finding(
-                            "UNKNOWN_LABWARE",
-                            "reference",
-                            "error",
-                            f"pipette {p.id!r} names tip rack {rack!r}, which is not declared",
-                            f"declare it under labware: or use one of {_tiprack_ids(deck) or 'none'}",
-                            pointer=rptr,
-                        )
-                    )
-                continue
-            rinfo = deck.labware[rack].info
-            if not rinfo.is_tiprack:
-                deck.tipracks_incomplete.add(p.id)
-                issues.append(
-                    finding(
-                        "TIPRACK_NOT_A_TIPRACK",
-                        "reference",
-                        "error",
-                        f"{rack!r} ({rinfo.load_name}) is not a tip rack",
-                        "name a tip rack labware in tip_racks",
-                        pointer=rptr,
-                    )
-                )
-                continue
-            if rinfo.tip_volume_ul is not None and rinfo.tip_volume_ul not in info.tip_volumes_ul:
-                deck.tipracks_incomplete.add(p.id)
-                issues.append(
-                    finding(
-                        "PIPETTE_TIPRACK_INCOMPATIBLE",
-                        "pipette",
-                        "error",
-                        f"{p.model} does not take {rinfo.tip_volume_ul:g} uL tips ({rinfo.load_name})",
-                        f"use a rack of {', '.join(f'{v:g}' for v in info.tip_volumes_ul)} uL tips, "
-                        f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}",
-                        pointer=rptr,
-                    )
-                )
-                continue
-            racks.append(rack)
-        deck.pipettes[p.id] = info
-        deck.tipracks[p.id] = racks
-    return deck, issues
 
 
 def _robot_name(robot: str) -> str:

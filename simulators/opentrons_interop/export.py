@@ -42,7 +42,8 @@ from labwright.protocols.errors import LabwrightError
 from labwright.protocols.io import protocol_sha256
 from labwright.protocols.locations import TRASH, WellRef, parse_location, well_row_col
 from labwright.simulators.deck.definitions import DEFAULT_MODULE_MODEL, DEFAULT_TRASH_SLOT, MODULE_API_NAME
-from labwright.simulators.deck.layout import build_deck, custom_definitions, expand_well_spec
+from labwright.simulators.deck.layout import custom_definitions
+from labwright.simulators.deck.resolve import resolve
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
@@ -142,7 +143,8 @@ class _Exporter:
     def __init__(self, protocol: m.Protocol, extra_labware: list[dict[str, Any]] | None) -> None:
         self.p = protocol
         self.robot = protocol.metadata.robot.value
-        self.deck, _issues = build_deck(protocol, extra_labware)
+        self.resolved = resolve(protocol, extra_labware)
+        self.deck = self.resolved.deck
         self.custom = custom_definitions(protocol, extra_labware)
         taken: set[str] = set()
         self.mod_var = {mo.id: _python_name(mo.id, taken) for mo in protocol.modules}
@@ -351,7 +353,7 @@ class _Exporter:
                 out.add(f"for well in {lw}.wells():")
                 out.add(f"well.{load}", 2)
             elif ".." in wells:
-                refs, _ = expand_well_spec(spec, self.deck) if lw_id in self.deck.labware else (None, "")
+                refs = self.resolved.wells_of(li.id, spec)
                 if refs is None:
                     raise ExportError(
                         f"liquid {li.id!r}: cannot resolve {spec!r}", hint="check the well range"

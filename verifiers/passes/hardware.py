@@ -7,10 +7,15 @@ after transfers are split the way the Opentrons API splits them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from labwright.protocols import models as m
 from labwright.protocols.findings import Finding, finding
 from labwright.simulators.deck.definitions import THERMOCYCLER_FOOTPRINT
-from labwright.simulators.deck.layout import Deck
+from labwright.simulators.deck.layout import Deck, PlacedLabware, PlacedModule
+from labwright.simulators.deck.resolve import ResolvedProtocol
+from labwright.verifiers.passes.context import PassContext
 
 # The Temperature Module's shipped definition (opentrons_shared_data 9.0.0,
 # temperatureModuleV1/V2 "config") gives minTemperature 9, while the Opentrons protocol
@@ -71,92 +76,93 @@ def _range(deck: Deck, module: str, quantity: str) -> tuple[float, float] | None
     return info.limits(quantity)
 
 
-def hardware_pass(protocol: m.Protocol, deck: Deck, bad_steps: set[int]) -> list[Finding]:
+def hardware_pass(resolved: ResolvedProtocol, context: PassContext) -> list[Finding]:
+    deck = resolved.deck
     out: list[Finding] = []
-    for i, step in enumerate(protocol.steps):
-        if i in bad_steps:
-            continue
-        ptr = f"/steps/{i}"
-        if isinstance(step, m.SetTemperature):
-            quantity = "lid" if step.target == "lid" else "temperature"
-            rng = _range(deck, step.module, quantity)
-            name = deck.modules[step.module].info.display_name
-            if rng and not rng[0] <= step.celsius <= rng[1]:
-                out.append(
-                    finding(
-                        "TEMPERATURE_OUT_OF_RANGE",
-                        "temperature",
-                        "error",
-                        f"{step.celsius:g} degC is outside the {rng[0]:g}-{rng[1]:g} degC range of the "
-                        f"{name}{' lid' if quantity == 'lid' else ''}",
-                        f"set a temperature between {rng[0]:g} and {rng[1]:g} degC",
-                        step=i,
-                        pointer=f"{ptr}/celsius",
-                        celsius=step.celsius,
-                        range=list(rng),
-                    )
-                )
-        elif isinstance(step, m.Shake):
-            rng = _range(deck, step.module, "speed")
-            if rng and not rng[0] <= step.rpm <= rng[1]:
-                out.append(
-                    finding(
-                        "MODULE_SPEED_OUT_OF_RANGE",
-                        "deck",
-                        "error",
-                        f"{step.rpm:g} rpm is outside the {rng[0]:g}-{rng[1]:g} rpm range of the "
-                        f"{deck.modules[step.module].info.display_name}",
-                        f"shake between {rng[0]:g} and {rng[1]:g} rpm",
-                        step=i,
-                        pointer=f"{ptr}/rpm",
-                    )
-                )
-        elif isinstance(step, m.EngageMagnets) and step.height_mm is not None:
-            rng = _range(deck, step.module, "engage")
-            if rng and not rng[0] <= step.height_mm <= rng[1]:
-                out.append(
-                    finding(
-                        "MAGNET_HEIGHT_OUT_OF_RANGE",
-                        "deck",
-                        "error",
-                        f"engage height {step.height_mm:g} mm is outside {rng[0]:g}-{rng[1]:g} mm for the "
-                        f"{deck.modules[step.module].info.display_name}",
-                        "use a height within the range, or omit it to use the labware's default",
-                        step=i,
-                        pointer=f"{ptr}/height_mm",
-                    )
-                )
-    out += _placement(protocol, deck)
+    for rs in resolved.steps:
+        check = _STEP_CHECKS.get(type(rs.step)) if rs.ok else None
+        if check is not None:
+            out += check(rs.step, rs.index, deck)
+    out += _placement(deck)
     return out
 
 
-def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
-    out: list[Finding] = []
+def _temperature(step: m.SetTemperature, i: int, deck: Deck) -> list[Finding]:
+    quantity = "lid" if step.target == "lid" else "temperature"
+    rng = _range(deck, step.module, quantity)
+    if not rng or rng[0] <= step.celsius <= rng[1]:
+        return []
+    name = deck.modules[step.module].info.display_name
+    return [
+        finding(
+            "TEMPERATURE_OUT_OF_RANGE",
+            "temperature",
+            "error",
+            f"{step.celsius:g} degC is outside the {rng[0]:g}-{rng[1]:g} degC range of the "
+            f"{name}{' lid' if quantity == 'lid' else ''}",
+            f"set a temperature between {rng[0]:g} and {rng[1]:g} degC",
+            step=i,
+            pointer=f"/steps/{i}/celsius",
+            celsius=step.celsius,
+            range=list(rng),
+        )
+    ]
+
+
+def _speed(step: m.Shake, i: int, deck: Deck) -> list[Finding]:
+    rng = _range(deck, step.module, "speed")
+    if not rng or rng[0] <= step.rpm <= rng[1]:
+        return []
+    return [
+        finding(
+            "MODULE_SPEED_OUT_OF_RANGE",
+            "deck",
+            "error",
+            f"{step.rpm:g} rpm is outside the {rng[0]:g}-{rng[1]:g} rpm range of the "
+            f"{deck.modules[step.module].info.display_name}",
+            f"shake between {rng[0]:g} and {rng[1]:g} rpm",
+            step=i,
+            pointer=f"/steps/{i}/rpm",
+        )
+    ]
+
+
+def _magnet_height(step: m.EngageMagnets, i: int, deck: Deck) -> list[Finding]:
+    if step.height_mm is None:
+        return []
+    rng = _range(deck, step.module, "engage")
+    if not rng or rng[0] <= step.height_mm <= rng[1]:
+        return []
+    return [
+        finding(
+            "MAGNET_HEIGHT_OUT_OF_RANGE",
+            "deck",
+            "error",
+            f"engage height {step.height_mm:g} mm is outside {rng[0]:g}-{rng[1]:g} mm for the "
+            f"{deck.modules[step.module].info.display_name}",
+            "use a height within the range, or omit it to use the labware's default",
+            step=i,
+            pointer=f"/steps/{i}/height_mm",
+        )
+    ]
+
+
+_STEP_CHECKS: dict[type, Callable[[Any, int, Deck], list[Finding]]] = {
+    m.SetTemperature: _temperature,
+    m.Shake: _speed,
+    m.EngageMagnets: _magnet_height,
+}
+
+
+def _placement(deck: Deck) -> list[Finding]:
     if deck.robot != "ot2":
-        return out
+        return []
     by_slot = {lw.slot: lw for lw in deck.labware.values() if lw.module is None and lw.slot}
+    out: list[Finding] = []
     for mod in deck.modules.values():
         if mod.info.type != "heater_shaker" or mod.slot is None:
             continue
-        for neighbour in OT2_EAST_WEST.get(mod.slot, ()):
-            lw = by_slot.get(neighbour)
-            if (
-                lw
-                and lw.info.height_mm > HS_NEIGHBOUR_MAX_HEIGHT_MM
-                and lw.info.load_name not in HS_ALLOWED_TALL_NEIGHBOURS
-            ):
-                out.append(
-                    finding(
-                        "DECK_TALL_LABWARE_NEXT_TO_HEATER_SHAKER",
-                        "deck",
-                        "error",
-                        f"{lw.id!r} ({lw.info.height_mm:g} mm tall) in slot {neighbour} is beside the "
-                        f"Heater-Shaker in slot {mod.slot}; labware there must be at most "
-                        f"{HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
-                        "move the tall labware to a slot not left or right of the Heater-Shaker",
-                        pointer=f"/labware/{lw.index}/slot",
-                    )
-                )
+        out += _tall_neighbours(mod, by_slot)
         if mod.slot in OT2_HS_FORBIDDEN_SLOTS:
             out.append(
                 finding(
@@ -170,23 +176,55 @@ def _placement(protocol: m.Protocol, deck: Deck) -> list[Finding]:
                     slot=mod.slot,
                 )
             )
-        near = _ot2_adjacent(mod.slot)
-        for other in deck.modules.values():
-            if other is mod or other.slot is None:
-                continue
-            is_tc = other.info.type == "thermocycler"
-            covered = set(THERMOCYCLER_FOOTPRINT["ot2"]) if is_tc else {other.slot}
-            if covered & near:
-                out.append(
-                    finding(
-                        "DECK_MODULE_NEXT_TO_HEATER_SHAKER",
-                        "deck",
-                        "error",
-                        f"module {other.id!r} in slot {other.slot} is directly beside the Heater-Shaker in "
-                        f"slot {mod.slot}; the OT-2 allows no module in the slots next to a Heater-Shaker",
-                        "move one of the modules so that no module is north, south, east or west of the "
-                        "Heater-Shaker",
-                        pointer=f"/modules/{other.index}/slot",
-                    )
+        out += _module_neighbours(mod, deck)
+    return out
+
+
+def _tall_neighbours(mod: PlacedModule, by_slot: dict[str, PlacedLabware]) -> list[Finding]:
+    """OT-2: labware taller than 53 mm directly left or right of a Heater-Shaker."""
+    out: list[Finding] = []
+    for neighbour in OT2_EAST_WEST.get(mod.slot or "", ()):
+        lw = by_slot.get(neighbour)
+        if (
+            lw
+            and lw.info.height_mm > HS_NEIGHBOUR_MAX_HEIGHT_MM
+            and lw.info.load_name not in HS_ALLOWED_TALL_NEIGHBOURS
+        ):
+            out.append(
+                finding(
+                    "DECK_TALL_LABWARE_NEXT_TO_HEATER_SHAKER",
+                    "deck",
+                    "error",
+                    f"{lw.id!r} ({lw.info.height_mm:g} mm tall) in slot {neighbour} is beside the "
+                    f"Heater-Shaker in slot {mod.slot}; labware there must be at most "
+                    f"{HS_NEIGHBOUR_MAX_HEIGHT_MM:g} mm",
+                    "move the tall labware to a slot not left or right of the Heater-Shaker",
+                    pointer=f"/labware/{lw.index}/slot",
                 )
+            )
+    return out
+
+
+def _module_neighbours(mod: PlacedModule, deck: Deck) -> list[Finding]:
+    """OT-2: any other module directly north, south, east or west of a Heater-Shaker."""
+    near = _ot2_adjacent(mod.slot or "")
+    out: list[Finding] = []
+    for other in deck.modules.values():
+        if other is mod or other.slot is None:
+            continue
+        is_tc = other.info.type == "thermocycler"
+        covered = set(THERMOCYCLER_FOOTPRINT["ot2"]) if is_tc else {other.slot}
+        if covered & near:
+            out.append(
+                finding(
+                    "DECK_MODULE_NEXT_TO_HEATER_SHAKER",
+                    "deck",
+                    "error",
+                    f"module {other.id!r} in slot {other.slot} is directly beside the Heater-Shaker in "
+                    f"slot {mod.slot}; the OT-2 allows no module in the slots next to a Heater-Shaker",
+                    "move one of the modules so that no module is north, south, east or west of the "
+                    "Heater-Shaker",
+                    pointer=f"/modules/{other.index}/slot",
+                )
+            )
     return out

@@ -14,9 +14,21 @@ from pathlib import Path
 
 from labwright.protocols.findings import Finding
 from labwright.protocols.models import Protocol
+from labwright.simulators.deck.resolve import ResolvedProtocol
 from labwright.simulators.deck.twin import DeckTwin
+from labwright.verifiers.passes.context import PassContext
 from labwright.verifiers.safety.policy import Policy, load_policy
 from labwright.verifiers.safety.safety_pass import Component, safety_pass
+
+
+def safety_and_policy_pass(resolved: ResolvedProtocol, context: PassContext) -> list[Finding]:
+    """Both passes on the twin the replay pass left in ``context``; notes the policy's SHA-256."""
+    if context.twin is None:
+        raise ValueError("the safety pass runs after the replay pass, on its twin")
+    findings, context.policy_sha256 = run_safety(
+        resolved.protocol, context.twin, context.policy_path, context.strict
+    )
+    return findings
 
 
 def run_safety(

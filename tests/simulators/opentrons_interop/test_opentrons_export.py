@@ -3,7 +3,7 @@ in-process) and performs exactly the deck twin's expansion.
 
 For each protocol the test compares two operation traces, in order:
 
-- the deck twin's: ``expand_protocol`` after ``references_pass``, replayed on a ``DeckTwin`` so
+- the deck twin's: ``expand_resolved`` of the resolved protocol, replayed on its ``initial_twin`` so
   each tip pick-up names the rack well the twin chose;
 - the simulator's: the leaf commands of ``opentrons.simulate.simulate``'s run log for the
   exported Python text, mapped back to the protocol's ids (pipettes by mount, labware by load
@@ -33,10 +33,9 @@ from labwright.protocols.io import dump_json, load_protocol, parse_document_text
 from labwright.protocols.models import Protocol
 from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.definitions import shared_data_root
-from labwright.simulators.deck.twin import DeckTwin
+from labwright.simulators.deck.replay import expand_resolved, initial_twin
+from labwright.simulators.deck.resolve import resolve
 from labwright.simulators.opentrons_interop.export import ExportError, export_opentrons
-from labwright.verifiers.passes.references import references_pass
-from labwright.verifiers.passes.replay import expand_protocol
 from labwright.verifiers.verifier import VerifyOptions, verify
 from typer.testing import CliRunner
 
@@ -51,10 +50,10 @@ Op = tuple[Any, ...]
 
 
 def twin_trace(protocol: Protocol) -> list[Op]:
-    refs = references_pass(protocol)
-    actions, findings = expand_protocol(protocol, refs)
+    resolved = resolve(protocol)
+    actions, findings = expand_resolved(resolved)
     assert not [f for f in findings if f.severity is Severity.ERROR], findings
-    twin = DeckTwin(protocol, refs.deck, refs.well_sets)
+    twin = initial_twin(resolved)
     ops: list[Op] = []
     for act in actions:
         twin.apply(act)
@@ -65,7 +64,7 @@ def twin_trace(protocol: Protocol) -> list[Op]:
         elif isinstance(act, a.ReturnTip):
             ops.append(("drop_tip", act.pipette, str(twin.pipettes[act.pipette].last_rack_well)))
         elif isinstance(act, a.Aspirate | a.Dispense):
-            geo = refs.deck.labware[act.well.labware].info.wells[act.well.well]
+            geo = resolved.deck.labware[act.well.labware].info.wells[act.well.well]
             base = {"bottom": 0.0, "top": geo.depth, "center": geo.depth / 2}[act.position]
             kind = "aspirate" if isinstance(act, a.Aspirate) else "dispense"
             ops.append((kind, act.pipette, act.volume_ul, str(act.well), base + act.offset_mm))
@@ -82,7 +81,7 @@ class _Names:
     """Maps the simulator's objects back to the protocol's ids."""
 
     def __init__(self, protocol: Protocol) -> None:
-        self.deck = references_pass(protocol).deck
+        self.deck = resolve(protocol).deck
         self.by_mount = {p.mount.value: p.id for p in protocol.pipettes}
 
     def pipette(self, instrument: Any) -> str:

@@ -1,0 +1,189 @@
+"""The deck twin's tip reducer: picking up, dropping and returning tips, and the stand-in tip
+that lets a replay go on after a missing pick-up."""
+
+from __future__ import annotations
+
+from labwright.protocols.findings import finding
+from labwright.protocols.locations import WellRef
+from labwright.simulators.deck import actions as a
+from labwright.simulators.deck.state import PipetteState, TipState, TipStatus, TwinState
+
+
+class TipHandling(TwinState):
+    def _pipette_ready(self, pip: str, a_: a.Action, what: str) -> PipetteState:
+        st = self.pipettes[pip]
+        if not st.tips:
+            self._add(
+                finding(
+                    "TIP_MISSING",
+                    "tip",
+                    "error",
+                    f"{pip!r} must {what} but has no tip attached",
+                    "add a pick_up_tip step before it (or new_tip: once)",
+                    step=a_.step,
+                    pointer=a_.pointer,
+                )
+            )
+            # carry on with a stand-in tip: one missing pick-up is one finding, and the steps
+            # after it are still checked (volumes, wells) instead of each repeating TIP_MISSING
+            st.attach([TipState(id=f"{pip}:no-tip#{i}") for i in range(self.deck.pipettes[pip].channels)])
+        return st
+
+    def _next_tips(self, pip: str, channels: int) -> list[WellRef] | None:
+        """The first fresh tip (or column of fresh tips) in the pipette's racks, in order.
+
+        A tip never becomes fresh again, so a column found without one is never searched again.
+        """
+        for rack in self.deck.tipracks.get(pip, []):
+            columns = self._rack_columns.get(rack)
+            if columns is None:
+                ordering = self.deck.labware[rack].info.ordering
+                columns = self._rack_columns[rack] = [
+                    tuple(WellRef(rack, w) for w in col) for col in ordering
+                ]
+            start = self._fresh_from.get((rack, channels), 0)
+            for c in range(start, len(columns)):
+                column = columns[c]
+                if channels == 1:
+                    found = next((r for r in column if self.tips[r].status is TipStatus.RACK), None)
+                    if found is not None:
+                        self._fresh_from[(rack, channels)] = c
+                        return [found]
+                elif len(column) >= channels and all(self.tips[r].status is TipStatus.RACK for r in column):
+                    self._fresh_from[(rack, channels)] = c
+                    return list(column[:channels])
+            self._fresh_from[(rack, channels)] = len(columns)
+        return None
+
+    def _on_PickUpTip(self, act: a.PickUpTip) -> None:
+        st = self.pipettes[act.pipette]
+        if st.tips:
+            self._add(
+                finding(
+                    "TIP_ALREADY_ATTACHED",
+                    "tip",
+                    "error",
+                    f"{act.pipette!r} picks up a tip while it still holds one",
+                    "drop or return the tip first",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
+            # the intent is a fresh tip: replay as if the old one had been dropped, so the
+            # steps after it are not reported again as contamination by the old tip
+            st.release(TipStatus.DROPPED)
+        refs = self._next_fresh(act, st) if act.location is None else self._named_tips(act)
+        if refs is None:
+            return
+        tips = self._take_tips(act, refs)
+        if tips is None:
+            return
+        st.attach(tips)
+        st.last_rack_well = refs[0]
+
+    def _next_fresh(self, act: a.PickUpTip, st: PipetteState) -> list[WellRef] | None:
+        """The next fresh tips; when none are left, a stand-in tip (reported) and None."""
+        channels = self.deck.pipettes[act.pipette].channels
+        refs = self._next_tips(act.pipette, channels)
+        if refs is not None:
+            return refs
+        racks = self.deck.tipracks.get(act.pipette, [])
+        if act.pipette not in self.deck.tipracks_incomplete:
+            self._add(
+                finding(
+                    "TIP_RACK_EMPTY",
+                    "tip",
+                    "error",
+                    f"{act.pipette!r} has no fresh tips left in {racks or 'any tip rack'}",
+                    "add another tip rack to the pipette's tip_racks, or reuse tips with new_tip: once",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
+        # carry on with a stand-in tip so later steps are still checked
+        st.attach([TipState(id=f"{act.pipette}:no-tip-left#{i}") for i in range(channels)])
+        return None
+
+    def _named_tips(self, act: a.PickUpTip) -> list[WellRef] | None:
+        location = act.location
+        assert location is not None
+        lw = self.deck.labware.get(location.labware)
+        if lw is None or not lw.info.is_tiprack:
+            self._add(
+                finding(
+                    "TIPRACK_NOT_A_TIPRACK",
+                    "reference",
+                    "error",
+                    f"{location} is not in a tip rack",
+                    "pick up tips from a tip rack",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
+            return None
+        return self._channel_wells(act.pipette, location, act, tips=True)
+
+    def _take_tips(self, act: a.PickUpTip, refs: list[WellRef]) -> list[TipState] | None:
+        """The tips at ``refs``, checked; None when one is already on a pipette."""
+        tips: list[TipState] = []
+        reported_dropped = False
+        for ref in refs:
+            tip = self.tips[ref]
+            if tip.status is TipStatus.DROPPED:
+                if not reported_dropped:  # one finding per pick-up, not one per channel
+                    reported_dropped = True
+                    self._add(
+                        finding(
+                            "TIP_PICKED_AFTER_DROP",
+                            "tip",
+                            "error",
+                            f"{act.pipette!r} picks up the tip at {ref}, "
+                            "which was dropped in the trash earlier",
+                            "pick up a fresh tip (omit the location to take the next one)",
+                            step=act.step,
+                            pointer=act.pointer,
+                            tip=str(ref),
+                        )
+                    )
+                # the intent is a tip: replay on as if it were fresh, so what it carried before
+                # is not reported again as cross-contamination of the next source
+                tip.carried, tip.touched, tip.amounts = set(), set(), {}
+            if tip.status is TipStatus.ATTACHED:
+                self._add(
+                    finding(
+                        "TIP_WELL_EMPTY",
+                        "tip",
+                        "error",
+                        f"the tip at {ref} is already on a pipette",
+                        "pick up another tip",
+                        step=act.step,
+                        pointer=act.pointer,
+                    )
+                )
+                return None
+            tips.append(tip)
+        return tips
+
+    def _release(self, act: a.DropTip | a.ReturnTip, status: TipStatus) -> None:
+        st = self.pipettes[act.pipette]
+        if not st.tips:
+            verb = "drop" if status is TipStatus.DROPPED else "return"
+            self._add(
+                finding(
+                    "TIP_MISSING",
+                    "tip",
+                    "error",
+                    f"{act.pipette!r} has no tip to {verb}",
+                    "remove this step or pick up a tip before it",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
+            return
+        st.release(status)
+
+    def _on_DropTip(self, act: a.DropTip) -> None:
+        self._release(act, TipStatus.DROPPED if act.location is None else TipStatus.RETURNED)
+
+    def _on_ReturnTip(self, act: a.ReturnTip) -> None:
+        self._release(act, TipStatus.RETURNED)
