@@ -222,7 +222,9 @@ def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LI
             f"{source}: not valid YAML: {_first_line(exc)}",
             hint="fix the syntax; `labwright schema` prints the expected structure",
         ) from None
-    except (RecursionError, ValueError) as exc:  # an int PyYAML cannot convert, and the like
+    except UnusableInputError:
+        raise
+    except Exception as exc:  # PyYAML's constructors fail on odd values (`!!timestamp x`, huge ints)
         raise UnusableInputError(
             f"{source}: unusable YAML ({type(exc).__name__}: {_first_line(exc)})"
         ) from None
