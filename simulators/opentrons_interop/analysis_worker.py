@@ -1,13 +1,17 @@
 """The analysis worker: runs one Opentrons Python protocol through the pinned Opentrons 9.0.0
 analysis, in a process of its own, and writes the ``RunCapture`` as JSON.
 
+``analyzer`` starts it with ``child_main`` in a process forked from a fork server that has
+imported the Opentrons stack once (``PRELOAD``), so each analysis starts in milliseconds, not
+the seconds of ``import opentrons``. The same is runnable as a command:
+
     python -m labwright.simulators.opentrons_interop.analysis_worker REQUEST.json RESULT.json
 
 ``REQUEST.json`` is ``{"files": [protocol.py, custom_labware.json, ...], "shown": "protocol.py"}``
-(``shown``: how messages name the protocol file). ``RESULT.json`` is
-``{"capture": RunCapture}`` or, for a file Opentrons cannot read as a Python protocol,
+(``shown``: how messages name the protocol file). ``RESULT.json`` is ``{"capture": RunCapture}``
+or, for a file Opentrons cannot read as a Python protocol,
 ``{"unusable": {"message": ..., "hint": ...}}``. Anything else (a crash) leaves no result; the
-traceback goes to stderr. ``analyzer`` starts this process; nothing else should.
+traceback goes to the worker's log.
 
 This is what ``opentrons_analyze`` does (``ProtocolReader`` + a simulating run orchestrator),
 plus the run-log recorder of ``run_log`` (protocol lines of API calls; legacy-core heights). The
@@ -22,6 +26,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -30,6 +35,19 @@ from typing import Any
 
 from labwright.protocols.errors import UnusableInputError
 from labwright.simulators.opentrons_interop.capture import RunCapture
+
+# What the fork server imports once: the Opentrons stack an analysis uses (importing it starts no
+# thread, so forking after it is safe), and this module.
+PRELOAD = (
+    "opentrons.protocol_reader",
+    "opentrons.protocol_runner.create_simulating_orchestrator",
+    "opentrons.protocol_runner.run_orchestrator",
+    "opentrons.protocol_runner.legacy_command_mapper",
+    "opentrons.protocol_engine.protocol_engine",
+    "anyio._backends._asyncio",
+    "labwright.simulators.opentrons_interop.analysis_worker",
+    "labwright.simulators.opentrons_interop.run_log",
+)
 
 _UNUSABLE_HINTS: list[tuple[str, str]] = [
     (
@@ -242,6 +260,20 @@ def main(argv: list[str]) -> int:
     partial.write_text(json.dumps(doc), encoding="utf-8")
     partial.replace(result_path)  # the caller sees a whole result or none
     return 0
+
+
+def child_main(request: str, result: str, log_path: str) -> None:
+    """Entry point of a forked analysis process: its own process group (so that killing the
+    group also kills what the protocol started), its output to ``log_path``, then ``main``."""
+    os.setpgid(0, 0)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    main([request, result])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ Both return a ``RunCapture`` (``capture``): commands, liquids, the error tree of
 protocol, robot type, metadata, API level, legacy run-log records, call lines, what the protocol
 printed, seconds. The protocol's own code runs only in the child (``analysis_worker``), never in
 the caller's process: its ``print``, ``sys.exit``, crashes and endless loops cannot touch the
-caller. ``worker_command`` is the one place that decides how the child is started (where a
+caller. Children are forked from a multiprocessing fork server that imported the Opentrons stack
+once (``analysis_worker.PRELOAD``): the first analysis of a process pays the import, later ones
+start at once. ``_start_worker`` is the one place that decides how the child is started (where a
 sandbox or resource limits go).
 
 Errors: ``UnusableInputError`` for a file that is not an Opentrons Python protocol (missing,
@@ -23,14 +25,15 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import multiprocessing
 import os
 import re
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +48,14 @@ __all__ = [
     "RunCapture",
     "analyze_opentrons_text",
     "run_opentrons_analysis",
-    "worker_command",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 600.0
-WORKER_MODULE = "labwright.simulators.opentrons_interop.analysis_worker"
 _POLL_S = 0.02  # how often a wait with a cancel event looks at it
+_CONTEXT: ForkServerContext | None = None
+_CONTEXT_LOCK = threading.Lock()
 
 
 class AnalyzerFailed(UnusableInputError):
@@ -102,12 +105,32 @@ def analyze_opentrons_text(
         return run_opentrons_analysis(path, custom_labware, timeout_s=timeout_s, cancel=cancel)
 
 
-def worker_command(request: Path, result: Path) -> list[str]:
-    """The command line of the analysis child. A sandbox or resource limits go here."""
-    return [sys.executable, "-m", WORKER_MODULE, str(request), str(result)]
-
-
 # ----------------------------------------------------------------------------- the child
+
+
+def _context() -> ForkServerContext:
+    """The fork-server context; its server preloads the Opentrons stack (when we start it)."""
+    global _CONTEXT
+    with _CONTEXT_LOCK:
+        if _CONTEXT is None:
+            from labwright.simulators.opentrons_interop.analysis_worker import PRELOAD
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))  # no effect if a server already runs
+            _CONTEXT = context
+        return _CONTEXT
+
+
+def _start_worker(request: Path, result: Path, log_path: Path) -> BaseProcess:
+    """Start the analysis child. The one place for a sandbox or resource limits."""
+    from labwright.simulators.opentrons_interop.analysis_worker import child_main
+
+    process = _context().Process(
+        target=child_main, args=(str(request), str(result), str(log_path)), name="opentrons-analysis"
+    )
+    process.daemon = True  # never outlives the caller
+    process.start()
+    return process
 
 
 def _analyse_in_child(
@@ -115,35 +138,26 @@ def _analyse_in_child(
 ) -> RunCapture:
     """Run the worker on ``files`` (the protocol first, named ``shown`` in messages)."""
     start = time.perf_counter()
-    request, result, errlog = workdir / "request.json", workdir / "result.json", workdir / "worker.log"
+    request, result, log_path = workdir / "request.json", workdir / "result.json", workdir / "worker.log"
     request.write_text(json.dumps({"files": [str(f) for f in files], "shown": shown}), encoding="utf-8")
-    with errlog.open("wb") as err:
-        proc = subprocess.Popen(
-            worker_command(request, result),
-            stdin=subprocess.DEVNULL,
-            stdout=err,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            start_new_session=True,  # its own process group: killing it kills what it started
-        )
-        try:
-            _wait(proc, start, timeout_s, cancel)
-        finally:
-            _kill(proc)
+    process = _start_worker(request, result, log_path)
+    try:
+        _wait(process, start, timeout_s, cancel)
+    finally:
+        exitcode = _kill(process)
     seconds = time.perf_counter() - start
     if not result.is_file():
-        tail = " | ".join(errlog.read_text(errors="replace").strip().splitlines()[-5:])
+        text = log_path.read_text(errors="replace") if log_path.is_file() else ""
+        tail = " | ".join(text.strip().splitlines()[-5:])
         raise AnalyzerFailed(
             f"{shown}: the Opentrons analysis ended without a result "
-            f"(exit code {proc.returncode}){': ' + tail if tail else ''}",
+            f"(exit code {exitcode}){': ' + tail if tail else ''}",
             hint="run `python -m opentrons.cli analyze FILE` to see what the protocol does to it",
         )
     return _read_result(result, seconds)
 
 
-def _wait(
-    proc: subprocess.Popen[bytes], start: float, timeout_s: float, cancel: threading.Event | None
-) -> None:
+def _wait(process: BaseProcess, start: float, timeout_s: float, cancel: threading.Event | None) -> None:
     """Wait for the child; raise AnalysisTimedOut / AnalysisCancelled (the caller kills it)."""
     while True:
         left = timeout_s - (time.perf_counter() - start)
@@ -155,20 +169,24 @@ def _wait(
                 hint="a protocol with very many commands needs a longer timeout; "
                 "check that it does not loop forever",
             )
-        try:
-            proc.wait(timeout=min(left, _POLL_S) if cancel is not None else left)
+        process.join(timeout=min(left, _POLL_S) if cancel is not None else left)
+        if process.exitcode is not None:
             return
-        except subprocess.TimeoutExpired:
-            continue
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the child's process group if anything in it still runs, and reap the child."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
+def _kill(process: BaseProcess) -> int | None:
+    """Kill the child's process group (the child and what it started), reap the child and
+    return its exit code."""
+    if process.pid is not None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):  # gone, or not yet its own group
+            if process.exitcode is None:
+                process.kill()
+    process.join()
+    exitcode = process.exitcode
+    process.close()
+    return exitcode
 
 
 def _read_result(result: Path, seconds: float) -> RunCapture:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from labwright.protocols.errors import UnusableInputError
 from labwright.simulators.opentrons_interop.analyzer import (
-    WORKER_MODULE,
     AnalysisCancelled,
     AnalysisTimedOut,
     AnalyzerFailed,
@@ -39,20 +38,12 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _my_workers() -> list[int]:
-    """Analysis workers started by this process that still exist."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if WORKER_MODULE in cmdline and ppid == os.getpid():
-            found.append(int(proc.name))
-    return found
+def _gone(*pids: int, within_s: float = 5.0) -> bool:
+    """All ``pids`` end within ``within_s`` (the fork server reaps its children)."""
+    deadline = time.monotonic() + within_s
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(pid) for pid in pids)
 
 
 def test_the_analysis_runs_in_a_child_and_returns_everything_callers_need(tmp_path: Path) -> None:
@@ -69,7 +60,8 @@ def test_the_analysis_runs_in_a_child_and_returns_everything_callers_need(tmp_pa
     capture = analyze_opentrons_text(text, filename="child.py")
     assert capture.ok and capture.result == "ok" and not capture.errors
     assert capture.stdout.startswith("analysed in ")
-    assert int(capture.stdout.split()[-1]) != os.getpid()
+    child = int(capture.stdout.split()[-1])
+    assert child != os.getpid() and _gone(child)
     assert capture.api_level == (2, 20) and capture.robot == "ot2" and not capture.is_legacy
     assert capture.robot_type == "OT-2 Standard"
     assert capture.metadata == {"apiLevel": "2.20"}
@@ -82,7 +74,6 @@ def test_the_analysis_runs_in_a_child_and_returns_everything_callers_need(tmp_pa
     assert robot["result"] == "ok" and robot["robotType"] == "OT-2 Standard"
     assert [c["commandType"] for c in robot["commands"]] == types
     assert all(v is not None for c in robot["commands"] for v in c["params"].values())
-    assert not _my_workers()
 
 
 def test_a_protocol_exiting_is_an_analysis_error_not_the_callers_exit(tmp_path: Path) -> None:
@@ -129,21 +120,25 @@ def test_cancel_kills_the_child_and_what_it_started(tmp_path: Path) -> None:
     with pytest.raises(AnalysisCancelled):
         analyze_opentrons_text(text, filename="loops.py", cancel=cancel)
     child, grandchild = (int(p) for p in pids.read_text().split())
-    deadline = time.monotonic() + 5
-    while (_alive(child) or _alive(grandchild)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child) and not _alive(grandchild)
-    assert not _my_workers()
+    assert _gone(child, grandchild)
 
 
 def test_time_limit_kills_the_child(tmp_path: Path) -> None:
-    text = HEADER + "def run(protocol):\n    while True:\n        time.sleep(0.01)\n"
+    pid_file = tmp_path / "pid.txt"
+    text = HEADER + (
+        "def run(protocol):\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    while True:\n"
+        "        time.sleep(0.01)\n"
+    )
+    analyze_opentrons_text(HEADER + "def run(protocol):\n    pass\n")  # the fork server is warm
     start = time.monotonic()
     with pytest.raises(AnalysisTimedOut) as info:
-        analyze_opentrons_text(text, filename="forever.py", timeout_s=3.0)
-    assert time.monotonic() - start < 3.0 + 5.0
-    assert "3 s" in info.value.message and info.value.hint
-    assert not _my_workers()
+        analyze_opentrons_text(text, filename="forever.py", timeout_s=4.0)
+    assert time.monotonic() - start < 4.0 + 5.0
+    assert "4 s" in info.value.message and info.value.hint
+    assert pid_file.exists(), "the protocol ran before the time limit"
+    assert _gone(int(pid_file.read_text()))
 
 
 def test_not_a_protocol_is_refused_before_a_child_starts(tmp_path: Path) -> None:
