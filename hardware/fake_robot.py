@@ -9,7 +9,8 @@ It serves the subset of the robot server's HTTP API (port 31950 on a robot) that
 * ``POST /protocols`` (multipart ``files`` + ``key``; identical file bytes return the existing
   protocol with 200, as the robot does), ``GET /protocols``, ``GET /protocols/{id}``,
   ``GET /protocols/{id}/analyses[/{analysisId}]``: the analysis is the real Opentrons
-  analyzer's (``opentrons_analysis``), run in a thread after upload (pending -> completed);
+  analyzer's (``labwright.simulators.opentrons_interop.analyzer``), run in a thread after
+  upload (pending -> completed);
 * ``POST /runs`` (one current run; 409 ``RunAlreadyActive`` while it is not finished),
   ``GET /runs``, ``GET /runs/{id}``, ``GET /runs/{id}/commands`` (cursor, pageLength,
   ``links.current``), ``POST /runs/{id}/actions`` (play, pause, stop, resume-from-recovery).
@@ -64,19 +65,19 @@ def _code_only(text: str) -> str:
 
 def opentrons_analyzer(text: str, filename: str) -> dict[str, Any]:
     """The real Opentrons analyzer; results cached per code (comment-only differences share one)."""
-    from labwright.hardware.opentrons_analysis import analyze_opentrons_python
+    from labwright.protocols.errors import LabwrightError
+    from labwright.simulators.opentrons_interop.analyzer import analyze_opentrons_text
 
     digest = hashlib.sha256(_code_only(text).encode()).hexdigest()
     with _ANALYSIS_LOCK:
         if digest in _ANALYSIS_CACHE:
             return _ANALYSIS_CACHE[digest]
-    analysis = analyze_opentrons_python(text, filename=filename)
-    doc = {
-        "result": analysis.result,
-        "robotType": analysis.robot_type,
-        "commands": analysis.commands,
-        "errors": analysis.errors,
-    }
+    try:
+        analysis = analyze_opentrons_text(text, filename=filename).robot_analysis()
+    except LabwrightError as exc:  # not a protocol the analyzer can run: the robot's analysis fails
+        failed = {"errorType": "AnalyzerFailed", "detail": exc.message}
+        return {"result": "not-ok", "robotType": None, "commands": [], "errors": [failed]}
+    doc = {key: analysis[key] for key in ("result", "robotType", "commands", "errors")}
     with _ANALYSIS_LOCK:
         _ANALYSIS_CACHE[digest] = doc
     return doc
@@ -464,75 +465,20 @@ class FakeRobot:
             time.sleep(0.01)
         analysis = protocol.analyses[-1] if protocol else {}
         script = list(analysis.get("commands") or [])
-        i = 0
-        while i < len(script):
-            while True:
-                with self.lock:
-                    held = run.status in {"paused", *RECOVERY} and not run.stop_requested
-                if not held or self._closing.is_set():
-                    break
-                time.sleep(0.005)
+        for i, src in enumerate(script):
+            self._wait_while_held(run)
             with self.lock:
                 if run.stop_requested or self._closing.is_set():
                     self._end(run, "stopped")
                     return
-                src = script[i]
-                cmd = {
-                    "id": str(uuid.uuid4()),
-                    "key": src.get("key") or str(i),
-                    "commandType": src.get("commandType"),
-                    "createdAt": _now(),
-                    "startedAt": _now(),
-                    "completedAt": None,
-                    "status": "running",
-                    "params": src.get("params") or {},
-                    "intent": "protocol",
-                    "error": None,
-                }
-                run.commands.append(cmd)
+                cmd = self._start_command(run, i, src)
                 fault = self._command_fault(i)
             if fault is not None and fault.kind == "stuck":
-                while not run.stop_requested and not self._closing.is_set():
-                    time.sleep(0.005)
-                with self.lock:
-                    cmd["status"] = "failed"
-                    cmd["error"] = {
-                        "id": str(uuid.uuid4()),
-                        "createdAt": _now(),
-                        "errorType": "RunStoppedError",
-                        "errorCode": "4000",
-                        "detail": "The run was stopped.",
-                        "errorInfo": {},
-                        "wrappedErrors": [],
-                    }
-                    self._end(run, "stopped")
+                self._hang(run, cmd)
                 return
             time.sleep(self.command_seconds)
-            with self.lock:
-                cmd["completedAt"] = _now()
-                if fault is not None:
-                    occurrence = {
-                        "id": str(uuid.uuid4()),
-                        "createdAt": _now(),
-                        "isDefined": True,
-                        "errorType": fault.error_type,
-                        "errorCode": fault.error_code,
-                        "detail": fault.detail,
-                        "errorInfo": {},
-                        "wrappedErrors": [],
-                    }
-                    cmd["status"] = "failed"
-                    cmd["error"] = occurrence
-                    if not fault.recovery:
-                        run.errors = [occurrence]
-                        self._end(run, "failed")
-                        return
-                    run.status = "awaiting-recovery"
-                else:
-                    cmd["status"] = "succeeded"
-                    self.executed.append((run.id, i, str(cmd["commandType"]), str(cmd["key"])))
-                    self.executed_at.append(time.time())
-            i += 1
+            if not self._complete_command(run, i, cmd, fault):
+                return
         with self.lock:
             if run.stop_requested:
                 self._end(run, "stopped")
@@ -541,6 +487,77 @@ class FakeRobot:
         time.sleep(self.command_seconds)
         with self.lock:
             self._end(run, "stopped" if run.stop_requested else "succeeded")
+
+    def _wait_while_held(self, run: _Run) -> None:
+        """Wait while the run is paused or awaits recovery (and no stop was requested)."""
+        while True:
+            with self.lock:
+                held = run.status in {"paused", *RECOVERY} and not run.stop_requested
+            if not held or self._closing.is_set():
+                return
+            time.sleep(0.005)
+
+    def _start_command(self, run: _Run, i: int, src: dict[str, Any]) -> dict[str, Any]:
+        """Command ``i`` of the analysis, running (call with the lock held)."""
+        cmd = {
+            "id": str(uuid.uuid4()),
+            "key": src.get("key") or str(i),
+            "commandType": src.get("commandType"),
+            "createdAt": _now(),
+            "startedAt": _now(),
+            "completedAt": None,
+            "status": "running",
+            "params": src.get("params") or {},
+            "intent": "protocol",
+            "error": None,
+        }
+        run.commands.append(cmd)
+        return cmd
+
+    def _hang(self, run: _Run, cmd: dict[str, Any]) -> None:
+        """A command that never ends: it fails only when the run is stopped."""
+        while not run.stop_requested and not self._closing.is_set():
+            time.sleep(0.005)
+        with self.lock:
+            cmd["status"] = "failed"
+            cmd["error"] = {
+                "id": str(uuid.uuid4()),
+                "createdAt": _now(),
+                "errorType": "RunStoppedError",
+                "errorCode": "4000",
+                "detail": "The run was stopped.",
+                "errorInfo": {},
+                "wrappedErrors": [],
+            }
+            self._end(run, "stopped")
+
+    def _complete_command(self, run: _Run, i: int, cmd: dict[str, Any], fault: CommandFault | None) -> bool:
+        """Finish command ``i`` (succeeded, or failed by ``fault``); False when the run ends here."""
+        with self.lock:
+            cmd["completedAt"] = _now()
+            if fault is None:
+                cmd["status"] = "succeeded"
+                self.executed.append((run.id, i, str(cmd["commandType"]), str(cmd["key"])))
+                self.executed_at.append(time.time())
+                return True
+            occurrence = {
+                "id": str(uuid.uuid4()),
+                "createdAt": _now(),
+                "isDefined": True,
+                "errorType": fault.error_type,
+                "errorCode": fault.error_code,
+                "detail": fault.detail,
+                "errorInfo": {},
+                "wrappedErrors": [],
+            }
+            cmd["status"] = "failed"
+            cmd["error"] = occurrence
+            if not fault.recovery:
+                run.errors = [occurrence]
+                self._end(run, "failed")
+                return False
+            run.status = "awaiting-recovery"
+            return True
 
     def _end(self, run: _Run, status: str) -> None:
         run.status = status

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from labwright.hardware.models import CommandRecord, RunError
-from labwright.hardware.opentrons_analysis import describe_error
 from labwright.hardware.step_map import step_of_error_text
+from labwright.simulators.opentrons_interop.rejections import describe_error
 
 
 def command_records(commands: list[dict[str, Any]], steps: list[int | None]) -> list[CommandRecord]:

@@ -60,7 +60,6 @@ from labwright.hardware.errors import (
     UnknownRunError,
 )
 from labwright.hardware.models import BackendCapabilities, Job, RunError, RunResults, RunState, RunStatus
-from labwright.hardware.opentrons_analysis import describe_error
 from labwright.hardware.opentrons_commands import command_records, run_log
 from labwright.hardware.robot_client import (
     AmbiguousRequestError,
@@ -71,6 +70,7 @@ from labwright.hardware.robot_client import (
 from labwright.hardware.step_map import map_commands_to_steps, protocol_actions, step_of_error_text
 from labwright.protocols.errors import DispatchRefusedError
 from labwright.protocols.models import Protocol
+from labwright.simulators.opentrons_interop.rejections import describe_error
 
 ROBOT_MODELS = {"ot2": "OT-2 Standard", "flex": "OT-3 Standard"}
 TERMINAL_ROBOT = {"stopped", "failed", "succeeded"}

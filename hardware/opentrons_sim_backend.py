@@ -1,8 +1,8 @@
 """The `opentrons-sim` backend: the exported Opentrons Python protocol on the Opentrons simulator.
 
 The certified protocol is rendered by ``labwright.simulators.opentrons_interop.export.export_opentrons``
-and simulated by the pinned Opentrons 9.0.0 protocol engine (``opentrons analyze``, in a
-subprocess; see ``opentrons_analysis``). The results are the simulator's command list (each
+and simulated by the pinned Opentrons 9.0.0 protocol engine, in a child process
+(``labwright.simulators.opentrons_interop.analyzer``). The results are the simulator's command list (each
 command mapped back to its protocol step), its run log and its errors; a simulator error fails
 the run and names the step. The simulator runs a protocol in one go: it cannot pause; ``stop``
 kills it.
@@ -27,14 +27,17 @@ from labwright.hardware.models import (
     RunStatus,
     utc_now,
 )
-from labwright.hardware.opentrons_analysis import (
-    AnalysisCancelled,
-    OpentronsAnalysis,
-    analyze_opentrons_python,
-)
 from labwright.hardware.opentrons_commands import command_records, first_failure, run_log
 from labwright.hardware.step_map import map_commands_to_steps, protocol_actions
+from labwright.protocols.errors import LabwrightError
 from labwright.protocols.models import Protocol
+from labwright.simulators.opentrons_interop.analyzer import (
+    AnalysisCancelled,
+    AnalysisTimedOut,
+    analyze_opentrons_text,
+)
+from labwright.simulators.opentrons_interop.capture import RunCapture
+from labwright.simulators.opentrons_interop.rejections import describe_error
 
 Exporter = Callable[[Protocol], str]
 
@@ -50,7 +53,7 @@ class _SimRun:
     job: Job
     text: str
     state: RunState = RunState.RUNNING
-    analysis: OpentronsAnalysis | None = None
+    analysis: RunCapture | None = None
     records: list[CommandRecord] = dataclasses.field(default_factory=list)
     error: RunError | None = None
     started_at: str = dataclasses.field(default_factory=utc_now)
@@ -93,25 +96,31 @@ class OpentronsSimBackend(Backend):
 
     def _simulate(self, run: _SimRun, on_progress: ProgressCallback | None) -> None:
         try:
-            analysis = analyze_opentrons_python(
+            analysis = analyze_opentrons_text(
                 run.text, filename="labwright_protocol.py", timeout_s=self.timeout_s, cancel=run.cancel
             )
         except AnalysisCancelled:
             self._finish(run, RunState.STOPPED)
             return
-        except BackendError as exc:
+        except AnalysisTimedOut:
+            message = f"the Opentrons simulator did not finish within {self.timeout_s:.0f} s"
+            run.error = RunError(code="SIMULATOR_FAILED", message=message)
+            self._finish(run, RunState.FAILED)
+            return
+        except LabwrightError as exc:  # the analysis could not run the exported file at all
             run.error = RunError(code="SIMULATOR_FAILED", message=exc.message)
             self._finish(run, RunState.FAILED)
             return
         run.analysis = analysis
+        robot = analysis.robot_analysis()
         steps = map_commands_to_steps(
-            [str(c.get("commandType")) for c in analysis.commands], protocol_actions(run.job.protocol)
+            [str(c.get("commandType")) for c in robot["commands"]], protocol_actions(run.job.protocol)
         )
-        run.records = command_records(analysis.commands, steps)
+        run.records = command_records(robot["commands"], steps)
         if analysis.ok:
             self._finish(run, RunState.SUCCEEDED)
         else:
-            run.error = first_failure(run.records, analysis.errors, run.text)
+            run.error = first_failure(run.records, robot["errors"], run.text)
             self._finish(run, RunState.FAILED)
         if on_progress is not None:
             on_progress(progress_of(self.status(run.job.run_id)))
@@ -177,11 +186,11 @@ class OpentronsSimBackend(Backend):
             log=run_log(run.records),
             error=run.error,
             summary={
-                "simulator": "opentrons 9.0.0 protocol engine (opentrons analyze)",
+                "simulator": "opentrons 9.0.0 protocol engine (analysis in a child process)",
                 "seconds": analysis.seconds if analysis else None,
                 "robot_type": analysis.robot_type if analysis else None,
                 "commands": len(run.records),
-                "errors": analysis.error_messages() if analysis else [],
+                "errors": [describe_error(e) for e in analysis.errors] if analysis else [],
                 "opentrons_python_sha256": hashlib.sha256(run.text.encode()).hexdigest(),
                 "opentrons_python": run.text,
             },

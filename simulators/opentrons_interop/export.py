@@ -18,8 +18,7 @@ Choices worth knowing:
   mixes before/after happen at the same heights as in the twin.
 - ``blow_out: true`` blows out into the trash (``blowout_location="trash"``), as the twin does.
 - A liquid's identity (description, id, SMILES, CAS, concentration) is written into the
-  ``define_liquid`` description as fields separated by ``"; "`` (``key: value`` after the free
-  description), so an importer can read it back.
+  ``define_liquid`` description by ``liquid_identity``, so that the importer can read it back.
 - A Heater-Shaker's labware latch is closed after its labware is loaded; ``shake`` closes the
   latch, shakes at the speed for the duration, then stops the shaker.
 - ``measure`` drives the Flex Absorbance Plate Reader when the step (or the protocol's only
@@ -44,6 +43,7 @@ from labwright.protocols.locations import TRASH, WellRef, parse_location, well_r
 from labwright.simulators.deck.definitions import DEFAULT_MODULE_MODEL, DEFAULT_TRASH_SLOT, MODULE_API_NAME
 from labwright.simulators.deck.layout import custom_definitions
 from labwright.simulators.deck.resolve import resolve
+from labwright.simulators.opentrons_interop.liquid_identity import IDENTITY_KEYS, encode_liquid_identity
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
@@ -334,14 +334,10 @@ class _Exporter:
         return _call(f"{var} = protocol.{method}", [what, slot, *extra])
 
     def _define_liquid(self, out: _Lines, li: m.Liquid) -> None:
-        fields = [li.description] if li.description else []
-        fields.append(f"id: {li.id}")
-        for key in ("smiles", "cas", "concentration"):
-            value = getattr(li, key)
-            if value:
-                fields.append(f"{key}: {value}")
+        identity = {key: getattr(li, key) for key in IDENTITY_KEYS}
+        description = encode_liquid_identity(li.description, identity)
         var = self.liq_var[li.id]
-        args = [f"name={_str(li.name)}", f"description={_long_str('; '.join(fields), 2, 12)}"]
+        args = [f"name={_str(li.name)}", f"description={_long_str(description, 2, 12)}"]
         if li.color:
             args.append(f"display_color={_str(li.color)}")
         out.extend(_call(f"{var} = protocol.define_liquid", args))

@@ -1,12 +1,16 @@
-"""A protocol the Opentrons simulator rejects, as one finding-shaped ``Finding``.
+"""The one renderer of an Opentrons error tree: one line of text (``describe_error``) or, for a
+protocol the Opentrons simulator rejects, one finding (``rejection_issue``).
 
-The analysis reports an error tree (``ExceptionInProtocolError`` wrapping
-``ProtocolCommandFailedError`` wrapping the real fault, or ``PythonException`` records naming a
-Python class). The finding carries the category of the underlying fault, so that a user sees
-the same category whichever layer caught it: a slot conflict is ``deck``, a volume above the
-pipette's maximum is ``pipette``, a module temperature out of range is ``temperature``, a
-missing tip is ``tip``, an unknown labware load name or well is ``reference``, a movement or
-location fault is ``location``, anything else ``schema``.
+An error tree is the analysis' (or a robot run's) ``ErrorOccurrence`` dicts: ``errorType``,
+``errorCode``, ``detail``, ``wrappedErrors``. ``describe_error`` renders it for the hardware layer
+(run logs, failed runs, a robot's refused analysis). ``rejection_issue`` renders the analysis'
+error tree (``ExceptionInProtocolError`` wrapping ``ProtocolCommandFailedError`` wrapping the
+real fault, or ``PythonException`` records naming a Python class) as one ``Finding``. The finding
+carries the category of the underlying fault, so that a user sees the same category whichever
+layer caught it: a slot conflict is ``deck``, a volume above the pipette's maximum is
+``pipette``, a module temperature out of range is ``temperature``, a missing tip is ``tip``, an
+unknown labware load name or well is ``reference``, a movement or location fault is
+``location``, anything else ``schema``.
 
 Categories are chosen by the error's class first (the Opentrons 9.0.0 error classes named
 below), then by patterns in the message.
@@ -247,3 +251,16 @@ def rejection_issue(errors: list[dict[str, Any]], failed_command: str | None = N
         failed_command=failed_command,
         detail=str(err.get("detail", "")),
     )
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One line for an Opentrons ErrorOccurrence: type, code and detail, plus wrapped causes."""
+    parts = [str(error.get("errorType") or "error")]
+    if error.get("errorCode"):
+        parts[0] += f" [{error['errorCode']}]"
+    detail = str(error.get("detail") or "").strip()
+    text = f"{parts[0]}: {detail}" if detail else parts[0]
+    wrapped = [describe_error(w) for w in error.get("wrappedErrors") or [] if isinstance(w, dict)]
+    if wrapped:
+        text += " (caused by " + "; ".join(wrapped) + ")"
+    return text

@@ -1,8 +1,8 @@
 """Importing Opentrons Python protocols through the real Opentrons 9.0.0 simulator.
 
-Every protocol here is run by the actual simulator (in-process analysis); results are cached
-per test session so each protocol is simulated once (about 0.2-1 s each, plus ~2.5 s for the
-first import of the opentrons package).
+Every protocol here is run by the actual simulator (the analyzer's child process); results are
+cached per test session so each protocol is simulated once (a few seconds each: the child
+imports the opentrons package).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from labwright.protocols.errors import UnusableInputError
 from labwright.protocols.models import Protocol
-from labwright.simulators.opentrons_interop.convert import liquid_identity
 from labwright.simulators.opentrons_interop.importer import ImportResult, import_opentrons_python
+from labwright.simulators.opentrons_interop.liquid_identity import decode_liquid_identity
 from labwright.simulators.opentrons_interop.rejections import categorise, clean_message
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "opentrons_protocols"
@@ -130,13 +130,13 @@ def test_define_liquid_and_load_liquid_become_liquids_with_initial_volumes() -> 
 
 
 def test_liquid_identity_written_by_the_exporter_is_read_back() -> None:
-    assert liquid_identity(
+    assert decode_liquid_identity(
         "ELISA stop solution; id: stop_solution; cas: 7664-93-9; concentration: 0.16 M"
     ) == (
         "ELISA stop solution",
         {"id": "stop_solution", "cas": "7664-93-9", "concentration": "0.16 M"},
     )
-    assert liquid_identity("2x master mix") == ("2x master mix", {})
+    assert decode_liquid_identity("2x master mix") == ("2x master mix", {})
     example = Path(__file__).resolve().parents[3] / "examples" / "protocols" / "elisa_wash_detection.py"
     if not example.exists():
         pytest.skip("example protocol not present")

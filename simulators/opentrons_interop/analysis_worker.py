@@ -1,0 +1,280 @@
+"""The analysis worker: runs one Opentrons Python protocol through the pinned Opentrons 9.0.0
+analysis, in a process of its own, and writes the ``RunCapture`` as JSON.
+
+``analyzer`` starts it with ``child_main`` in a process forked from a fork server that has
+imported the Opentrons stack once (``PRELOAD``), so each analysis starts in milliseconds, not
+the seconds of ``import opentrons``. The same is runnable as a command:
+
+    python -m labwright.simulators.opentrons_interop.analysis_worker REQUEST.json RESULT.json
+
+``REQUEST.json`` is ``{"files": [protocol.py, custom_labware.json, ...], "shown": "protocol.py"}``
+(``shown``: how messages name the protocol file). ``RESULT.json`` is ``{"capture": RunCapture}``
+or, for a file Opentrons cannot read as a Python protocol,
+``{"unusable": {"message": ..., "hint": ...}}``. Anything else (a crash) leaves no result; the
+traceback goes to the worker's log.
+
+This is what ``opentrons_analyze`` does (``ProtocolReader`` + a simulating run orchestrator),
+plus the run-log recorder of ``run_log`` (protocol lines of API calls; legacy-core heights). The
+protocol's own code runs here, never in the caller's process: what it prints is captured into
+``RunCapture.stdout``, and a ``SystemExit`` it raises becomes an analysis error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from labwright.protocols.errors import UnusableInputError
+from labwright.simulators.opentrons_interop.capture import RunCapture
+
+# What the fork server imports once: the Opentrons stack an analysis uses (importing it starts no
+# thread, so forking after it is safe), and this module.
+PRELOAD = (
+    "opentrons.protocol_reader",
+    "opentrons.protocol_runner.create_simulating_orchestrator",
+    "opentrons.protocol_runner.run_orchestrator",
+    "opentrons.protocol_runner.legacy_command_mapper",
+    "opentrons.protocol_engine.protocol_engine",
+    "anyio._backends._asyncio",
+    "labwright.simulators.opentrons_interop.analysis_worker",
+    "labwright.simulators.opentrons_interop.run_log",
+)
+
+_UNUSABLE_HINTS: list[tuple[str, str]] = [
+    (
+        r"apiLevel not declared|api ?level",
+        'declare the API level, e.g. metadata = {"apiLevel": "2.20"} '
+        '(Flex: requirements = {"robotType": "Flex", "apiLevel": "2.20"})',
+    ),
+    (
+        r"No function 'run",
+        "define def run(protocol: protocol_api.ProtocolContext): holding the protocol's steps",
+    ),
+    (
+        r"not supported by this robot software",
+        "use an apiLevel from 2.0 to 2.28 (the range Opentrons 9.0.0 runs)",
+    ),
+    (
+        r"line \d+|syntax|invalid|expected",
+        "fix the Python syntax error so that `python -m py_compile FILE` passes",
+    ),
+]
+
+
+@contextlib.contextmanager
+def _quiet_opentrons(buffer: io.StringIO) -> Iterator[None]:
+    """Silence the Opentrons stack's logs and capture what the protocol prints.
+
+    The simulator's own warnings (missing calibration files) are noise; the protocol's print()
+    calls are kept in ``RunCapture.stdout``.
+    """
+    ot_log = logging.getLogger("opentrons")
+    ot_log.setLevel(logging.CRITICAL + 1)
+    ot_log.propagate = False
+    with contextlib.redirect_stdout(buffer):
+        yield
+
+
+def analyse_files(files: list[Path], shown: str | None = None) -> RunCapture:
+    """Analyse ``files[0]`` (with the custom labware definitions ``files[1:]``), in this process.
+
+    Raises UnusableInputError if Opentrons cannot read it as a Python protocol; a protocol the
+    simulator rejects comes back with ``errors``.
+    """
+    buffer = io.StringIO()
+    analysis = _Analysis(files, Path(shown) if shown else files[0])
+    with _quiet_opentrons(buffer):
+        try:
+            asyncio.run(analysis.run())
+        except SystemExit as exc:  # the event loop re-raises a protocol's sys.exit(); not ours
+            analysis.exited(exc)
+    capture = analysis.capture
+    if capture is None:  # defensive: an exit before the protocol was read
+        raise UnusableInputError(f"{analysis.shown}: the protocol exited while being read")
+    capture.stdout = buffer.getvalue()
+    return capture
+
+
+class _Analysis:
+    """One analysis: the protocol read, loaded and run by a simulating run orchestrator."""
+
+    def __init__(self, files: list[Path], shown: Path) -> None:
+        self.files, self.shown = files, shown
+        self.capture: RunCapture | None = None
+        self.orchestrator: Any = None
+
+    async def run(self) -> None:
+        from opentrons.protocol_runner.create_simulating_orchestrator import create_simulating_orchestrator
+
+        source, config = await _read(self.files, self.shown)
+        self.capture = capture = RunCapture(
+            api_level=(config.api_version.major, config.api_version.minor),
+            robot_type=str(source.robot_type),
+            metadata=dict(source.metadata or {}),
+        )
+        self.orchestrator = await create_simulating_orchestrator(
+            robot_type=source.robot_type, protocol_config=config
+        )
+        runner = self.orchestrator.get_protocol_runner()
+        if runner is not None:
+            from labwright.simulators.opentrons_interop.run_log import RunLogRecorder
+
+            runner.broker.subscribe("command", RunLogRecorder(capture, self.files[0].name))
+        if await _load(self.orchestrator, source, capture):
+            await _run(self.orchestrator, capture)
+
+    def exited(self, exc: SystemExit) -> None:
+        """The protocol raised SystemExit: an analysis error, with the commands that ran before."""
+        if self.capture is None:
+            return
+        if self.orchestrator is not None:
+            with contextlib.suppress(Exception):
+                self.capture.commands = [
+                    c.model_dump(mode="json") for c in self.orchestrator.get_all_commands()
+                ]
+                summary = self.orchestrator.get_state_summary()
+                self.capture.liquids = [liq.model_dump(mode="json") for liq in summary.liquids]
+        _failed(self.capture, exc)
+        self.capture.errors[0]["detail"] = f"the protocol called sys.exit({exc.code!r})"
+
+
+async def _read(files: list[Path], path: Path) -> tuple[Any, Any]:
+    """(protocol source, its Python config); UnusableInputError (naming ``path``) for anything else."""
+    from opentrons.protocol_reader import ProtocolFilesInvalidError, ProtocolReader
+    from opentrons.protocol_reader.protocol_source import PythonProtocolConfig
+
+    try:
+        source = await ProtocolReader().read_saved(files=files, directory=None)
+    except ProtocolFilesInvalidError as exc:
+        raise _unusable(path, str(exc)) from None
+    config = source.config
+    if not isinstance(config, PythonProtocolConfig):
+        raise UnusableInputError(
+            f"{path}: not an Opentrons Python protocol (read as {type(config).__name__})",
+            hint="pass a Python protocol file with metadata/requirements and a run() function",
+        )
+    api = (config.api_version.major, config.api_version.minor)
+    if api < (2, 0):
+        raise UnusableInputError(
+            f"{path}: apiLevel {api[0]}.{api[1]} is Protocol API v1, which Opentrons 9.0.0 cannot run",
+            hint="port the protocol to Protocol API v2 (apiLevel 2.x)",
+        )
+    return source, config
+
+
+async def _load(orchestrator: Any, source: Any, capture: RunCapture) -> bool:
+    """Load the protocol; False (and the error on ``capture``) when it fails while loading."""
+    from opentrons.protocol_runner.run_orchestrator import ParseMode
+
+    try:
+        await orchestrator.load(
+            protocol_source=source,
+            parse_mode=ParseMode.NORMAL,
+            run_time_param_values=None,
+            run_time_param_paths=None,
+        )
+    except Exception as exc:  # the protocol fails while loading (e.g. raises at import time)
+        _failed(capture, exc)
+        with contextlib.suppress(Exception):
+            await orchestrator.finish(error=exc, drop_tips_after_run=False, set_run_status=False)
+        return False
+    return True
+
+
+async def _run(orchestrator: Any, capture: RunCapture) -> None:
+    from opentrons.protocol_engine.protocol_engine import code_in_error_tree
+    from opentrons_shared_data.errors import ErrorCodes
+
+    try:
+        result = await orchestrator.run(deck_configuration=[])
+    except Exception as exc:  # defensive: the analysis itself raised
+        _failed(capture, exc)
+        return
+    capture.commands = [c.model_dump(mode="json") for c in result.commands]
+    capture.liquids = [liq.model_dump(mode="json") for liq in result.state_summary.liquids]
+    capture.errors = [e.model_dump(mode="json") for e in result.state_summary.errors]
+    if any(
+        code_in_error_tree(root_error=e, code=ErrorCodes.RUNTIME_PARAMETER_VALUE_REQUIRED)
+        for e in result.state_summary.errors
+    ):
+        capture.result = "parameter-value-required"
+    elif capture.errors:
+        capture.result = "not-ok"
+
+
+def _failed(capture: RunCapture, exc: BaseException) -> None:
+    """The analysis failed with ``exc``: its error tree is the analysis' error."""
+    capture.errors = [_exception_tree(exc)]
+    capture.result = "not-ok"
+
+
+def _unusable(path: Path, reason: str) -> UnusableInputError:
+    reason = " ".join(reason.split())
+    hint = "pass an Opentrons Python protocol (metadata with apiLevel and a run() function)"
+    for pattern, text in _UNUSABLE_HINTS:
+        if re.search(pattern, reason, flags=re.IGNORECASE):
+            hint = text
+            break
+    return UnusableInputError(f"{path}: not an Opentrons Python protocol: {reason}", hint=hint)
+
+
+def _exception_tree(exc: BaseException, depth: int = 0) -> dict[str, Any]:
+    """An exception (and its causes) in the shape of the engine's ErrorOccurrence dicts."""
+    detail = str(exc) or type(exc).__name__
+    wrapped: list[dict[str, Any]] = []
+    nested = getattr(exc, "wrapping", None) or []
+    for inner in nested:
+        if isinstance(inner, BaseException) and depth < 8:
+            wrapped.append(_exception_tree(inner, depth + 1))
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and depth < 8 and not wrapped:
+        wrapped.append(_exception_tree(cause, depth + 1))
+    return {
+        "errorType": type(exc).__name__,
+        "detail": detail,
+        "errorInfo": {"class": type(exc).__name__},
+        "wrappedErrors": wrapped,
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Read the request, analyse, write the result; 0 when a result was written."""
+    request_path, result_path = Path(argv[0]), Path(argv[1])
+    request = json.loads(request_path.read_text(encoding="utf-8"))
+    files = [Path(f) for f in request["files"]]
+    try:
+        capture = analyse_files(files, request.get("shown"))
+        doc: dict[str, Any] = {"capture": capture.model_dump(mode="json")}
+    except UnusableInputError as exc:
+        doc = {"unusable": {"message": exc.message, "hint": exc.hint}}
+    partial = result_path.with_suffix(".partial")
+    partial.write_text(json.dumps(doc), encoding="utf-8")
+    partial.replace(result_path)  # the caller sees a whole result or none
+    return 0
+
+
+def child_main(request: str, result: str, log_path: str) -> None:
+    """Entry point of a forked analysis process: its own process group (so that killing the
+    group also kills what the protocol started), its output to ``log_path``, then ``main``."""
+    os.setpgid(0, 0)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    main([request, result])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,250 @@
+"""Conversion handlers for the pipettes: tips, liquid handling, moves, waits and comments.
+
+- ``pickUpTip`` -> ``pick_up_tip`` at the exact rack well; ``dropTip`` into the trash (fixed
+  trash, trash bin, waste chute) -> ``drop_tip``; back into the well it came from ->
+  ``return_tip``; into another rack well -> ``drop_tip`` at that well.
+- ``aspirate`` / ``dispense`` / ``blowout`` / ``touchTip`` (and their ``InPlace`` forms, at the
+  pipette's current location) -> atomic steps with ``position`` and ``offset_mm`` from the
+  command's well location. ``airGapInPlace`` -> ``air_gap``.
+- ``waitForDuration`` -> ``delay`` (or the duration of an open shake); ``waitForResume`` ->
+  ``pause``; ``comment`` -> ``comment``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from labwright.protocols.findings import finding
+from labwright.simulators.opentrons_interop.convert_state import Conversion, Where
+from labwright.simulators.opentrons_interop.engine_commands import EngineCommand
+
+TRASH_AREAS = re.compile(r"trash|wastechute|waste_chute", re.IGNORECASE)
+
+# ------------------------------------------------------------------------------------ tips
+
+
+def on_pick_up_tip(conv: Conversion, cmd: EngineCommand) -> None:
+    engine_pip, engine_lw, well = cmd.pipette_id, cmd.labware_id, cmd.well_name
+    pid = conv.pipette_id(engine_pip)
+    lw = conv.labware.get(engine_lw)
+    if pid is None or lw is None:
+        return
+    if engine_lw not in conv.pip_racks[engine_pip]:
+        conv.pip_racks[engine_pip].append(engine_lw)
+    conv.picked_from[engine_pip] = (engine_lw, well)
+    conv.where[engine_pip] = Where(engine_lw, well)
+    conv.step({"op": "pick_up_tip", "pipette": pid, "location": f"{lw.id}:{well}"})
+
+
+def drop_tip(conv: Conversion, engine_pip: str, engine_lw: str | None, well: str | None) -> None:
+    """A tip dropped into labware ``engine_lw`` (None: the trash, or wherever the pipette is)."""
+    pid = conv.pipette_id(engine_pip)
+    if pid is None:
+        return
+    lw = conv.labware.get(engine_lw) if engine_lw else None
+    origin = conv.picked_from.pop(engine_pip, None)
+    if lw is None or lw.is_trash or well is None:
+        conv.step({"op": "drop_tip", "pipette": pid})
+    elif lw.info is not None and lw.info.is_tiprack:
+        if origin == (engine_lw, well):
+            conv.step({"op": "return_tip", "pipette": pid})
+        else:
+            conv.step({"op": "drop_tip", "pipette": pid, "location": f"{lw.id}:{well}"})
+    else:
+        conv.note(
+            "tip-into-labware",
+            finding(
+                "IMPORT_TIP_DROPPED_IN_LABWARE",
+                "tip",
+                "info",
+                f"tips are dropped into {lw.id}, which is not a tip rack; treated as the trash",
+                "nothing to do if that labware is a tip waste",
+                step=len(conv.steps),
+                pointer=f"/steps/{len(conv.steps)}",
+            ),
+        )
+        conv.step({"op": "drop_tip", "pipette": pid})
+    conv.where[engine_pip] = Where()
+
+
+def on_drop_tip(conv: Conversion, cmd: EngineCommand) -> None:
+    drop_tip(conv, cmd.pipette_id, cmd.params.get("labwareId"), cmd.params.get("wellName"))
+
+
+def on_drop_tip_in_place(conv: Conversion, cmd: EngineCommand) -> None:
+    w = conv.where[cmd.pipette_id]
+    if w.area is not None or w.labware is None:
+        drop_tip(conv, cmd.pipette_id, None, None)
+    else:
+        drop_tip(conv, cmd.pipette_id, w.labware, w.well)
+
+
+# ----------------------------------------------------------------------------------- moves
+
+
+def on_move_to_area(conv: Conversion, cmd: EngineCommand) -> None:
+    conv.where[cmd.pipette_id] = Where(area=str(cmd.params.get("addressableAreaName")))
+
+
+def on_move_to_well(conv: Conversion, cmd: EngineCommand) -> None:
+    conv.where[cmd.pipette_id] = Where(cmd.params.get("labwareId"), cmd.params.get("wellName"), command=cmd)
+
+
+def on_move_to_coordinates(conv: Conversion, cmd: EngineCommand) -> None:
+    conv.where[cmd.pipette_id] = Where()
+
+
+# ---------------------------------------------------------------------------------- liquid
+
+
+def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
+    """Handler of an aspirate/dispense at a well named by the command."""
+
+    def handler(conv: Conversion, cmd: EngineCommand) -> None:
+        pid = conv.pipette_id(cmd.pipette_id)
+        if pid is None:
+            return
+        conv.where[cmd.pipette_id] = Where(
+            cmd.params.get("labwareId"), cmd.params.get("wellName"), command=cmd
+        )
+        location = conv.loc(cmd.params["labwareId"], cmd.params["wellName"])
+        if location is None:
+            if op == "dispense" and conv.is_trash_labware(cmd.params["labwareId"]):
+                conv.step({"op": "blow_out", "pipette": pid, "location": "trash"})
+            return
+        position, offset = conv.position(cmd, op)
+        conv.step(
+            {
+                "op": op,
+                "pipette": pid,
+                "volume_ul": float(cmd.params["volume"]),
+                "location": location,
+                "position": position,
+                "offset_mm": offset,
+            }
+        )
+
+    return handler
+
+
+def _outside_a_well(conv: Conversion, op: str, pid: str, w: Where) -> None:
+    """An in-place action where the pipette is not over a placed well: trash, or a note."""
+    if op in ("dispense", "blow_out") and (w.area is None or TRASH_AREAS.search(w.area) or w.labware):
+        conv.step({"op": "blow_out", "pipette": pid, "location": "trash"})
+    elif op == "aspirate":
+        conv.note(
+            "aspirate-in-area",
+            finding(
+                "IMPORT_ASPIRATE_OUTSIDE_WELL",
+                "location",
+                "warning",
+                f"{pid} aspirates where it is not over a well ({w.area or 'unknown position'})",
+                "aspirate from a well",
+                step=len(conv.steps),
+                pointer=f"/steps/{len(conv.steps)}",
+            ),
+        )
+
+
+def _in_place(op: str) -> Callable[[Conversion, EngineCommand], None]:
+    """Handler of an aspirate/dispense/blow-out where the pipette already is."""
+
+    def handler(conv: Conversion, cmd: EngineCommand) -> None:
+        pid = conv.pipette_id(cmd.pipette_id)
+        if pid is None:
+            return
+        w = conv.where[cmd.pipette_id]
+        if w.labware is None or conv.is_trash_labware(w.labware):
+            _outside_a_well(conv, op, pid, w)
+            return
+        location = conv.loc(w.labware, w.well or "")
+        if location is None:
+            return
+        if op == "blow_out":
+            conv.step({"op": "blow_out", "pipette": pid, "location": location})
+            return
+        position, offset = conv.position(w.command, op) if w.command is not None else ("bottom", 1.0)
+        conv.step(
+            {
+                "op": op,
+                "pipette": pid,
+                "volume_ul": cmd.volume,
+                "location": location,
+                "position": position,
+                "offset_mm": offset,
+            }
+        )
+
+    return handler
+
+
+def on_air_gap_in_place(conv: Conversion, cmd: EngineCommand) -> None:
+    pid = conv.pipette_id(cmd.pipette_id)
+    if pid is not None:
+        conv.step({"op": "air_gap", "pipette": pid, "volume_ul": float(cmd.params["volume"])})
+
+
+def on_blowout(conv: Conversion, cmd: EngineCommand) -> None:
+    pid = conv.pipette_id(cmd.pipette_id)
+    if pid is None:
+        return
+    conv.where[cmd.pipette_id] = Where(cmd.params.get("labwareId"), cmd.params.get("wellName"), command=cmd)
+    location = conv.loc(cmd.labware_id, cmd.well_name)
+    conv.step({"op": "blow_out", "pipette": pid, "location": location or "trash"})
+
+
+def on_touch_tip(conv: Conversion, cmd: EngineCommand) -> None:
+    pid = conv.pipette_id(cmd.pipette_id)
+    location = conv.loc(cmd.labware_id, cmd.well_name)
+    if pid is not None and location is not None:
+        conv.step({"op": "touch_tip", "pipette": pid, "location": location})
+
+
+# ---------------------------------------------------------------------------------- waits
+
+
+def delay(conv: Conversion, seconds: float) -> None:
+    """A delay step, or (while a module shakes) more time for each open shake step."""
+    if conv.shaking:
+        for idx in conv.shaking.values():
+            conv.steps[idx]["seconds"] += seconds
+        return
+    conv.step({"op": "delay", "seconds": seconds})
+
+
+def on_wait_for_duration(conv: Conversion, cmd: EngineCommand) -> None:
+    delay(conv, float(cmd.params.get("seconds", 0.0)))
+
+
+def on_wait_for_resume(conv: Conversion, cmd: EngineCommand) -> None:
+    conv.step({"op": "pause", "message": str(cmd.params.get("message") or "")})
+
+
+def on_comment(conv: Conversion, cmd: EngineCommand) -> None:
+    conv.step({"op": "comment", "text": str(cmd.params.get("message") or "")})
+
+
+HANDLERS: dict[str, Callable[[Conversion, EngineCommand], None]] = {
+    "pickUpTip": on_pick_up_tip,
+    "dropTip": on_drop_tip,
+    "dropTipInPlace": on_drop_tip_in_place,
+    "moveToAddressableArea": on_move_to_area,
+    "moveToAddressableAreaForDropTip": on_move_to_area,
+    "moveToWell": on_move_to_well,
+    "moveToCoordinates": on_move_to_coordinates,
+    "aspirate": _at_well("aspirate"),
+    "dispense": _at_well("dispense"),
+    "aspirateWhileTracking": _at_well("aspirate"),
+    "dispenseWhileTracking": _at_well("dispense"),
+    "aspirateInPlace": _in_place("aspirate"),
+    "dispenseInPlace": _in_place("dispense"),
+    "pressureDispense": _in_place("dispense"),
+    "blowOutInPlace": _in_place("blow_out"),
+    "airGapInPlace": on_air_gap_in_place,
+    "blowout": on_blowout,
+    "touchTip": on_touch_tip,
+    "waitForDuration": on_wait_for_duration,
+    "waitForResume": on_wait_for_resume,
+    "comment": on_comment,
+}
