@@ -33,7 +33,7 @@ def report_error(
 ) -> None:
     """Tell the user what went wrong and how to fix it, without a traceback.
 
-    On stderr: ``<label> <message>`` and ``→ <hint>``, never hard-wrapped (a long path or
+    On stderr: ``<label> <message>`` and ``→ hint: <hint>``, never hard-wrapped (a long path or
     message stays on one line for grep and for tests). With ``--json`` also one JSON object on
     stdout: ``{"ok": false, "error": message, "hint": hint, **extra}``.
     """
@@ -46,7 +46,7 @@ def report_error(
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     err.print(f"[bold red]{escape(label)}[/bold red] {escape(message)}")
     if hint:
-        err.print(f"[cyan]→ {escape(hint)}[/cyan]")
+        err.print(f"[cyan]→ hint: {escape(hint)}[/cyan]")
 
 
 def fail(

@@ -1,6 +1,6 @@
 """One set of exit codes and one way to report an error, for every command.
 
-Every command reports a user mistake as ``<label> <message>`` and ``→ <hint>`` on stderr (never
+Every command reports a user mistake as ``<label> <message>`` and ``→ hint: <hint>`` on stderr (never
 hard-wrapped, never read as rich markup), plus, with ``--json``, one JSON object on stdout with
 ``ok``, ``error`` and ``hint``; and exits with :class:`ExitCode`.
 """
@@ -32,7 +32,7 @@ def test_a_long_message_stays_on_one_line_and_markup_is_literal(tmp_path: Path) 
     assert r.exit_code == ExitCode.UNUSABLE
     lines = r.stderr.splitlines()
     assert f"unusable input {missing}: no such file" in lines
-    assert "→ check the path" in lines
+    assert "→ hint: check the path" in lines
 
 
 def test_json_errors_carry_ok_error_and_hint_and_people_still_see_them() -> None:
@@ -40,13 +40,13 @@ def test_json_errors_carry_ok_error_and_hint_and_people_still_see_them() -> None
     assert r.exit_code == ExitCode.UNUSABLE
     doc = json.loads(r.stdout)
     assert doc["ok"] is False and "unknown chemical" in doc["error"] and "did you mean" in doc["hint"]
-    assert r.stderr.startswith("error ") and "→ " in r.stderr
+    assert r.stderr.startswith("error ") and "\n→ hint: did you mean" in r.stderr
 
 
 def test_export_and_run_use_the_same_report(tmp_path: Path) -> None:
     r = runner.invoke(app, ["export", str(EXAMPLE), "--to", "lego"])
     assert r.exit_code == ExitCode.UNUSABLE
-    expected = ["unusable input unknown export target 'lego'", "→ use --to opentrons"]
+    expected = ["unusable input unknown export target 'lego'", "→ hint: use --to opentrons"]
     assert r.stderr.splitlines()[:2] == expected
     store = tmp_path / "ledger.sqlite"
     r = runner.invoke(app, ["run", str(EXAMPLE), "--backend", "pigeon", "--store", str(store), "--json"])
