@@ -34,6 +34,7 @@ from labwright.hardware.twin_backend import TwinBackend
 from labwright.protocols.errors import DispatchRefusedError, UnusableInputError
 from labwright.protocols.io import parse_protocol
 from labwright.protocols.models import Protocol
+from labwright.protocols.provenance import package_versions
 from labwright.simulators.deck.events import MeasureEvent
 from labwright.verifiers.verifier import VerifyOptions, verify
 from pydantic import BaseModel, ConfigDict, Field
@@ -350,7 +351,6 @@ def run_compute_campaign(
     """Run (or resume) the closed loop; stops at the first round that does not succeed."""
     from labwright.simulators.compute.design.objectives import parse_objective
     from labwright.simulators.compute.design.seeds import canonical_smiles
-    from labwright.simulators.compute.design.tool import package_versions
 
     parse_objective(config.objective)  # unusable specs fail here, before anything is dispatched
     campaign_id = config.campaign_id or default_campaign_id(config)
@@ -425,6 +425,6 @@ def run_compute_campaign(
             "objective": config.objective,
             "seed": config.seed,
             "backend": "twin",
-            "versions": package_versions(("labwright", "rdkit", "tblite", "numpy", "pydantic")),
+            "versions": package_versions("labwright", "rdkit", "tblite", "numpy", "pydantic"),
         },
     )

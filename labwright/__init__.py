@@ -5,4 +5,12 @@ sibling packages: ``labwright.protocols`` <- ``labwright.simulators`` <- ``labwr
 <- ``labwright.hardware`` <- ``labwright.agents``.
 """
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    # the version is the installed distribution's (pyproject.toml), read in one place
+    if name == "__version__":
+        from labwright.protocols.provenance import labwright_version
+
+        return labwright_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from labwright.protocols.errors import ConfigurationError
+from labwright.protocols.provenance import labwright_version
 from pydantic import BaseModel, ConfigDict
 
-VERIFIER_VERSION = "labwright-verifier/0.1.0"
+VERIFIER_VERSION = f"labwright-verifier/{labwright_version()}"
 
 
 def labwright_home() -> Path:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail, progress_bars
+from labwright.commands.common import ExitCode, fail, fail_with, progress_bars
 
 app = typer.Typer(help="Closed-loop campaigns run as twins.", no_args_is_help=True)
 
@@ -79,8 +79,8 @@ def compute(
 
             result = run_compute_campaign(config, on_round=on_round)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint or "", as_json)
-    code = EXIT_OK if result.completed else EXIT_FAILED
+        fail_with(exc, as_json)
+    code = ExitCode.OK if result.completed else ExitCode.FAILED
     if as_json:
         sys.stdout.write(result.model_dump_json() + "\n")
     else:

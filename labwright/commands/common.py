@@ -1,30 +1,71 @@
-"""Helpers shared by the command modules."""
+"""Helpers shared by the command modules: exit codes, error reports, progress bars."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+class ExitCode(IntEnum):
+    """The exit codes of every `labwright` command (DESIGN.md, "Ways in")."""
+
+    OK = 0  #: certified, written, the run or campaign succeeded
+    FAILED = 1  #: findings (errors), refused, or a run / training / campaign that failed
+    FINDINGS = 1  #: alias of FAILED: the verifier found errors
+    UNUSABLE = 2  #: unusable input (file, option, policy) or an unreachable backend
+    INTERRUPTED = 130  #: stopped with Ctrl-C (128 + SIGINT)
 
 
-def fail(message: str, hint: str, as_json: bool, code: int = EXIT_UNUSABLE) -> NoReturn:
-    """Report a user mistake (message + hint, no traceback) and exit, 2 by default."""
+def report_error(
+    message: str,
+    hint: str | None,
+    as_json: bool,
+    *,
+    label: str = "error",
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Tell the user what went wrong and how to fix it, without a traceback.
+
+    On stderr: ``<label> <message>`` and ``→ hint: <hint>``, never hard-wrapped (a long path or
+    message stays on one line for grep and for tests). With ``--json`` also one JSON object on
+    stdout: ``{"ok": false, "error": message, "hint": hint, **extra}``.
+    """
     from rich.console import Console
+    from rich.markup import escape
 
     if as_json:
-        typer.echo(json.dumps({"error": message, "hint": hint}))
-    else:
-        err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {message}")
-        if hint:
-            err.print(f"[yellow]hint:[/] {hint}")
+        payload = {"ok": False, "error": message, "hint": hint, **(extra or {})}
+        sys.stdout.write(json.dumps(payload) + "\n")
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err.print(f"[bold red]{escape(label)}[/bold red] {escape(message)}")
+    if hint:
+        err.print(f"[cyan]→ hint: {escape(hint)}[/cyan]")
+
+
+def fail(
+    message: str,
+    hint: str | None,
+    as_json: bool,
+    code: ExitCode = ExitCode.UNUSABLE,
+    *,
+    label: str = "error",
+    extra: Mapping[str, Any] | None = None,
+) -> NoReturn:
+    """:func:`report_error`, then exit with ``code`` (unusable input by default)."""
+    report_error(message, hint, as_json, label=label, extra=extra)
     raise typer.Exit(code)
+
+
+def fail_with(exc: Any, as_json: bool, code: ExitCode = ExitCode.UNUSABLE, **kwargs: Any) -> NoReturn:
+    """:func:`fail` with a ``LabwrightError``'s message and hint."""
+    fail(exc.message, exc.hint, as_json, code, **kwargs)
 
 
 def fail_invalid(exc: Any, as_json: bool, hint: str = "see --help") -> NoReturn:

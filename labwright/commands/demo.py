@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from labwright.commands.common import ExitCode, fail
+
 app = typer.Typer()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "protocols"
@@ -27,19 +29,18 @@ def demo(
     console = Console(highlight=False)
     files = sorted(p for p in examples.glob("*") if p.suffix in {".yaml", ".yml"})
     if not files:
-        console.print(f"[red]no example protocols in {examples}[/red]")
-        raise typer.Exit(2)
+        fail(f"no example protocols in {examples}", "pass --examples FOLDER with .yaml protocols", False)
     table = Table(title="labwright demo: dry-run validation of the bundled protocols", box=None)
     for col in ("protocol", "robot", "steps", "result", "errors", "warnings", "sha256"):
         table.add_column(col)
-    worst = 0
+    worst = ExitCode.OK
     with console.status("verifying…"):
         for path in files:
             try:
                 report = validate_file(path, VerifyOptions())
             except LabwrightError as exc:
                 table.add_row(path.name, "", "", "[red]unusable[/red]", "", "", exc.message)
-                worst = 2
+                worst = ExitCode.UNUSABLE
                 continue
             n_err = sum(f.severity is Severity.ERROR for f in report.findings)
             n_warn = sum(f.severity is Severity.WARNING for f in report.findings)
@@ -53,7 +54,7 @@ def demo(
                 str(n_warn),
                 (report.protocol_sha256 or "")[:12],
             )
-            worst = max(worst, 0 if report.ok else 1)
+            worst = max(worst, ExitCode.OK if report.ok else ExitCode.FINDINGS)
     console.print(table)
     if worst:
         raise typer.Exit(worst)
@@ -61,7 +62,7 @@ def demo(
     raise typer.Exit(worst)
 
 
-def _campaign(console) -> int:  # noqa: ANN001
+def _campaign(console) -> ExitCode:  # noqa: ANN001
     """A short closed loop: propose molecules, plate them, verify, dispatch to the twin, measure."""
     from labwright.agents.compute_campaign import CampaignConfig, run_compute_campaign
 
@@ -81,4 +82,4 @@ def _campaign(console) -> int:  # noqa: ANN001
         )
     console.print(f"best molecule: {result.best_smiles}  QED {result.best_score or 0:.3f}")
     console.print(f"ledger: {result.ledger}  (`labwright runs list` shows every round)")
-    return 0 if result.completed else 1
+    return ExitCode.OK if result.completed else ExitCode.FAILED

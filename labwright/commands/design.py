@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail, fail_invalid, progress_bars
+from labwright.commands.common import ExitCode, fail, fail_invalid, fail_with, progress_bars
 
 app = typer.Typer(
     help="Inverse molecular design: genetic algorithms over RDKit (and tblite) oracles.",
@@ -193,7 +193,7 @@ def design(
     try:
         result = _run_with_progress(config)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
     payload = result.model_dump(mode="json")
     if output is not None:
         output.write_text(json.dumps(payload, indent=2) + "\n")
@@ -201,4 +201,4 @@ def design(
         typer.echo(json.dumps(payload))
     else:
         _print_report(result)
-    raise typer.Exit(EXIT_OK if result.calls > 0 else EXIT_FAILED)
+    raise typer.Exit(ExitCode.OK if result.calls > 0 else ExitCode.FAILED)

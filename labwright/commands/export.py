@@ -16,9 +16,10 @@ from typing import Annotated
 
 import typer
 
+from labwright.commands.common import ExitCode, fail_with
+
 app = typer.Typer()
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 TARGETS = ("opentrons",)
 
 
@@ -55,15 +56,12 @@ def export(
         extra = load_custom_labware(custom_labware or [])
         protocol = _verified(_load(file), extra, str(file), verify_first, err)
         if protocol is None:
-            raise typer.Exit(EXIT_FINDINGS)
+            raise typer.Exit(ExitCode.FINDINGS)
         from labwright.simulators.opentrons_interop.export import export_opentrons
 
         text = export_opentrons(protocol, extra)
     except LabwrightError as exc:
-        err.print(f"[bold red]unusable input[/bold red] {exc.message}")
-        if exc.hint:
-            err.print(f"[cyan]→ {exc.hint}[/cyan]")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        fail_with(exc, False, label="unusable input")
     if output is None:
         sys.stdout.write(text)
     else:
@@ -71,7 +69,7 @@ def export(
         robot = "Flex" if protocol.metadata.robot.value == "flex" else "OT-2"
         steps = len(protocol.steps)
         err.print(f"[green]wrote[/green] {output} (Opentrons Python protocol for the {robot}, {steps} steps)")
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(ExitCode.OK)
 
 
 def _check_output(source: Path, output: Path, force: bool) -> None:

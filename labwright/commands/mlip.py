@@ -27,10 +27,9 @@ from typing import Annotated, Any
 import typer
 
 from labwright.commands.common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    fail,
+    ExitCode,
     fail_invalid,
+    fail_with,
     progress_bars,
     refuse_overwrite,
 )
@@ -99,11 +98,11 @@ def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) 
 
             return work(on_progress)
     except TrainingFailedError as exc:
-        fail(exc.message, exc.hint, as_json, code=EXIT_FAILED)
+        fail_with(exc, as_json, ExitCode.FAILED)
     except ValidationError as exc:
         fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
 
 
 def _emit(payload: dict[str, Any], as_json: bool, title: str, rows: list[tuple[str, Any]]) -> None:
@@ -395,7 +394,7 @@ def eval_command(
             ("force RMSE (meV/A)", report.force_rmse_mev_per_a),
         ],
     )
-    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+    raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
 
 
 # ----------------------------------------------------------------------------- md

@@ -16,21 +16,9 @@ from typing import Annotated, Any
 
 import typer
 
+from labwright.commands.common import ExitCode, fail, fail_with
+
 app = typer.Typer()
-
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _fail(err: Any, as_json: bool, exc: Any, code: int, extra: dict[str, Any] | None = None) -> None:
-    if as_json:
-        sys.stdout.write(
-            json.dumps({"ok": False, "error": exc.message, "hint": exc.hint, **(extra or {})}) + "\n"
-        )
-    label = "refused" if code == EXIT_FAILED else "error"
-    err.print(f"[bold red]{label}[/bold red] {exc.message}", highlight=False, soft_wrap=True)
-    if exc.hint:
-        err.print(f"[cyan]→ {exc.hint}[/cyan]", highlight=False)
-    raise typer.Exit(code)
 
 
 @app.command("run")
@@ -87,13 +75,11 @@ def run(
     if backend not in BACKEND_NAMES:
         from labwright.protocols.errors import ConfigurationError
 
-        _fail(
-            err,
-            as_json,
+        fail_with(
             ConfigurationError(
                 f"no backend named {backend!r}", hint=f"choose one of {', '.join(BACKEND_NAMES)}"
             ),
-            EXIT_UNUSABLE,
+            as_json,
         )
     try:
         if file.suffix.lower() not in {".yaml", ".yml", ".json"}:
@@ -105,7 +91,7 @@ def run(
             read_document(file), VerifyOptions(strict=strict, policy_path=policy), str(file)
         )
     except LabwrightError as exc:
-        _fail(err, as_json, exc, EXIT_UNUSABLE)
+        fail_with(exc, as_json)
     if not report.ok or report.certificate is None or report.protocol is None:
         if as_json:
             sys.stdout.write(
@@ -116,7 +102,7 @@ def run(
             err.print(
                 "[bold red]refused[/bold red] the protocol has errors; nothing was sent", highlight=False
             )
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(ExitCode.FAILED)
     if not as_json:
         print_report(err, report)
     recorded: list[Any] = []  # the ledger record, once the dispatch is written there
@@ -131,26 +117,32 @@ def run(
         dispatcher.reconcile()
         record = _dispatch(dispatcher, report, key, timeout, err, as_json, approved_by, recorded)
     except DispatchRefusedError as exc:
-        _fail(err, as_json, exc, EXIT_FAILED, {"refused": True, "validation": report.to_json()})
+        fail_with(
+            exc,
+            as_json,
+            ExitCode.FAILED,
+            label="refused",
+            extra={"refused": True, "validation": report.to_json()},
+        )
     except LabwrightError as exc:
         if not recorded:
-            _fail(err, as_json, exc, EXIT_UNUSABLE)
+            fail_with(exc, as_json)
         # the dispatch is in the ledger but did not get through: say under which key it waits
         queued = recorded[0]
-        exc.hint = (
+        hint = (
             f"run {queued.run_id} waits in the ledger under key {queued.idempotency_key}: run this same "
             "command again once the backend is reachable and it continues that run (never a second "
             f"one), or `labwright runs reconcile --resume`. {exc.hint}"
         ).strip()
         extra = {"run_id": queued.run_id, "idempotency_key": queued.idempotency_key}
-        _fail(err, as_json, exc, EXIT_UNUSABLE, extra)
+        fail(exc.message, hint, as_json, extra=extra)
     except KeyboardInterrupt:
         err.print(
             "[yellow]interrupted[/yellow]: a robot run goes on without us; "
             "`labwright runs reconcile` records how it ended",
             highlight=False,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     if as_json:
         sys.stdout.write(
             json.dumps(
@@ -166,7 +158,7 @@ def run(
         from labwright.commands.runs import print_record
 
         print_record(out, record, ledger=None, brief=True)
-    raise typer.Exit(EXIT_OK if record.state.value == "succeeded" else EXIT_FAILED)
+    raise typer.Exit(ExitCode.OK if record.state.value == "succeeded" else ExitCode.FAILED)
 
 
 def _dispatch(

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from labwright.commands.common import ExitCode, fail, fail_with
+
 app = typer.Typer(help="Runs recorded in the run ledger.", no_args_is_help=True)
 
 StoreOption = Annotated[
@@ -28,24 +30,13 @@ _STATE_STYLE = {
 
 
 def _open(store: Path | None, as_json: bool) -> Any:
-    from rich.console import Console
-
     from labwright.hardware.ledger import Ledger
     from labwright.protocols.errors import LabwrightError
 
     try:
         return Ledger(store)
     except LabwrightError as exc:
-        _unusable(Console(stderr=True), as_json, exc)
-
-
-def _unusable(err: Any, as_json: bool, exc: Any) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"ok": False, "error": exc.message, "hint": exc.hint}) + "\n")
-    err.print(f"[bold red]error[/bold red] {exc.message}", highlight=False, soft_wrap=True)
-    if exc.hint:
-        err.print(f"[cyan]→ {exc.hint}[/cyan]", highlight=False)
-    raise typer.Exit(2)
+        fail_with(exc, as_json)
 
 
 def _duration(start: str | None, end: str | None) -> str:
@@ -196,7 +187,7 @@ def show(
     try:
         record = ledger.resolve(run_id)
     except LabwrightError as exc:
-        _unusable(Console(stderr=True), as_json, exc)
+        fail_with(exc, as_json)
     if as_json:
         doc = {"ok": True, "run": record.model_dump(mode="json")}
         if events:
@@ -230,7 +221,7 @@ def reconcile(
         dispatcher = Dispatcher(make_backend(backend, robot=robot), ledger)
         records = dispatcher.reconcile(resume=resume)
     except LabwrightError as exc:
-        _unusable(Console(stderr=True), as_json, exc)
+        fail_with(exc, as_json)
     if as_json:
         sys.stdout.write(json.dumps({"ok": True, "runs": [r.summary() for r in records]}) + "\n")
         return
@@ -249,7 +240,6 @@ def _control(run_id: str, store: Path | None, as_json: bool, action: str) -> Non
     from labwright.hardware.registry import make_backend
     from labwright.protocols.errors import LabwrightError
 
-    err = Console(stderr=True, highlight=False)
     ledger = _open(store, as_json)
     try:
         record = ledger.resolve(run_id)
@@ -265,12 +255,10 @@ def _control(run_id: str, store: Path | None, as_json: bool, action: str) -> Non
             dispatcher.resume(record.run_id)
             record = dispatcher.wait(record.run_id)
     except _NotRunning as exc:
-        if as_json:
-            sys.stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
-        err.print(f"[bold red]error[/bold red] {exc}")
-        raise typer.Exit(1) from None
+        hint = "`labwright runs show RUN_ID` shows what the ledger recorded"
+        fail(str(exc), hint, as_json, ExitCode.FAILED)
     except LabwrightError as exc:
-        _unusable(err, as_json, exc)
+        fail_with(exc, as_json)
     if as_json:
         sys.stdout.write(json.dumps({"ok": True, "run": record.model_dump(mode="json")}) + "\n")
     else:

@@ -8,14 +8,12 @@ from typing import Annotated
 
 import typer
 
-from labwright.commands.common import EXIT_FAILED, EXIT_OK, fail
+from labwright.commands.common import ExitCode, fail_with
 
 app = typer.Typer(
     help="Chemical safety questions: is a pair compatible, what is a chemical.",
     no_args_is_help=True,
 )
-
-EXIT_FINDINGS = EXIT_FAILED  # 1: incompatible pair or a refused chemical
 
 
 @app.command("pair")
@@ -31,7 +29,7 @@ def pair(
     try:
         result = check_pair(name_a, name_b)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
         return
     if as_json:
         payload = {
@@ -52,7 +50,7 @@ def pair(
         typer.echo(json.dumps(payload, indent=2))
     else:
         _print_pair(name_a, name_b, result)
-    raise typer.Exit(EXIT_OK if result.compatible else EXIT_FINDINGS)
+    raise typer.Exit(ExitCode.OK if result.compatible else ExitCode.FINDINGS)
 
 
 def _print_pair(name_a: str, name_b: str, result) -> None:
@@ -91,14 +89,14 @@ def chemical(
     try:
         report = chemical_report(name, load_policy(policy) if policy else None)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
         return
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
         _print_chemical(report)
     refused = report["policy"]["refused"] or report["policy"]["banned"]
-    raise typer.Exit(EXIT_FINDINGS if refused else EXIT_OK)
+    raise typer.Exit(ExitCode.FINDINGS if refused else ExitCode.OK)
 
 
 def _print_chemical(report: dict) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import EXIT_OK, fail, fail_invalid, progress_bars, refuse_overwrite
+from labwright.commands.common import ExitCode, fail_invalid, fail_with, progress_bars, refuse_overwrite
 
 app = typer.Typer(
     help="Structure search: basin hopping and AIRSS with ASE calculators; convex hulls.",
@@ -126,7 +126,7 @@ def search_command(
     except ValidationError as exc:
         fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
     result = outcome.result
     path = output if output is not None else default_output_path(composition, method.value, seed, Path.cwd())
     prov = provenance(settings)
@@ -153,7 +153,7 @@ def search_command(
         typer.echo(json.dumps(payload, indent=2))
     else:
         _print_result(payload)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(ExitCode.OK)
 
 
 def _print_result(payload: dict[str, Any]) -> None:
@@ -238,7 +238,7 @@ def hull_command(
     except ValidationError as exc:
         fail_invalid(exc, as_json)
     except LabwrightError as exc:
-        fail(exc.message, exc.hint, as_json)
+        fail_with(exc, as_json)
     payload = {
         "calculator": calculator.value,
         "pressure_gpa": pressure,
@@ -262,4 +262,4 @@ def hull_command(
                 "yes" if p.on_hull else "no",
             )
         Console().print(table)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(ExitCode.OK)

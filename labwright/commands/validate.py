@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer()
+from labwright.commands.common import ExitCode, report_error
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+app = typer.Typer()
 
 
 def load_custom_labware(paths: list[Path]) -> list[dict]:
@@ -79,50 +79,44 @@ def validate(
     from labwright.verifiers.verifier import VerifyOptions
 
     out = Console(stderr=False, highlight=False, soft_wrap=False)
-    err = Console(stderr=True, highlight=False)
     try:
         extra = load_custom_labware(custom_labware or [])
         options = VerifyOptions(strict=strict, policy_path=policy, extra_labware=extra)
     except LabwrightError as exc:
-        _unusable(err, as_json, "", exc)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    worst = EXIT_OK
+        _unusable(as_json, "", exc)
+        raise typer.Exit(ExitCode.UNUSABLE) from None
+    worst = ExitCode.OK
     for path in files:
         try:
             report = validate_file(path, options)
         except LabwrightError as exc:
-            _unusable(err, as_json, str(path), exc)
-            worst = max(worst, EXIT_UNUSABLE)
+            _unusable(as_json, str(path), exc)
+            worst = max(worst, ExitCode.UNUSABLE)
             continue
         if as_json:
             sys.stdout.write(json.dumps(report.to_json()) + "\n")
         else:
             print_report(out, report, show_info=verbose)
         if not report.ok:
-            worst = max(worst, EXIT_FINDINGS)
+            worst = max(worst, ExitCode.FINDINGS)
     raise typer.Exit(worst)
 
 
-def _unusable(err, as_json: bool, source: str, exc) -> None:  # noqa: ANN001
-    if as_json:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "file": source,
-                    "ok": False,
-                    "unusable": True,
-                    "error": exc.message,
-                    "hint": exc.hint,
-                    "protocol_sha256": None,
-                    "findings": [],
-                    "certificate": None,
-                }
-            )
-            + "\n"
-        )
-    err.print(f"[bold red]unusable input[/bold red] {exc.message}")
-    if exc.hint:
-        err.print(f"[cyan]→ {exc.hint}[/cyan]")
+def _unusable(as_json: bool, source: str, exc) -> None:  # noqa: ANN001
+    """Report a file that cannot be checked; with --json as a report line of its own."""
+    report_error(
+        exc.message,
+        exc.hint,
+        as_json,
+        label="unusable input",
+        extra={
+            "file": source,
+            "unusable": True,
+            "protocol_sha256": None,
+            "findings": [],
+            "certificate": None,
+        },
+    )
 
 
 @app.command("schema")

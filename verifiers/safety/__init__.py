@@ -35,7 +35,7 @@ _EXPORTS = {
     "check_pair": "pair",
     "chemical_report": "pair",
     "UnknownChemicalError": "pair",
-    "PhysicalData": "physical",
+    "PhysicalData": "records",
     "physical_data": "physical",
     "Policy": "policy",
     "PolicyStatus": "policy",

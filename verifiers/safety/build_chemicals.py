@@ -22,6 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from labwright.verifiers.safety.database import classify_entry
+from labwright.verifiers.safety.identity import canonical_smiles
+from labwright.verifiers.safety.identity import formula as molecular_formula
+from labwright.verifiers.safety.physical import lookup_physical_data
+from labwright.verifiers.safety.policy import _cwc_matches_cached
+
+# RDKit and `chemicals` (optional, slow to import) are imported inside the functions that use
+# them, as everywhere in the safety package.
 
 DATA = Path(__file__).parent / "data"
 log = logging.getLogger(__name__)
@@ -36,13 +44,6 @@ def _lookup(ids: list[str]) -> Any:
         except Exception:  # noqa: BLE001 - the package raises bare Exceptions for misses
             continue
     return None
-
-
-def _canonical(smiles: str) -> str | None:
-    from rdkit import Chem
-
-    mol = Chem.MolFromSmiles(smiles)
-    return Chem.MolToSmiles(mol) if mol is not None else None
 
 
 def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -63,7 +64,7 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 smiles, cas = hit.smiles, hit.CASs
                 identity_source = "chemicals package identifier database (PubChem-derived)"
             elif cas and hit.CASs == cas and smiles:
-                a, b = _canonical(smiles), _canonical(hit.smiles) if hit.smiles else None
+                a, b = canonical_smiles(smiles), canonical_smiles(hit.smiles) if hit.smiles else None
                 if a and b and a != b:
                     problems.append(f"{name}: curated SMILES {a} differs from database {b}")
                 identity_source = "curated; CAS cross-checked in chemicals package"
@@ -71,20 +72,15 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         elif smiles is None:
             problems.append(f"{name}: not found in the chemicals database and no SMILES given")
     if smiles:
-        canon = _canonical(smiles)
+        canon = canonical_smiles(smiles)
         if canon is None:
             problems.append(f"{name}: RDKit cannot parse SMILES {smiles}")
         else:
             smiles = canon
             if formula is None:
-                from rdkit.Chem import MolFromSmiles
-                from rdkit.Chem.rdMolDescriptors import CalcMolFormula
-
-                formula = CalcMolFormula(MolFromSmiles(canon))
+                formula = molecular_formula(canon)
     physical = None
     if cas:
-        from labwright.verifiers.safety.physical import lookup_physical_data
-
         data = lookup_physical_data(cas)
         physical = data.model_dump(exclude_none=True, exclude={"cas"}) or None
     out.update(
@@ -108,9 +104,6 @@ def build_entry(src: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 def add_derived(rec: dict[str, Any]) -> None:
     """Store the classification and CWC matches (checked against fresh ones by the tests)."""
-    from labwright.verifiers.safety.database import classify_entry
-    from labwright.verifiers.safety.policy import _cwc_matches_cached
-
     groups, tags, rules = classify_entry(rec)
     rec["classified"] = {"groups": groups, "tags": tags, "rules": rules}
     matches = _cwc_matches_cached(

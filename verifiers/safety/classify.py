@@ -1,7 +1,8 @@
 """Reactive groups and species tags of a chemical: SMARTS rules plus explicit species lists.
 
 Rules live in ``data/classification.yaml`` (each cites its source). RDKit is imported only when
-a record with a SMILES is classified.
+a record with a SMILES is classified (it is optional and slow to import; the shipped database
+stores the classification of its records, so checking them never imports it).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from labwright.verifiers.safety.data_files import load
+from labwright.verifiers.safety.identity import mol_from_smiles
 
 WATER_GROUP = 106
 
 
 @lru_cache(maxsize=1)
 def _compiled_rules() -> list[tuple[dict[str, Any], list[Any]]]:
-    from rdkit import Chem
+    from rdkit import Chem  # lazy: see the module docstring
 
     compiled = []
     for rule in load("classification.yaml")["rules"]:
@@ -71,11 +73,9 @@ def classify(
         tags.update(entry.get("tags", []))
         rules.append(entry["id"])
     if use_smarts and smiles:
-        from labwright.verifiers.safety.records import mol_from_smiles
-
         mol = mol_from_smiles(smiles)
         if mol is not None:
-            from rdkit import Chem
+            from rdkit import Chem  # lazy: see the module docstring
 
             single = len(Chem.GetMolFrags(mol)) == 1
             smarts_groups, smarts_tags, smarts_rules = _apply_smarts(mol, single, tags)

@@ -1,6 +1,9 @@
 """The shipped chemical database (``data/chemicals.yaml``): indexes by name, synonym, CAS, SMILES.
 
-Records are classified into reactive groups lazily, on first lookup, and cached.
+Records are classified into reactive groups lazily, on first lookup, and cached. The
+classification and the physical data stored at build time are used, so looking up a database
+chemical needs neither RDKit nor `chemicals`; only structures that are not in the database are
+classified with RDKit (through ``identity`` and ``classify``, which import it lazily).
 """
 
 from __future__ import annotations
@@ -11,15 +14,10 @@ from typing import Any
 
 from labwright.verifiers.safety.classify import classify
 from labwright.verifiers.safety.data_files import load, load_json
-from labwright.verifiers.safety.physical import PhysicalData
-from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch
+from labwright.verifiers.safety.identity import canonical_smiles, formula, normalise
+from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch, PhysicalData
 
 CAS_PATTERN = re.compile(r"^\d{2,7}-\d{2}-\d$")
-
-
-def normalise(name: str) -> str:
-    """Loose key for names: case-folded, without spaces, hyphens, quotes and dots."""
-    return re.sub(r"[\s\-_'’\".]", "", name.casefold()).replace("β", "beta").replace("α", "alpha")
 
 
 def cas_is_valid(cas: str) -> bool:
@@ -136,18 +134,6 @@ def find_by_cas(cas: str) -> ChemicalRecord | None:
     return record_at(i) if i is not None else None
 
 
-def canonical_smiles(smiles: str) -> str | None:
-    """RDKit canonical SMILES, or None if RDKit cannot parse it."""
-    from labwright.verifiers.safety.records import mol_from_smiles
-
-    mol = mol_from_smiles(smiles.strip())
-    if mol is None or mol.GetNumAtoms() == 0:
-        return None
-    from rdkit import Chem
-
-    return Chem.MolToSmiles(mol)
-
-
 def find_by_smiles(smiles: str) -> ChemicalRecord | None:
     exact = _index().smiles.get(smiles.strip())  # already canonical: no RDKit needed
     if exact is not None:
@@ -164,14 +150,11 @@ def record_from_smiles(smiles: str, name: str | None = None) -> ChemicalRecord |
     canon = canonical_smiles(smiles)
     if canon is None:
         return None
-    from labwright.verifiers.safety.records import mol_from_smiles
-    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
-
     groups, tags, rules = classify(name or canon, canon, [], [])
     return ChemicalRecord(
         name=name or canon,
         smiles=canon,
-        formula=CalcMolFormula(mol_from_smiles(canon)),
+        formula=formula(canon),
         groups=groups,
         tags=tags,
         identity_source="structure given by the user (SMILES), classified by SMARTS",

@@ -6,14 +6,19 @@ handbook compilation, which mixes measured and estimated values) and ``Serat DIP
 (flash points from a group-contribution modelling paper; its values disagree with the measured
 IEC/NFPA data by tens of degrees for common solvents, e.g. ethanol -13 degC vs 12-13 degC,
 methanol -31 degC vs 9-12 degC, so it is treated as containing estimates). `chemicals` is imported
-lazily (it takes ~1 s) and lookups are cached.
+lazily (an optional dependency that takes ~1 s to import; the shipped database stores the data of
+its chemicals, so checking them never imports it) and lookups are cached.
+
+The records (:class:`PhysicalData`, :class:`PropertyValue`) live in ``records``, below the
+database, which stores them; this module reads the database first, then `chemicals`.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from labwright.verifiers.safety.database import find_by_cas
+from labwright.verifiers.safety.records import PhysicalData, PropertyValue
 
 KELVIN = 273.15
 
@@ -22,30 +27,6 @@ MEASURED_TB = ("HEOS", "CRC_INORG", "CRC_ORG", "COMMON_CHEMISTRY", "WEBBOOK", "W
 MEASURED_FLASH = ("IEC 60079-20-1 (2010)", "NFPA 497 (2008)", "WIKIDATA")
 MEASURED_AUTOIGNITION = ("IEC 60079-20-1 (2010)", "NFPA 497 (2008)", "WIKIDATA")
 EXCLUDED_METHODS = ("JOBACK", "YAWS", "Serat DIPPR (2017)")
-
-
-class PropertyValue(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    celsius: float
-    source: str = Field(description="`chemicals` data source giving the lowest value")
-    all_sources: dict[str, float] = Field(default_factory=dict, description="source -> degC")
-
-
-class PhysicalData(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    cas: str | None = None
-    boiling_point: PropertyValue | None = None
-    flash_point: PropertyValue | None = None
-    autoignition: PropertyValue | None = None
-
-    def as_dict(self) -> dict[str, float | None]:
-        return {
-            "boiling_point_c": self.boiling_point.celsius if self.boiling_point else None,
-            "flash_point_c": self.flash_point.celsius if self.flash_point else None,
-            "autoignition_c": self.autoignition.celsius if self.autoignition else None,
-        }
 
 
 def _lowest(cas: str, methods_fn, value_fn, allowed: tuple[str, ...]) -> PropertyValue | None:
@@ -77,8 +58,6 @@ def physical_data(cas: str | None) -> PhysicalData:
     """
     if not cas:
         return PhysicalData()
-    from labwright.verifiers.safety.database import find_by_cas
-
     record = find_by_cas(cas)
     if record is not None and record.physical is not None:
         return record.physical
@@ -90,6 +69,7 @@ def lookup_physical_data(cas: str | None) -> PhysicalData:
     """Look a CAS number up in `chemicals` (imported lazily), measured sources only."""
     if not cas:
         return PhysicalData()
+    # lazy: optional and slow to import (module docstring)
     from chemicals.phase_change import Tb, Tb_methods
     from chemicals.safety import T_autoignition, T_autoignition_methods, T_flash, T_flash_methods
 

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import yaml
 from labwright.protocols.errors import ConfigurationError
 from labwright.verifiers.safety.data_files import DATA_DIR, load
+from labwright.verifiers.safety.identity import canonical_smiles, mol_from_smiles
+from labwright.verifiers.safety.identity import normalise as _norm
 from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch, Resolution
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -104,6 +106,7 @@ def default_policy() -> Policy:
 
 @lru_cache(maxsize=1)
 def _cwc_compiled() -> list[tuple[dict[str, Any], Any]]:
+    # lazy: RDKit is optional and slow to import; database records carry their CWC matches
     from rdkit import Chem
 
     return [(f, Chem.MolFromSmarts(f["smarts"])) for f in load("cwc_schedules.yaml")["families"]]
@@ -111,16 +114,8 @@ def _cwc_compiled() -> list[tuple[dict[str, Any], Any]]:
 
 @lru_cache(maxsize=1)
 def _exempt_smiles() -> frozenset[str]:
-    from labwright.verifiers.safety.database import canonical_smiles
-
     entries = load("cwc_schedules.yaml")["exempt_cas"]
     return frozenset(canonical_smiles(e["smiles"]) or "" for e in entries if e.get("smiles"))
-
-
-def _norm(text: str) -> str:
-    from labwright.verifiers.safety.database import normalise
-
-    return normalise(text)
 
 
 @lru_cache(maxsize=1)
@@ -165,8 +160,6 @@ def _cwc_matches_cached(
         elif names & entry_names:
             out.append(CwcMatch(schedule=entry["schedule"], item=entry["item"],
                                 name=entry["name"], how="name"))
-    from labwright.verifiers.safety.records import mol_from_smiles
-
     mol = mol_from_smiles(smiles) if smiles else None
     if mol is not None:
         for family, pattern in _cwc_compiled():

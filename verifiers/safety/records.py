@@ -1,24 +1,46 @@
-"""Pydantic records: a chemical, a resolved component, a resolution of a name."""
+"""Pydantic records: a chemical, its physical data, a resolved component, a resolution of a name.
+
+Data only; every other module of the safety package builds on these (they import nothing from
+it but the concentration parser and the identity keys).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
 from labwright.verifiers.safety.concentration import Concentration
-from labwright.verifiers.safety.physical import PhysicalData
+from labwright.verifiers.safety.identity import mol_from_smiles
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["chemical", "buffer", "biological", "dye", "material", "mixture"]
 
 
-@lru_cache(maxsize=4096)
-def mol_from_smiles(smiles: str) -> Any:
-    """RDKit molecule for a SMILES (cached; RDKit is imported on first use)."""
-    from rdkit import Chem, RDLogger
+class PropertyValue(BaseModel):
+    """One physical property: the lowest measured value and the source that gave it."""
 
-    RDLogger.DisableLog("rdApp.*")
-    return Chem.MolFromSmiles(smiles)
+    model_config = ConfigDict(frozen=True)
+
+    celsius: float
+    source: str = Field(description="`chemicals` data source giving the lowest value")
+    all_sources: dict[str, float] = Field(default_factory=dict, description="source -> degC")
+
+
+class PhysicalData(BaseModel):
+    """Measured boiling point, flash point and autoignition temperature (see physical.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cas: str | None = None
+    boiling_point: PropertyValue | None = None
+    flash_point: PropertyValue | None = None
+    autoignition: PropertyValue | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {
+            "boiling_point_c": self.boiling_point.celsius if self.boiling_point else None,
+            "flash_point_c": self.flash_point.celsius if self.flash_point else None,
+            "autoignition_c": self.autoignition.celsius if self.autoignition else None,
+        }
 
 
 class CwcMatch(BaseModel):

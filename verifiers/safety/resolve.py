@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 
@@ -12,6 +13,7 @@ from labwright.verifiers.safety.concentration import (
     split_concentration,
 )
 from labwright.verifiers.safety.data_files import load
+from labwright.verifiers.safety.identity import normalise
 from labwright.verifiers.safety.records import ChemicalRecord, Resolution, ResolvedChemical
 
 _SOLUTION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*(?:\(aq\)|,?\s+(?:aqueous\s+)?solution)$", re.I)
@@ -42,7 +44,7 @@ def _mixtures() -> dict[str, dict]:
     table: dict[str, dict] = {}
     for entry in load("mixtures.yaml")["mixtures"]:
         for key in (entry["name"], *entry.get("synonyms", [])):
-            table.setdefault(database.normalise(key), entry)
+            table.setdefault(normalise(key), entry)
     return table
 
 
@@ -129,7 +131,7 @@ def _resolve_text_raw(
     text = text.strip().rstrip(".")
     if not text or depth > _MAX_DEPTH:
         return None
-    mixture = _mixtures().get(database.normalise(text)) if allow_mixture else None
+    mixture = _mixtures().get(normalise(text)) if allow_mixture else None
     if mixture:
         items: list[ResolvedChemical] = []
         for comp in mixture["components"]:
@@ -147,7 +149,7 @@ def _resolve_text_raw(
         return _with_hazardous_components(_resolved(record, None, via), depth), None
     conc, name = split_concentration(text)
     if conc is not None and name != text:
-        mixture = _mixtures().get(database.normalise(name))
+        mixture = _mixtures().get(normalise(name))
         if mixture and conc.percent() is not None:
             # "10% bleach": a dilution of a named mixture
             sub = _resolve_text(name, depth + 1)
@@ -242,8 +244,6 @@ def resolve(
 
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """Close database names, for hints on unknown chemicals."""
-    import difflib
-
     index = database._index()
     keys = list(index.folded)
     close = difflib.get_close_matches(name.casefold(), keys, n=limit, cutoff=0.75)

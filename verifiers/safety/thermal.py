@@ -56,8 +56,8 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from labwright.verifiers.safety.physical import PhysicalData, physical_data
-from labwright.verifiers.safety.records import ChemicalRecord, Resolution, ResolvedChemical
+from labwright.verifiers.safety.physical import physical_data
+from labwright.verifiers.safety.records import ChemicalRecord, PhysicalData, Resolution, ResolvedChemical
 from pydantic import BaseModel, ConfigDict, Field
 
 WATER_BOILING_C = 100.0

@@ -1,5 +1,6 @@
 """Inverse molecular design as a read-only agent tool: pydantic in, pydantic out, time-boxed,
-with provenance (objectives, seed, seed-pool files, package versions).
+with provenance (objectives, seed, seed-pool files, package versions), following the agent-tool
+convention (``labwright.protocols.tooling``).
 
 Read-only: it writes nothing (no costly-oracle cache on disk; the seed pool's own cache under the
 user cache directory is the only file it may create, and that holds RDKit's bundled molecules).
@@ -9,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from datetime import UTC, datetime
-from importlib import metadata
 
+from labwright.protocols.tooling import ToolInput, ToolOutput, ToolProvenance, agent_tool
 from labwright.simulators.compute.design.models import DesignResult, Method
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 TOOL_NAME = "molecular_design"
 TOOL_DESCRIPTION = (
@@ -26,13 +26,12 @@ TOOL_DESCRIPTION = (
     "molecules. Returns the best molecules with per-objective scores. Read-only and time-boxed."
 )
 
-_PACKAGES = ("labwright", "rdkit", "selfies", "tblite", "numpy", "dask", "distributed", "pydantic")
+#: the packages a design result depends on (those installed are recorded)
+PACKAGES = ("labwright", "rdkit", "selfies", "tblite", "numpy", "dask", "distributed", "pydantic")
 
 
-class DesignInput(BaseModel):
-    """What the agent asks for."""
-
-    model_config = ConfigDict(extra="forbid")
+class DesignInput(ToolInput):
+    """What the agent asks for (and ``time_budget_s``, from ToolInput)."""
 
     objectives: list[str] = Field(min_length=1, description="objective specs, e.g. ['qed', 'sa']")
     weights: list[float] | None = Field(None, description="one weight per objective")
@@ -41,10 +40,11 @@ class DesignInput(BaseModel):
     seed: int = 0
     pareto: bool = False
     top_n: int = Field(10, ge=1, le=100)
-    time_budget_s: float = Field(60.0, gt=0.0, le=24 * 3600.0)
 
 
-class Provenance(BaseModel):
+class Provenance(ToolProvenance):
+    """The design's settings and seed pool, and the tool call's provenance."""
+
     tool: str = TOOL_NAME
     objectives: list[str]
     weights: list[float]
@@ -54,11 +54,9 @@ class Provenance(BaseModel):
     seed_pool_files: list[str]
     request_sha256: str
     started_at: str
-    python: str
-    versions: dict[str, str]
 
 
-class DesignOutput(BaseModel):
+class DesignOutput(ToolOutput):
     """What the tool returns."""
 
     result: DesignResult
@@ -66,16 +64,7 @@ class DesignOutput(BaseModel):
     provenance: Provenance
 
 
-def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
-
-
+@agent_tool(TOOL_NAME, TOOL_DESCRIPTION, packages=PACKAGES)
 def run_design_tool(
     request: DesignInput, *, workers: int = 1, scheduler: str | None = None
 ) -> DesignOutput:
@@ -113,7 +102,5 @@ def run_design_tool(
             seed_pool_files=result.seed_pool.files,
             request_sha256=digest,
             started_at=started,
-            python=platform.python_version(),
-            versions=package_versions(),
-        ),
+        ),  # python and package versions: filled by run_tool
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
+from labwright.protocols.provenance import package_versions
 from pydantic import BaseModel, Field
 
-_PACKAGES = ("labwright", "mace-torch", "torch", "e3nn", "ase", "numpy", "tblite")
+#: the packages an MLIP result depends on
+PACKAGES = ("labwright", "mace-torch", "torch", "e3nn", "ase", "numpy", "tblite")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -25,15 +26,9 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def package_versions(packages: Sequence[str] = _PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages a result depends on ("missing" when absent)."""
-    out = {}
-    for name in packages:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "missing"
-    return out
+def mlip_versions() -> dict[str, str]:
+    """Installed versions of the packages an MLIP result depends on ("missing" when absent)."""
+    return package_versions(*PACKAGES, missing="missing")
 
 
 def utc_now() -> str:
@@ -47,7 +42,7 @@ class Provenance(BaseModel):
     model_files: dict[str, str] = Field(default_factory=dict, description="model file name -> SHA-256")
     reference: str | None = Field(None, description="reference calculator the model learned")
     seed: int | None = None
-    versions: dict[str, str] = Field(default_factory=package_versions)
+    versions: dict[str, str] = Field(default_factory=mlip_versions)
     created: str = Field(default_factory=utc_now)
 
 

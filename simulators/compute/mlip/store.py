@@ -18,7 +18,7 @@ from typing import Literal
 
 from labwright.protocols.errors import LabwrightError
 from labwright.simulators.compute.mlip.metrics import ErrorMetrics
-from labwright.simulators.compute.mlip.provenance import package_versions, sha256_file, utc_now
+from labwright.simulators.compute.mlip.provenance import mlip_versions, sha256_file, utc_now
 from labwright.simulators.compute.mlip.training import MaceSettings
 from pydantic import BaseModel, Field
 
@@ -47,7 +47,7 @@ class ModelCard(BaseModel):
     n_params: int = 0
     test_metrics: ErrorMetrics | None = None
     parent: ParentModel | None = None
-    versions: dict[str, str] = Field(default_factory=package_versions)
+    versions: dict[str, str] = Field(default_factory=mlip_versions)
     created: str = Field(default_factory=utc_now)
 
 

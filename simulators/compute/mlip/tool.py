@@ -5,16 +5,16 @@ committee members are used when the model has a card listing them) and one struc
 an extended-XYZ path (every frame is predicted) or an inline :class:`AtomsSpec`. Frames are
 predicted one after another until the time budget runs out (``truncated`` says so). The output
 carries provenance: calculator, SHA-256 of every model file, the model's seed and reference,
-package versions.
+package versions. The tool follows the agent-tool convention (``labwright.protocols.tooling``).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from labwright.protocols.errors import LabwrightError
-from labwright.simulators.compute.mlip.provenance import Provenance
+from labwright.protocols.tooling import ToolInput, ToolOutput, ToolProvenance, agent_tool
+from labwright.simulators.compute.mlip.provenance import PACKAGES, Provenance
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TOOL_NAME = "mlip_predict"
@@ -57,13 +57,11 @@ class AtomsSpec(BaseModel):
         )
 
 
-class MlipPredictInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MlipPredictInput(ToolInput):
     model_path: str = Field(..., description="MACE model file (e.g. from labwright mlip train)")
     structure: str | AtomsSpec = Field(..., description="extended-XYZ path or inline structure")
     committee: bool = Field(True, description="use the committee for an uncertainty")
-    time_budget_s: float = Field(60.0, gt=0, le=3600)
+    time_budget_s: float = Field(60.0, gt=0, le=3600, description="wall-clock budget (s)")
     threads: int = Field(1, ge=1, le=64)
 
 
@@ -82,7 +80,11 @@ class FramePrediction(BaseModel):
     uncertainty: Uncertainty
 
 
-class MlipPredictOutput(BaseModel):
+class MlipPredictProvenance(Provenance, ToolProvenance):
+    """The model's provenance (files, seed, reference, versions) and the tool call's."""
+
+
+class MlipPredictOutput(ToolOutput):
     energy_ev: float = Field(description="first frame")
     forces: list[list[float]] = Field(description="first frame, eV/A")
     uncertainty: Uncertainty = Field(description="first frame")
@@ -90,7 +92,7 @@ class MlipPredictOutput(BaseModel):
     frames_requested: int
     truncated: bool = Field(description="True when the time budget stopped the run early")
     elapsed_s: float
-    provenance: Provenance
+    provenance: MlipPredictProvenance
 
 
 def _structures(spec: str | AtomsSpec) -> list:
@@ -104,6 +106,7 @@ def _structures(spec: str | AtomsSpec) -> list:
     return frames
 
 
+@agent_tool(TOOL_NAME, TOOL_DESCRIPTION, packages=PACKAGES)
 def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
     """Predict every frame within the time budget (see module docstring)."""
     from ase.data import chemical_symbols
@@ -111,7 +114,7 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
     from labwright.simulators.compute.mlip.provenance import model_provenance
     from labwright.simulators.compute.mlip.store import committee_paths, load_card
 
-    start = time.perf_counter()
+    deadline = request.deadline()
     paths = committee_paths(request.model_path, committee=request.committee)
     frames = _structures(request.structure)
     calc = CommitteeCalculator(paths, threads=request.threads)
@@ -119,7 +122,7 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
     out: list[FramePrediction] = []
     truncated = False
     for atoms in frames:
-        if out and time.perf_counter() - start > request.time_budget_s:
+        if out and deadline.expired():
             truncated = True
             break
         unknown = sorted(set(atoms.get_chemical_symbols()) - known)
@@ -155,10 +158,12 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
         frames=out,
         frames_requested=len(frames),
         truncated=truncated,
-        elapsed_s=time.perf_counter() - start,
-        provenance=model_provenance(
-            paths,
-            reference=card.reference if card else None,
-            seed=card.seed if card else None,
+        elapsed_s=deadline.elapsed(),
+        provenance=MlipPredictProvenance(
+            **model_provenance(
+                paths,
+                reference=card.reference if card else None,
+                seed=card.seed if card else None,
+            ).model_dump()
         ),
     )

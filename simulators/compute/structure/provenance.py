@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import platform
-from importlib import metadata
 from typing import Any
 
-_PACKAGES = ("labwright", "ase", "numpy", "scipy", "dask", "distributed", "mace-torch", "torch")
+from labwright.protocols.provenance import package_versions, python_version
 
-
-def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
+#: the packages a search result depends on (those installed are recorded)
+PACKAGES = ("labwright", "ase", "numpy", "scipy", "dask", "distributed", "mace-torch", "torch")
 
 
 def provenance(settings: Any) -> dict[str, Any]:
@@ -25,6 +16,6 @@ def provenance(settings: Any) -> dict[str, Any]:
         **settings.calculator.provenance(),
         "seed": settings.seed,
         "settings": settings.model_dump(mode="json"),
-        "python": platform.python_version(),
-        "versions": package_versions(),
+        "python": python_version(),
+        "versions": package_versions(*PACKAGES),
     }

@@ -1,14 +1,16 @@
 """The structure search as a read-only agent tool: pydantic in, pydantic out, time-boxed, with
-provenance. It changes nothing outside itself (the best structure is returned inline as
-extended XYZ text, not written to disk)."""
+provenance (the agent-tool convention, ``labwright.protocols.tooling``). It changes nothing
+outside itself (the best structure is returned inline as extended XYZ text, not written to disk)."""
 
 from __future__ import annotations
 
 import io
 from typing import Any, Literal
 
+from labwright.protocols.tooling import ToolInput, ToolOutput, ToolProvenance, agent_tool
+from labwright.simulators.compute.structure.provenance import PACKAGES
 from labwright.simulators.compute.structure.search import Method, MinimumRecord, RunRecord
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 TOOL_NAME = "structure_search"
 TOOL_DESCRIPTION = (
@@ -19,10 +21,8 @@ TOOL_DESCRIPTION = (
 )
 
 
-class StructureSearchInput(BaseModel):
-    """What the agent asks for."""
-
-    model_config = ConfigDict(extra="forbid")
+class StructureSearchInput(ToolInput):
+    """What the agent asks for (and ``time_budget_s``, from ToolInput)."""
 
     composition: str = Field(..., description="e.g. LJ13, Cu13, Ag4, Cu3Au")
     calculator: Literal["lj", "emt", "mace"] = "lj"
@@ -36,20 +36,19 @@ class StructureSearchInput(BaseModel):
     seed: int = 0
     target_energy: float | None = None
     top: int = Field(10, ge=1, le=100)
-    time_budget_s: float = Field(60.0, gt=0.0, le=24 * 3600.0)
 
 
-class Provenance(BaseModel):
+class Provenance(ToolProvenance):
+    """Calculator (and model), seed and settings of the search, and the tool call's provenance."""
+
     calculator: str
     model: str | None = None
     model_sha256: str | None = None
     seed: int
     settings: dict[str, Any]
-    python: str
-    versions: dict[str, str]
 
 
-class StructureSearchOutput(BaseModel):
+class StructureSearchOutput(ToolOutput):
     """What the tool returns."""
 
     composition: str
@@ -68,6 +67,7 @@ class StructureSearchOutput(BaseModel):
     provenance: Provenance
 
 
+@agent_tool(TOOL_NAME, TOOL_DESCRIPTION, packages=PACKAGES)
 def run_structure_search_tool(
     request: StructureSearchInput, *, workers: int = 1, scheduler: str | None = None
 ) -> StructureSearchOutput:
