@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("verifiers", "simulators/deck", "simulators/opentrons_interop")
 LIMIT = 80
@@ -35,7 +33,6 @@ def test_the_counter_finds_a_long_function() -> None:
     assert any("long_functions" in f for f in long_functions(("tests",), limit=10))
 
 
-@pytest.mark.xfail(strict=False, reason="functions being split on other branches")
 def test_no_function_is_longer_than_80_lines() -> None:
     offenders = long_functions()
     assert offenders == [], "functions over 80 lines:\n" + "\n".join(offenders)
