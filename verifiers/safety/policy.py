@@ -1,20 +1,40 @@
-"""Lab policy (YAML): limits, banned substances, approval classes, CWC schedule refusal."""
+"""Lab policy (YAML): limits, banned substances, approval classes, CWC schedule refusal.
+
+Three levels, from firm to flexible:
+
+1. Chemical Weapons Convention Schedules 1 and 2 are refused whatever any policy says
+   (``ALWAYS_REFUSED_SCHEDULES``; source: CWC, Annex on Chemicals). No file, option or API
+   argument can make such a chemical certifiable.
+2. The baseline: the shipped ``default_policy.yaml``, or the administrator's policy named by the
+   ``LABWRIGHT_ADMIN_POLICY`` environment variable of the service (outside a user's reach); the
+   administrator's file may set any limit, except level 1.
+3. A lab policy file given by the user (``--policy``) may only tighten the baseline: a lower
+   maximum temperature or volume, a wider thermal margin, more banned substances, more classes
+   needing approval, more schedules refused. A file that loosens anything is refused (exit 2) with
+   the list of what it loosens; what it leaves out is taken from the baseline.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from labwright.protocols.errors import ConfigurationError
+from labwright.protocols.documents import parse_yaml, read_text_file
+from labwright.protocols.errors import ConfigurationError, UnusableInputError
 from labwright.verifiers.safety.data_files import DATA_DIR, load
 from labwright.verifiers.safety.identity import canonical_smiles, mol_from_smiles
 from labwright.verifiers.safety.identity import normalise as _norm
 from labwright.verifiers.safety.records import ChemicalRecord, CwcMatch, Resolution
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_POLICY_PATH = DATA_DIR / "default_policy.yaml"
+ADMIN_POLICY_ENV = "LABWRIGHT_ADMIN_POLICY"
+# CWC Schedules 1 (agents) and 2 (key precursors): refused by every policy [source: Chemical
+# Weapons Convention, Annex on Chemicals]. Schedule 3 (common industrial chemicals) is a policy
+# choice: approval by default, refusal in stricter labs.
+ALWAYS_REFUSED_SCHEDULES: tuple[int, ...] = (1, 2)
 
 
 class ApprovalRules(BaseModel):
@@ -45,29 +65,50 @@ class Policy(BaseModel):
     approval_required: ApprovalRules = Field(default_factory=ApprovalRules)
     unknown_chemical_severity: Literal["warning", "error"] = "warning"
 
+    @field_validator("cwc_refuse_schedules")
+    @classmethod
+    def _always_refused(cls, value: list[int]) -> list[int]:
+        return sorted({*value, *ALWAYS_REFUSED_SCHEDULES})
+
+    def refuses(self, schedule: int) -> bool:
+        return schedule in ALWAYS_REFUSED_SCHEDULES or schedule in self.cwc_refuse_schedules
+
 
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Read a policy YAML file (the shipped default when path is None).
+    """The policy in force: the baseline tightened by the lab policy file at ``path``, if any.
 
-    Raises ConfigurationError (with a hint) when the file is missing, not YAML, or invalid.
-    Parsed policies are cached per file (path, size and modification time).
+    Raises ConfigurationError (with a hint) when a file is missing, not YAML, invalid, or (for
+    ``path``) loosens the baseline. Parsed files are cached per (path, size, modification time).
     """
-    file = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    baseline = baseline_policy()
+    if path is None:
+        return baseline
+    return _tightened(baseline, _read_cached(Path(path)), Path(path))
+
+
+def baseline_policy() -> Policy:
+    """The administrator's policy (``$LABWRIGHT_ADMIN_POLICY``) or the shipped default."""
+    admin = os.environ.get(ADMIN_POLICY_ENV, "").strip()
+    file = Path(admin) if admin else DEFAULT_POLICY_PATH
+    return _validated(_read_cached(file), file)
+
+
+def _read_cached(file: Path) -> dict[str, Any]:
     try:
         stat = file.stat()
     except OSError:
         stat = None
     if stat is not None and file.is_file():
-        return _load_policy_cached(str(file.resolve()), stat.st_mtime_ns, stat.st_size)
-    return _load_policy_file(file)
+        return dict(_read_policy_cached(str(file.resolve()), stat.st_mtime_ns, stat.st_size))
+    return _read_policy_file(file)
 
 
 @lru_cache(maxsize=64)
-def _load_policy_cached(path: str, mtime_ns: int, size: int) -> Policy:
-    return _load_policy_file(Path(path))
+def _read_policy_cached(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return _read_policy_file(Path(path))
 
 
-def _load_policy_file(file: Path) -> Policy:
+def _read_policy_file(file: Path) -> dict[str, Any]:
     if not file.is_file():
         raise ConfigurationError(
             f"policy file not found: {file}",
@@ -75,17 +116,19 @@ def _load_policy_file(file: Path) -> Policy:
             f"{DEFAULT_POLICY_PATH}",
         )
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(
-            f"policy file {file} is not valid YAML: {exc}",
-            hint="fix the YAML syntax (indentation, colons, quotes)",
-        ) from exc
+        data = parse_yaml(read_text_file(file, what="policy file"), source=f"policy file {file}")
+    except UnusableInputError as exc:
+        raise ConfigurationError(exc.message, hint=exc.hint or "fix the YAML syntax") from None
     if not isinstance(data, dict):
         raise ConfigurationError(
             f"policy file {file} must contain a mapping of settings, got {type(data).__name__}",
             hint="write keys such as max_temperature_c: 95 at the top level",
         )
+    _validated(data, file)  # report an invalid file as such before comparing it
+    return data
+
+
+def _validated(data: dict[str, Any], file: Path) -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -99,8 +142,89 @@ def _load_policy_file(file: Path) -> Policy:
         ) from exc
 
 
-@lru_cache(maxsize=1)
+def _tightened(baseline: Policy, data: dict[str, Any], file: Path) -> Policy:
+    """The baseline with the file's settings applied; ConfigurationError if any loosens it."""
+    given = _validated(data, file)
+    looser = _loosenings(baseline, given, data)
+    if looser:
+        raise ConfigurationError(
+            f"policy file {file} loosens the baseline policy '{baseline.name}': {'; '.join(looser)}",
+            hint="a lab policy may only tighten the baseline (lower limits, more bans, more "
+            f"approvals); an administrator changes the baseline with {ADMIN_POLICY_ENV}="
+            "/path/policy.yaml in the service's environment",
+        )
+    rules, base_rules = given.approval_required, baseline.approval_required
+    merged = {
+        "name": given.name if "name" in data else baseline.name,
+        "max_temperature_c": min(baseline.max_temperature_c, given.max_temperature_c),
+        "max_volume_ul": _min_limit(
+            baseline.max_volume_ul, given.max_volume_ul if "max_volume_ul" in data else None
+        ),
+        "thermal_margin_c": max(baseline.thermal_margin_c, given.thermal_margin_c),
+        "thermal_minor_percent": min(baseline.thermal_minor_percent, given.thermal_minor_percent),
+        "banned": list(dict.fromkeys([*baseline.banned, *given.banned])),
+        "cwc_refuse_schedules": sorted({*baseline.cwc_refuse_schedules, *given.cwc_refuse_schedules}),
+        "approval_required": ApprovalRules(
+            tags=list(dict.fromkeys([*base_rules.tags, *rules.tags])),
+            groups=list(dict.fromkeys([*base_rules.groups, *rules.groups])),
+            names=list(dict.fromkeys([*base_rules.names, *rules.names])),
+        ),
+        "unknown_chemical_severity": "error"
+        if "error" in (baseline.unknown_chemical_severity, given.unknown_chemical_severity)
+        else "warning",
+    }
+    refused = set(merged["cwc_refuse_schedules"])
+    approval = {*baseline.cwc_approval_schedules, *given.cwc_approval_schedules} - refused
+    merged["cwc_approval_schedules"] = sorted(approval)
+    return Policy.model_validate(merged)
+
+
+def _min_limit(a: float | None, b: float | None) -> float | None:
+    limits = [x for x in (a, b) if x is not None]
+    return min(limits) if limits else None
+
+
+def _loosenings(baseline: Policy, given: Policy, keys: dict[str, Any]) -> list[str]:
+    """What ``given`` loosens; ``keys`` is the file as written (before defaults and the CWC floor)."""
+    out = []
+    if "max_temperature_c" in keys and given.max_temperature_c > baseline.max_temperature_c:
+        out.append(f"max_temperature_c {given.max_temperature_c:g} > {baseline.max_temperature_c:g}")
+    if "max_volume_ul" in keys and baseline.max_volume_ul is not None and (
+        given.max_volume_ul is None or given.max_volume_ul > baseline.max_volume_ul
+    ):
+        out.append(f"max_volume_ul {given.max_volume_ul} > {baseline.max_volume_ul:g}")
+    if "thermal_margin_c" in keys and given.thermal_margin_c < baseline.thermal_margin_c:
+        out.append(f"thermal_margin_c {given.thermal_margin_c:g} < {baseline.thermal_margin_c:g}")
+    if "thermal_minor_percent" in keys and given.thermal_minor_percent > baseline.thermal_minor_percent:
+        out.append(
+            f"thermal_minor_percent {given.thermal_minor_percent:g} > {baseline.thermal_minor_percent:g}"
+        )
+    if "cwc_refuse_schedules" in keys:
+        dropped = set(baseline.cwc_refuse_schedules) - set(keys["cwc_refuse_schedules"] or [])
+        if dropped:
+            out.append(f"cwc_refuse_schedules leaves out {sorted(dropped)}")
+    if "cwc_approval_schedules" in keys:
+        dropped = set(baseline.cwc_approval_schedules) - set(given.cwc_approval_schedules)
+        dropped -= set(given.cwc_refuse_schedules)  # refusing instead of approving is tighter
+        if dropped:
+            out.append(f"cwc_approval_schedules leaves out {sorted(dropped)}")
+    if "approval_required" in keys:
+        base, mine = baseline.approval_required, given.approval_required
+        for field in ("tags", "groups", "names"):
+            missing = [x for x in getattr(base, field) if x not in getattr(mine, field)]
+            if missing:
+                out.append(f"approval_required.{field} leaves out {', '.join(map(str, missing))}")
+    if (
+        "unknown_chemical_severity" in keys
+        and baseline.unknown_chemical_severity == "error"
+        and given.unknown_chemical_severity == "warning"
+    ):
+        out.append("unknown_chemical_severity warning < error")
+    return out
+
+
 def default_policy() -> Policy:
+    """The baseline policy (files are parsed once per modification; the environment is read each call)."""
     return load_policy(None)
 
 
@@ -215,7 +339,7 @@ def policy_status(resolution: Resolution, policy: Policy) -> PolicyStatus:
     unique = {(m.schedule, m.item, m.name): m for m in matches}
     status.cwc = sorted(unique.values(), key=lambda m: (m.schedule, m.item))
     for match in status.cwc:
-        if match.schedule in policy.cwc_refuse_schedules:
+        if policy.refuses(match.schedule):
             status.refused = True
             status.reasons.append(
                 f"CWC Schedule {match.schedule} ({match.item}: {match.name}, by {match.how}): "

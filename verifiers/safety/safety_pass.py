@@ -341,8 +341,8 @@ class _Pass:
             resolution = self.resolutions[lid]
             status = _policy_status(resolution, self.policy)
             if status.refused:
-                worst = min((m for m in status.cwc if m.schedule in
-                             self.policy.cwc_refuse_schedules), key=lambda m: m.schedule)
+                worst = min((m for m in status.cwc if self.policy.refuses(m.schedule)),
+                            key=lambda m: m.schedule)
                 self.findings.append(Finding(
                     code="POLICY_CWC_REFUSED", category=Category.POLICY, severity=Severity.ERROR,
                     message=(f"'{component.name}' is a Chemical Weapons Convention Schedule "
