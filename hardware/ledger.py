@@ -191,8 +191,18 @@ class Ledger:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_ledger_path()
+        if self.path.is_dir():
+            raise ConfigurationError(
+                f"the run ledger {self.path} is a directory", hint="pass --store with a file path"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create the folder of the run ledger {self.path}: {exc.strerror or exc}",
+                hint="pass --store with a path in a writable folder, or set LABWRIGHT_HOME",
+            ) from None
+        try:
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -420,6 +430,17 @@ class Ledger:
     # -------------------------------------------------------------------------- reading
 
     def _record(self, row: sqlite3.Row) -> RunRecord:
+        try:
+            return self._record_of(row)
+        except (ValueError, TypeError, KeyError) as exc:  # bad JSON, a bad state, a wrong type
+            raise ConfigurationError(
+                f"the run ledger {self.path} has a corrupt record for run {row['run_id']} "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
+                hint="the file was changed outside labwright: restore it from a backup, or move it "
+                "away and use a new one (--store PATH); nothing was dispatched from the corrupt record",
+            ) from None
+
+    def _record_of(self, row: sqlite3.Row) -> RunRecord:
         return RunRecord(
             run_id=row["run_id"],
             idempotency_key=row["idempotency_key"],
@@ -522,7 +543,20 @@ class Ledger:
             rows = self._db.execute("SELECT * FROM events WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
         return [
             LedgerEvent(
-                seq=r["seq"], run_id=r["run_id"], at=r["at"], kind=r["kind"], data=json.loads(r["data_json"])
+                seq=r["seq"],
+                run_id=r["run_id"],
+                at=r["at"],
+                kind=r["kind"],
+                data=_json_or_note(r["data_json"]),
             )
             for r in rows
         ]
+
+
+def _json_or_note(text: str) -> dict[str, Any]:
+    """An event's data; a corrupt entry is shown as such rather than hiding the run's history."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"corrupt": text[:200]}
+    return data if isinstance(data, dict) else {"value": data}

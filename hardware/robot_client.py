@@ -55,11 +55,16 @@ class AmbiguousRequestError(BackendError):
 def base_url(host: str, port: int | None = None) -> str:
     """``ROBOT_HOST`` / ``host:port`` / ``http://host:port`` -> ``http://host:port``."""
     text = host.strip().rstrip("/")
-    parts = urlsplit(text if "://" in text else f"http://{text}")
-    if not parts.hostname:
-        raise ConfigurationError(f"{host!r} is not a robot address", hint="pass --robot HOST or HOST:PORT")
+    hint = "pass --robot HOST, HOST:PORT or http://HOST:PORT (IPv6: http://[::1]:31950)"
+    try:
+        parts = urlsplit(text if "://" in text else f"http://{text}")
+        explicit_port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigurationError(f"{host!r} is not a robot address ({exc})", hint=hint) from None
+    if not parts.hostname or parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"{host!r} is not a robot address", hint=hint)
     name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{name}:{port or parts.port or DEFAULT_PORT}"
+    return f"{parts.scheme}://{name}:{port or explicit_port or DEFAULT_PORT}"
 
 
 def _robot_errors(response: httpx.Response) -> tuple[str, list[dict[str, Any]]]:

@@ -39,7 +39,14 @@ def key_path() -> Path:
 def load_or_create_key(path: Path | None = None) -> bytes:
     path = path or key_path()
     if path.exists():
-        data = path.read_bytes().strip()
+        try:
+            data = path.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot read the certificate key {path}: {exc.strerror or exc}",
+                hint="the key must be a readable file; move what is there away and a new key is "
+                "created (existing certificates become invalid)",
+            ) from None
         if len(data) < 32:
             raise ConfigurationError(
                 f"the certificate key {path} is too short ({len(data)} bytes)",

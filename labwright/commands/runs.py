@@ -143,8 +143,13 @@ def list_runs(
     from rich.table import Table
     from rich.text import Text
 
+    from labwright.protocols.errors import LabwrightError
+
     ledger = _open(store, as_json)
-    records = ledger.list(limit=limit)
+    try:
+        records = ledger.list(limit=limit)
+    except LabwrightError as exc:
+        fail_with(exc, as_json)
     if as_json:
         sys.stdout.write(
             json.dumps({"ok": True, "store": str(ledger.path), "runs": [r.summary() for r in records]}) + "\n"
@@ -186,15 +191,15 @@ def show(
     ledger = _open(store, as_json)
     try:
         record = ledger.resolve(run_id)
+        if as_json:
+            doc = {"ok": True, "run": record.model_dump(mode="json")}
+            if events:
+                doc["events"] = [e.model_dump(mode="json") for e in ledger.events(record.run_id)]
+            sys.stdout.write(json.dumps(doc) + "\n")
+            return
+        print_record(Console(highlight=False), record, ledger=ledger if events else None)
     except LabwrightError as exc:
         fail_with(exc, as_json)
-    if as_json:
-        doc = {"ok": True, "run": record.model_dump(mode="json")}
-        if events:
-            doc["events"] = [e.model_dump(mode="json") for e in ledger.events(record.run_id)]
-        sys.stdout.write(json.dumps(doc) + "\n")
-        return
-    print_record(Console(highlight=False), record, ledger=ledger if events else None)
 
 
 @app.command("reconcile")

@@ -15,19 +15,23 @@ app = typer.Typer()
 
 
 def load_custom_labware(paths: list[Path]) -> list[dict]:
+    """Opentrons labware definitions from files and folders of ``*.json`` (guarded loader)."""
+    from labwright.protocols.documents import parse_json, read_text_file
     from labwright.protocols.errors import UnusableInputError
 
     out = []
     for p in paths:
+        if not p.exists():
+            raise UnusableInputError(f"{p}: no such file or folder", hint="check the -L path")
         files = sorted(p.glob("*.json")) if p.is_dir() else [p]
         for f in files:
             try:
-                d = json.loads(f.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+                d = parse_json(read_text_file(f, what="labware definition"), source=str(f))
+            except UnusableInputError as exc:
                 raise UnusableInputError(
-                    f"{f}: not a labware definition JSON ({exc})",
+                    f"not a labware definition JSON: {exc.message}",
                     hint="pass an Opentrons labware definition (schema 2) file",
-                ) from exc
+                ) from None
             if not isinstance(d, dict) or "parameters" not in d or "wells" not in d:
                 raise UnusableInputError(
                     f"{f}: not an Opentrons labware definition (no parameters/wells)",
