@@ -77,7 +77,8 @@ def test_corrupt_ledger_row_is_reported_and_never_dispatched(tmp_path: Path) -> 
     db.execute("UPDATE events SET data_json='{oops'")
     db.commit()
     db.close()
-    commands = (["runs", "list"], ["runs", "show", run_id], ["runs", "reconcile", "--resume"], ["run", str(EXAMPLE)])
+    commands = (["runs", "list"], ["runs", "show", run_id], ["runs", "reconcile", "--resume"])
+    commands += (["run", str(EXAMPLE)],)
     for args in commands:
         code, _, err = invoke(*args, "--store", str(store))
         assert code == 2 and f"corrupt record for run {run_id}" in err, (args, err)
