@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import ExitCode, fail, fail_with, progress_bars
+from labwright.commands.common import ExitCode, console, fail, fail_with, progress_bars
 
 app = typer.Typer(help="Closed-loop campaigns run as twins.", no_args_is_help=True)
 
@@ -47,7 +47,6 @@ def compute(
 ) -> None:
     """Propose molecules, plate and 'measure' them on the twin by a compute module, repeat."""
     from pydantic import ValidationError
-    from rich.console import Console
 
     from labwright.agents.compute_campaign import CampaignConfig, run_compute_campaign
     from labwright.protocols.errors import LabwrightError
@@ -84,7 +83,7 @@ def compute(
     if as_json:
         sys.stdout.write(result.model_dump_json() + "\n")
     else:
-        _print(Console(highlight=False), result)
+        _print(console(), result)
     raise typer.Exit(code)
 
 

@@ -23,6 +23,23 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  #: stopped with Ctrl-C (128 + SIGINT)
 
 
+LOG_WIDTH = 4000  # line width when the output is not a terminal: nothing is hard-wrapped
+
+
+def console(*, stderr: bool = False) -> Any:
+    """A rich console for command output.
+
+    On a terminal it wraps to the terminal's width. Anything else (a pipe, a file, CI logs, a test
+    runner) gets lines as long as their content: a path or a message is never broken across lines,
+    whatever the checkout path, the terminal width or the locale.
+    """
+    from rich.console import Console
+
+    if Console(stderr=stderr).is_terminal:
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=LOG_WIDTH)
+
+
 def report_error(
     message: str,
     hint: str | None,
@@ -37,13 +54,12 @@ def report_error(
     message stays on one line for grep and for tests). With ``--json`` also one JSON object on
     stdout: ``{"ok": false, "error": message, "hint": hint, **extra}``.
     """
-    from rich.console import Console
     from rich.markup import escape
 
     if as_json:
         payload = {"ok": False, "error": message, "hint": hint, **(extra or {})}
         sys.stdout.write(json.dumps(payload) + "\n")
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = console(stderr=True)
     err.print(f"[bold red]{escape(label)}[/bold red] {escape(message)}")
     if hint:
         err.print(f"[cyan]→ hint: {escape(hint)}[/cyan]")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from labwright.commands.common import ExitCode, fail
+from labwright.commands.common import console as cli_console
 
 app = typer.Typer()
 
@@ -18,7 +19,6 @@ def demo(
     examples: Path = typer.Option(EXAMPLES, "--examples", help="folder of example protocols"),
 ) -> None:
     """Validate every bundled example protocol, then run a closed-loop campaign on the twin."""
-    from rich.console import Console
     from rich.table import Table
 
     from labwright.commands.validate import validate_file
@@ -26,7 +26,7 @@ def demo(
     from labwright.protocols.findings import Severity
     from labwright.verifiers.verifier import VerifyOptions
 
-    console = Console(highlight=False)
+    console = cli_console()
     files = sorted(p for p in examples.glob("*") if p.suffix in {".yaml", ".yml"})
     if not files:
         fail(f"no example protocols in {examples}", "pass --examples FOLDER with .yaml protocols", False)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from labwright.commands.common import ExitCode, fail, fail_invalid, fail_with, progress_bars
+from labwright.commands.common import console as cli_console
 
 app = typer.Typer(
     help="Inverse molecular design: genetic algorithms over RDKit (and tblite) oracles.",
@@ -51,10 +52,9 @@ def _run_with_progress(config: Any) -> Any:
 
 
 def _print_report(result: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = cli_console()
     console.print(
         f"[bold]{result.method}[/] on {', '.join(result.objectives)}"
         f"{' (Pareto)' if result.pareto else ''}: {result.calls}/{result.budget} oracle calls, "

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from labwright.commands.common import ExitCode, fail_with
+from labwright.commands.common import ExitCode, console, fail_with
 
 app = typer.Typer()
 
@@ -42,12 +42,11 @@ def export(
     ] = None,
 ) -> None:
     """Export a protocol to a robot's own format. Exit 0 written, 1 verifier errors, 2 unusable input."""
-    from rich.console import Console
 
     from labwright.commands.validate import load_custom_labware
     from labwright.protocols.errors import LabwrightError, UnusableInputError
 
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
     try:
         if to not in TARGETS:
             raise UnusableInputError(f"unknown export target {to!r}", hint=f"use --to {' or '.join(TARGETS)}")

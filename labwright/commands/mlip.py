@@ -28,6 +28,7 @@ import typer
 
 from labwright.commands.common import (
     ExitCode,
+    console,
     fail_invalid,
     fail_with,
     progress_bars,
@@ -109,7 +110,6 @@ def _emit(payload: dict[str, Any], as_json: bool, title: str, rows: list[tuple[s
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_header=False)
@@ -119,7 +119,7 @@ def _emit(payload: dict[str, Any], as_json: bool, title: str, rows: list[tuple[s
         if isinstance(value, float):
             value = f"{value:.3f}"
         table.add_row(key, str(value))
-    Console().print(table)
+    console().print(table)
 
 
 def _settings(base: Any | None = None, **overrides: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import ExitCode, fail, fail_with
+from labwright.commands.common import ExitCode, console, fail, fail_with
 
 app = typer.Typer()
 
@@ -60,7 +60,6 @@ def run(
     ] = None,
 ) -> None:
     """Validate, then dispatch a certified protocol to a backend and record the run."""
-    from rich.console import Console
 
     from labwright.hardware.dispatcher import Dispatcher, DispatchPolicy
     from labwright.hardware.ledger import Ledger
@@ -70,8 +69,8 @@ def run(
     from labwright.reports import print_report
     from labwright.verifiers.verifier import VerifyOptions, verify_document
 
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = console()
+    err = console(stderr=True)
     if backend not in BACKEND_NAMES:
         from labwright.protocols.errors import ConfigurationError
 

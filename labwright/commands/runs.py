@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import ExitCode, fail, fail_with
+from labwright.commands.common import ExitCode, console, fail, fail_with
 
 app = typer.Typer(help="Runs recorded in the run ledger.", no_args_is_help=True)
 
@@ -139,7 +139,6 @@ def list_runs(
     limit: Annotated[int, typer.Option("--limit", "-n", help="newest N runs")] = 50,
 ) -> None:
     """List recorded runs, newest first."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -155,7 +154,7 @@ def list_runs(
             json.dumps({"ok": True, "store": str(ledger.path), "runs": [r.summary() for r in records]}) + "\n"
         )
         return
-    out = Console(highlight=False)
+    out = console()
     if not records:
         out.print(f"no runs recorded in {ledger.path}")
         return
@@ -184,7 +183,6 @@ def show(
     events: Annotated[bool, typer.Option("--events", help="also list the ledger's events")] = False,
 ) -> None:
     """Show one run: status, backend, protocol hash, certificate, timings and results."""
-    from rich.console import Console
 
     from labwright.protocols.errors import LabwrightError
 
@@ -197,7 +195,7 @@ def show(
                 doc["events"] = [e.model_dump(mode="json") for e in ledger.events(record.run_id)]
             sys.stdout.write(json.dumps(doc) + "\n")
             return
-        print_record(Console(highlight=False), record, ledger=ledger if events else None)
+        print_record(console(), record, ledger=ledger if events else None)
     except LabwrightError as exc:
         fail_with(exc, as_json)
 
@@ -215,7 +213,6 @@ def reconcile(
     ] = False,
 ) -> None:
     """Bring unfinished runs of a backend in line with what the backend knows (after a crash)."""
-    from rich.console import Console
 
     from labwright.hardware.dispatcher import Dispatcher
     from labwright.hardware.registry import make_backend
@@ -230,7 +227,7 @@ def reconcile(
     if as_json:
         sys.stdout.write(json.dumps({"ok": True, "runs": [r.summary() for r in records]}) + "\n")
         return
-    out = Console(highlight=False)
+    out = console()
     if not records:
         out.print("nothing to reconcile")
     for r in records:
@@ -239,7 +236,6 @@ def reconcile(
 
 def _control(run_id: str, store: Path | None, as_json: bool, action: str) -> None:
     """Stop or resume a recorded run on its backend, and record what happens."""
-    from rich.console import Console
 
     from labwright.hardware.dispatcher import Dispatcher
     from labwright.hardware.registry import make_backend
@@ -267,7 +263,7 @@ def _control(run_id: str, store: Path | None, as_json: bool, action: str) -> Non
     if as_json:
         sys.stdout.write(json.dumps({"ok": True, "run": record.model_dump(mode="json")}) + "\n")
     else:
-        print_record(Console(highlight=False), record, brief=True)
+        print_record(console(), record, brief=True)
 
 
 class _NotRunning(Exception):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from labwright.commands.common import ExitCode, fail_with
+from labwright.commands.common import ExitCode, console, fail_with
 
 app = typer.Typer(
     help="Chemical safety questions: is a pair compatible, what is a chemical.",
@@ -54,10 +54,9 @@ def pair(
 
 
 def _print_pair(name_a: str, name_b: str, result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = console()
     groups_a = ", ".join(f"{g.id} {g.name}" for g in result.groups_a) or "none"
     groups_b = ", ".join(f"{g.id} {g.name}" for g in result.groups_b) or "none"
     out.print(f"[bold]{name_a}[/]: {groups_a}")
@@ -100,9 +99,8 @@ def chemical(
 
 
 def _print_chemical(report: dict) -> None:
-    from rich.console import Console
 
-    out = Console()
+    out = console()
     if report["mixture"]:
         out.print(f"[bold]{report['query']}[/] = mixture [bold]{report['mixture']}[/]")
     for comp in report["components"]:

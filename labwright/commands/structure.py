@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-from labwright.commands.common import ExitCode, fail_invalid, fail_with, progress_bars, refuse_overwrite
+from labwright.commands.common import (
+    ExitCode,
+    console,
+    fail_invalid,
+    fail_with,
+    progress_bars,
+    refuse_overwrite,
+)
 
 app = typer.Typer(
     help="Structure search: basin hopping and AIRSS with ASE calculators; convex hulls.",
@@ -157,10 +164,9 @@ def search_command(
 
 
 def _print_result(payload: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = console()
     unit = payload["energy_unit"]
     out.print(
         f"[bold]{payload['composition']}[/] {payload['method']} with {payload['calculator']}: "
@@ -249,7 +255,6 @@ def hull_command(
     if as_json:
         typer.echo(json.dumps(payload, indent=2))
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table("composition", "formula", "E_f (eV/atom)", "above hull", "on hull")
@@ -261,5 +266,5 @@ def hull_command(
                 f"{p.energy_above_hull_per_atom:.4f}",
                 "yes" if p.on_hull else "no",
             )
-        Console().print(table)
+        console().print(table)
     raise typer.Exit(ExitCode.OK)

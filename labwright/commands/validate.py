@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from labwright.commands.common import ExitCode, report_error
+from labwright.commands.common import ExitCode, console, report_error
 
 app = typer.Typer()
 
@@ -76,13 +76,12 @@ def validate(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show info notes too")] = False,
 ) -> None:
     """Verify protocols; certify those without errors. Exit 0 certified, 1 errors, 2 unusable input."""
-    from rich.console import Console
 
     from labwright.protocols.errors import LabwrightError
     from labwright.reports import print_report
     from labwright.verifiers.verifier import VerifyOptions
 
-    out = Console(stderr=False, highlight=False, soft_wrap=False)
+    out = console()
     try:
         extra = load_custom_labware(custom_labware or [])
         options = VerifyOptions(strict=strict, policy_path=policy, extra_labware=extra)
