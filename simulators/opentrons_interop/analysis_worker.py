@@ -119,17 +119,23 @@ def _top_level_once() -> None:
 
     from opentrons.protocols.execution import execute_python
 
-    done: dict[int, tuple[types.CodeType, dict[str, Any]]] = {}
+    done: dict[int, tuple[types.CodeType, dict[str, Any]]] = {}  # code -> its first globals
+    reused: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # later globals -> the first
 
     def exec_once(source: Any, globs: Any = None, locs: Any = None) -> None:
         if isinstance(source, types.CodeType) and isinstance(globs, dict) and locs is None:
             first = done.get(id(source))
             if first is not None and first[0] is source:
                 globs.update(first[1])
+                reused[id(globs)] = (globs, first[1])
                 return
             builtins.exec(source, globs)
             done[id(source)] = (source, globs)
             return
+        link = reused.get(id(globs))
+        if link is not None and link[0] is globs:  # e.g. "run(__context)": run in the first globals
+            link[1].update(globs)
+            globs = link[1]
         builtins.exec(source, globs, locs)
 
     execute_python.exec = exec_once  # type: ignore[attr-defined]  # shadows the builtin there
