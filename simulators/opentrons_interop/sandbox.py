@@ -172,6 +172,10 @@ def read_only_sources(hidden: Iterable[str], extra: Iterable[str] = ()) -> list[
         wanted += site.getsitepackages()
     cwd = os.getcwd()
     wanted += [p for p in sys.path if p and os.path.isabs(p) and os.path.realpath(p) != cwd]
+    for finder in sys.meta_path:  # setuptools' editable installs map packages to source folders
+        mapping = getattr(sys.modules.get(getattr(finder, "__module__", "")), "MAPPING", None)
+        if isinstance(mapping, dict):
+            wanted += [p for p in mapping.values() if isinstance(p, str)]
     for name, module in list(sys.modules.items()):
         paths = list(getattr(module, "__path__", None) or [])
         file = getattr(module, "__file__", None)

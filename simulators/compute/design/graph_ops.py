@@ -26,13 +26,11 @@ _ORDER = {SINGLE: 1, DOUBLE: 2, TRIPLE: 3}
 _BOND = {1: SINGLE, 2: DOUBLE, 3: TRIPLE}
 
 # Element choices and their probabilities (Jensen's GB-GA favours carbon, then N and O).
-APPEND_SINGLE = (("C", 0.55), ("N", 0.15), ("O", 0.15), ("F", 0.05), ("S", 0.04), ("Cl", 0.04),
-                 ("Br", 0.02))
+APPEND_SINGLE = (("C", 0.55), ("N", 0.15), ("O", 0.15), ("F", 0.05), ("S", 0.04), ("Cl", 0.04), ("Br", 0.02))
 APPEND_DOUBLE = (("C", 0.3), ("N", 0.2), ("O", 0.5))
 APPEND_TRIPLE = (("C", 0.5), ("N", 0.5))
 INSERT = (("C", 0.6), ("N", 0.2), ("O", 0.15), ("S", 0.05))
-CHANGE = (("C", 0.4), ("N", 0.2), ("O", 0.15), ("S", 0.08), ("F", 0.07), ("Cl", 0.07),
-          ("Br", 0.03))
+CHANGE = (("C", 0.4), ("N", 0.2), ("O", 0.15), ("S", 0.08), ("F", 0.07), ("Cl", 0.07), ("Br", 0.03))
 ALLOWED_ELEMENTS = frozenset({"C", "N", "O", "S", "F", "Cl", "Br", "I", "P"})  # see _bad_patterns
 
 
@@ -246,9 +244,7 @@ MUTATIONS = (
 # ---------------------------------------------------------------- side-chain mutations
 
 
-def side_chains(
-    smiles: list[str], max_heavy_atoms: int = 6, min_count: int = 3
-) -> list[tuple[str, int]]:
+def side_chains(smiles: list[str], max_heavy_atoms: int = 6, min_count: int = 3) -> list[tuple[str, int]]:
     """Side chains found by cutting every acyclic single bond of the molecules: the smaller
     piece, if it has at most ``max_heavy_atoms``, as Kekule SMILES with a ``[*:1]`` attachment
     point, with its count; only those seen ``min_count`` times or more, most frequent first."""

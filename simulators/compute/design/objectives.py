@@ -281,8 +281,8 @@ def parse_objective(spec: str, weight: float = 1.0) -> Objective:
     if head == "similarity":
         if not rest.strip():
             raise UnusableInputError(
-                f"objective {spec!r} names no target", hint="write similarity:celecoxib or "
-                "similarity:<SMILES>"
+                f"objective {spec!r} names no target",
+                hint="write similarity:celecoxib or similarity:<SMILES>",
             )
         return SimilarityObjective(
             name=spec, weight=weight, params={"target_smiles": resolve_target(rest, spec)}

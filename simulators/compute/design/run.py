@@ -52,9 +52,7 @@ def dask_scheduler(workers: int, scheduler: str | None) -> Iterator[str | None]:
         cluster.close()
 
 
-def seed_pool(
-    config: DesignConfig, similarity_targets: list[str]
-) -> tuple[list[str], SeedPoolInfo]:
+def seed_pool(config: DesignConfig, similarity_targets: list[str]) -> tuple[list[str], SeedPoolInfo]:
     """The molecules a run starts from (and the random baseline screens)."""
     pool, files = load_seed_pool(config.min_heavy_atoms, config.max_heavy_atoms)
     kept = list(pool)
@@ -101,8 +99,7 @@ def run_design(config: DesignConfig, on_progress: Progress | None = None) -> Des
     objectives = parse_objectives(config.objectives, config.weights)
     if config.min_heavy_atoms > config.max_heavy_atoms:
         raise UnusableInputError(
-            f"min_heavy_atoms {config.min_heavy_atoms} exceeds max_heavy_atoms "
-            f"{config.max_heavy_atoms}",
+            f"min_heavy_atoms {config.min_heavy_atoms} exceeds max_heavy_atoms {config.max_heavy_atoms}",
             hint="choose a minimum below the maximum",
         )
     targets = [o.params["target_smiles"] for o in objectives if isinstance(o, SimilarityObjective)]

@@ -22,9 +22,7 @@ def geometric_mean(scores: Sequence[float], weights: Sequence[float]) -> float:
 
 def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
     """a is at least as good as b everywhere and better somewhere (maximisation)."""
-    return all(x >= y for x, y in zip(a, b, strict=True)) and any(
-        x > y for x, y in zip(a, b, strict=True)
-    )
+    return all(x >= y for x, y in zip(a, b, strict=True)) and any(x > y for x, y in zip(a, b, strict=True))
 
 
 def pareto_ranks(points: Sequence[Sequence[float]], feasible: Sequence[bool]) -> list[int]:
@@ -63,9 +61,7 @@ def pareto_ranks(points: Sequence[Sequence[float]], feasible: Sequence[bool]) ->
     return ranks
 
 
-def peel_fronts(
-    points: Sequence[Sequence[float]], feasible: Sequence[bool], at_least: int
-) -> dict[int, int]:
+def peel_fronts(points: Sequence[Sequence[float]], feasible: Sequence[bool], at_least: int) -> dict[int, int]:
     """Pareto rank of the first fronts only, peeled until ``at_least`` points are ranked.
 
     Same ranks as ``pareto_ranks`` for the points it returns, in O(n * front size) per front
@@ -73,9 +69,7 @@ def peel_fronts(
     sum, so scanning by descending sum, a point is on the front iff no front member so far
     dominates it. Infeasible points come after every feasible one, as one last rank.
     """
-    remaining = sorted(
-        (i for i in range(len(points)) if feasible[i]), key=lambda i: -sum(points[i])
-    )
+    remaining = sorted((i for i in range(len(points)) if feasible[i]), key=lambda i: -sum(points[i]))
     ranks: dict[int, int] = {}
     rank = 0
     while remaining and len(ranks) < at_least:

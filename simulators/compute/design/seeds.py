@@ -197,9 +197,7 @@ def substituent_counts() -> tuple[tuple[str, int], ...]:
 
 
 @lru_cache(maxsize=8)
-def load_seed_pool(
-    min_heavy: int = 5, max_heavy: int = 50
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def load_seed_pool(min_heavy: int = 5, max_heavy: int = 50) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(canonical SMILES, files read) for the usable molecules in RDKit's bundled data files
     with ``min_heavy`` to ``max_heavy`` heavy atoms.
 
@@ -210,8 +208,7 @@ def load_seed_pool(
     kept = tuple(s for s, n in pool if min_heavy <= n <= max_heavy)
     if not kept:
         raise UnusableInputError(
-            f"no seed molecules with {min_heavy} to {max_heavy} heavy atoms in the RDKit data "
-            "directories",
+            f"no seed molecules with {min_heavy} to {max_heavy} heavy atoms in the RDKit data directories",
             hint="widen the heavy-atom range, or install the RDKit wheel with its Data and "
             "Contrib folders (pip install rdkit)",
         )

@@ -15,8 +15,25 @@ from rdkit import Chem
 
 # Tokens always offered by mutations, besides those seen in the initial population.
 BASE_TOKENS = (
-    "[C]", "[=C]", "[#C]", "[N]", "[=N]", "[#N]", "[O]", "[=O]", "[S]", "[=S]", "[F]", "[Cl]",
-    "[Br]", "[Ring1]", "[Ring2]", "[=Ring1]", "[Branch1]", "[=Branch1]", "[Branch2]",
+    "[C]",
+    "[=C]",
+    "[#C]",
+    "[N]",
+    "[=N]",
+    "[#N]",
+    "[O]",
+    "[=O]",
+    "[S]",
+    "[=S]",
+    "[F]",
+    "[Cl]",
+    "[Br]",
+    "[Ring1]",
+    "[Ring2]",
+    "[=Ring1]",
+    "[Branch1]",
+    "[=Branch1]",
+    "[Branch2]",
 )
 
 
@@ -46,9 +63,7 @@ class SelfiesCodec:
         return cls(alphabet=tuple(sorted(seen)))
 
 
-def mutate_tokens(
-    toks: list[str], rng: np.random.Generator, alphabet: tuple[str, ...]
-) -> list[str]:
+def mutate_tokens(toks: list[str], rng: np.random.Generator, alphabet: tuple[str, ...]) -> list[str]:
     """One random edit: replace, insert or delete a token."""
     out = list(toks)
     kind = int(rng.integers(3)) if len(out) > 1 else 1

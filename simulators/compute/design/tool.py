@@ -76,9 +76,7 @@ def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
     return out
 
 
-def run_design_tool(
-    request: DesignInput, *, workers: int = 1, scheduler: str | None = None
-) -> DesignOutput:
+def run_design_tool(request: DesignInput, *, workers: int = 1, scheduler: str | None = None) -> DesignOutput:
     """Run a design within ``request.time_budget_s`` seconds and report what it found."""
     from labwright.simulators.compute.design.models import DesignConfig
     from labwright.simulators.compute.design.run import run_design
@@ -98,9 +96,7 @@ def run_design_tool(
         cache_path=None,
     )
     result = run_design(config)
-    digest = hashlib.sha256(
-        json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     return DesignOutput(
         result=result,
         stopped_early=result.stopped_by == "time",
