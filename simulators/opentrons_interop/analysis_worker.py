@@ -384,7 +384,7 @@ def _init(
                     request["root"],
                     sources,
                     request["inputs"],
-                    request["hidden"],
+                    [*request["hidden"], *request.get("secrets", [])],
                     limits,
                     request["config_dirs"],
                 )

@@ -145,22 +145,24 @@ def _limits(limits: AnalysisLimits | None, timeout_s: float | None) -> AnalysisL
     return limits
 
 
+SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/ssh", "/etc/sudoers", "/etc/sudoers.d")
+
+
 def _hidden_paths() -> list[str]:
-    """What the sandbox must never show: the labwright home (the signing key) and the user's
-    home. (The labwright home as ``verifiers.certificate.labwright_home`` finds it; this layer
-    does not import the verifiers.)"""
-    paths = [os.path.expanduser("~"), os.environ.get("HOME", "")]
-    env = os.environ.get("LABWRIGHT_HOME")
-    if env:
-        paths.append(os.path.expanduser(env))
+    """What the sandbox must never show: the labwright home (the signing key), the user's home,
+    and the system's secrets (readable when labwright runs as root). (The labwright home as
+    ``verifiers.certificate.labwright_home`` finds it; this layer does not import the verifiers.)"""
+    homes = [os.path.expanduser("~"), os.environ.get("HOME", "")]
+    labwright = [os.environ.get("LABWRIGHT_HOME", "")]
     try:
         from platformdirs import user_data_dir
 
-        paths.append(user_data_dir("labwright", appauthor=False))
+        labwright.append(user_data_dir("labwright", appauthor=False))
     except ImportError:  # pragma: no cover - a dependency of labwright
         pass
-    paths += [os.path.join(p, "certificate.key") for p in paths[2:]]
-    return sorted({os.path.abspath(p) for p in paths if p and os.path.isabs(os.path.expanduser(p))})
+    labwright = [p for p in labwright if p]
+    paths = [*homes, *labwright, *(os.path.join(p, "certificate.key") for p in labwright)]
+    return sorted({os.path.abspath(os.path.expanduser(p)) for p in paths if p})
 
 
 # ----------------------------------------------------------------------------- the child
@@ -207,7 +209,8 @@ def _analyse_in_child(
         "result": str(paths["result.json"]),
         "status": str(paths["status.json"]),
         "log": str(paths["worker.log"]),
-        "hidden": _hidden_paths(),
+        "hidden": _hidden_paths(),  # not shown, nor any folder holding them
+        "secrets": list(SYSTEM_SECRETS),  # covered where a shown folder holds them
         "limits": limits.to_dict(),
     }
     request_path = work / "request.json"

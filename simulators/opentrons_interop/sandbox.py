@@ -91,13 +91,13 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 
 PR_SET_CHILD_SUBREAPER, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 47, 4
 _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 # statvfs flag -> mount flag, to keep the flags a bind inherits (locked in a user namespace)
-_KEEP_FLAGS = [
-    (os.ST_NOSUID, MS_NOSUID),
-    (os.ST_NODEV, MS_NODEV),
-    (os.ST_NOEXEC, MS_NOEXEC),
-    (os.ST_NOATIME, MS_NOATIME),
-    (os.ST_NODIRATIME, MS_NODIRATIME),
-    (os.ST_RELATIME, MS_RELATIME),
+_KEEP_FLAGS = [  # (the ST_ names exist on Linux only; elsewhere nothing is mounted)
+    (getattr(os, "ST_NOSUID", 0), MS_NOSUID),
+    (getattr(os, "ST_NODEV", 0), MS_NODEV),
+    (getattr(os, "ST_NOEXEC", 0), MS_NOEXEC),
+    (getattr(os, "ST_NOATIME", 0), MS_NOATIME),
+    (getattr(os, "ST_NODIRATIME", 0), MS_NODIRATIME),
+    (getattr(os, "ST_RELATIME", 0), MS_RELATIME),
 ]
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt/conda")
 DEVICES = ("null", "zero", "full", "random", "urandom")
