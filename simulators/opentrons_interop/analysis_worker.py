@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -343,9 +344,11 @@ def child_main(request_path: str) -> None:
     status_fd = os.open(request["status"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     limits = sandbox.AnalysisLimits(**request["limits"])
     hidden = list(request.get("hidden", []))
+    started = time.perf_counter()
     sources = sandbox.read_only_sources(hidden) if limits.isolate else []
     request["config_dirs"] = sandbox.opentrons_config_dirs()
     isolation, reason = sandbox.enter_namespaces(limits)
+    request["started"] = started
     pid = os.fork()
     if pid == 0:
         code = 70
@@ -397,6 +400,7 @@ def _init(
     else:
         sandbox.set_child_subreaper()  # orphans come back here to be killed
     status["scratch"] = scratch
+    status["setup_s"] = round(time.perf_counter() - request["started"], 4)
     pid = os.fork()
     if pid == 0:
         code = 1

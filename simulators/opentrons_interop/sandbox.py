@@ -176,12 +176,14 @@ def read_only_sources(hidden: Iterable[str], extra: Iterable[str] = ()) -> list[
         mapping = getattr(sys.modules.get(getattr(finder, "__module__", "")), "MAPPING", None)
         if isinstance(mapping, dict):
             wanted += [p for p in mapping.values() if isinstance(p, str)]
+    prefixes = tuple(os.path.abspath(p).rstrip("/") + "/" for p in wanted)
     for name, module in list(sys.modules.items()):
         paths = list(getattr(module, "__path__", None) or [])
         file = getattr(module, "__file__", None)
         if not paths and file and "." not in name:
             paths = [file]  # a top-level module: just its file
-        wanted += [p for p in paths if isinstance(p, str) and os.path.isabs(p)]
+        # (most modules live under a folder already wanted: a string test, no system call)
+        wanted += [p for p in paths if isinstance(p, str) and os.path.isabs(p) and not p.startswith(prefixes)]
     out: list[str] = []
     for path in sorted({os.path.abspath(p) for p in wanted}):
         if not os.path.exists(path) or path == "/":
