@@ -154,9 +154,12 @@ def enter_namespaces(limits: AnalysisLimits) -> tuple[str, str]:
         _check(libc.unshare(flags), "unshare")
     except SandboxError as exc:
         return ISOLATION_LIMITS_ONLY, f"user namespaces unavailable ({exc.strerror})"
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    try:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError as exc:  # e.g. an LSM that allows the namespace but not the mapping
+        return ISOLATION_LIMITS_ONLY, f"cannot map the user into its namespace ({exc.strerror})"
     return ISOLATION_NAMESPACES, ""
 
 
