@@ -11,8 +11,9 @@ failure; it is never certified.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from labwright.protocols.findings import Finding, Severity, has_errors
+from labwright.protocols.findings import Finding, Severity, finding, has_errors
 from labwright.verifiers.verifier import Report, VerifyOptions, verify, verify_document
 
 
@@ -28,16 +29,41 @@ def _with_line(f: Finding, step_lines: list[int | None], filename: str) -> Findi
     )
 
 
-def verify_opentrons_python(path: Path, options: VerifyOptions | None = None) -> Report:
+def _isolation_note(sandbox: dict[str, Any]) -> list[Finding]:
+    """An info finding when the analysis could not use the operating system's isolation."""
+    if not sandbox or sandbox.get("isolation") == "namespaces":
+        return []
+    return [
+        finding(
+            "OPENTRONS_ANALYSIS_NOT_ISOLATED",
+            "policy",
+            "info",
+            "the protocol's analysis ran without Linux namespaces "
+            f"({sandbox.get('reason') or 'unavailable'}): scrubbed environment, scratch directory and "
+            "resource limits only; its code could read the files of the user running labwright",
+            "validate untrusted protocols on Linux with user namespaces enabled "
+            "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0)",
+            isolation=sandbox.get("isolation"),
+            reason=sandbox.get("reason", ""),
+        )
+    ]
+
+
+def verify_opentrons_python(
+    path: Path, options: VerifyOptions | None = None, *, limits: Any = None
+) -> Report:
     """Import ``path`` with the Opentrons simulator and verify it; ``Report.source`` is the path.
 
-    Raises ``UnusableInputError`` when the file is not an Opentrons Python protocol at all.
+    The analysis runs in the analyzer's sandbox, within ``limits`` (``AnalysisLimits``; None: the
+    defaults); only its result (the command list) comes back, and the verdict and the certificate
+    are computed here. Raises ``UnusableInputError`` when the file is not an Opentrons Python
+    protocol at all, or its analysis exited, crashed or hit a limit (never certified).
     """
     from labwright.simulators.opentrons_interop.importer import import_opentrons_python
 
     options = options or VerifyOptions()
-    result = import_opentrons_python(Path(path), options.extra_labware)
-    imported = list(result.issues)
+    result = import_opentrons_python(Path(path), options.extra_labware, limits=limits)
+    imported = [*result.issues, *_isolation_note(result.sandbox)]
     if options.strict:
         imported = [
             f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f

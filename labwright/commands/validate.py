@@ -41,8 +41,9 @@ def load_custom_labware(paths: list[Path]) -> list[dict]:
     return out
 
 
-def validate_file(path: Path, options: object):
-    """Verify one file: labwright YAML/JSON or Opentrons Python. Raises LabwrightError if unusable."""
+def validate_file(path: Path, options: object, analysis_limits: object = None):
+    """Verify one file: labwright YAML/JSON or Opentrons Python (analysed within
+    ``analysis_limits``, an ``AnalysisLimits``; None: the defaults). Raises LabwrightError if unusable."""
     from labwright.protocols import read_document
     from labwright.protocols.errors import UnusableInputError
     from labwright.verifiers.verifier import verify_document
@@ -50,7 +51,7 @@ def validate_file(path: Path, options: object):
     if path.suffix.lower() == ".py":
         from labwright.verifiers.opentrons_python import verify_opentrons_python
 
-        return verify_opentrons_python(path, options)
+        return verify_opentrons_python(path, options, limits=analysis_limits)
     if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
         if not path.exists():
             raise UnusableInputError(f"{path}: no such file", hint="check the path")
@@ -74,6 +75,23 @@ def validate(
         typer.Option("--custom-labware", "-L", help="labware definition JSON file or folder"),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show info notes too")] = False,
+    analysis_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--analysis-timeout",
+            min=1,
+            help="wall- and CPU-time limit of an Opentrons Python protocol's sandboxed analysis, seconds "
+            "(default 600)",
+        ),
+    ] = None,
+    analysis_memory_mb: Annotated[
+        int | None,
+        typer.Option(
+            "--analysis-memory-mb",
+            min=64,
+            help="memory an Opentrons Python protocol's analysis may use, MB (default 2048)",
+        ),
+    ] = None,
 ) -> None:
     """Verify protocols; certify those without errors. Exit 0 certified, 1 errors, 2 unusable input."""
 
@@ -82,6 +100,14 @@ def validate(
     from labwright.verifiers.verifier import VerifyOptions
 
     out = console()
+    limits = None
+    if analysis_timeout is not None or analysis_memory_mb is not None:
+        from labwright.simulators.opentrons_interop.sandbox import DEFAULT_LIMITS, AnalysisLimits
+
+        limits = AnalysisLimits(
+            wall_s=analysis_timeout if analysis_timeout is not None else DEFAULT_LIMITS.wall_s,
+            memory_mb=analysis_memory_mb if analysis_memory_mb is not None else DEFAULT_LIMITS.memory_mb,
+        )
     try:
         extra = load_custom_labware(custom_labware or [])
         options = VerifyOptions(strict=strict, policy_path=policy, extra_labware=extra)
@@ -91,7 +117,7 @@ def validate(
     worst = ExitCode.OK
     for path in files:
         try:
-            report = validate_file(path, options)
+            report = validate_file(path, options, limits)
         except LabwrightError as exc:
             _unusable(as_json, str(path), exc)
             worst = max(worst, ExitCode.UNUSABLE)

@@ -15,8 +15,10 @@ traceback goes to the worker's log.
 
 This is what ``opentrons_analyze`` does (``ProtocolReader`` + a simulating run orchestrator),
 plus the run-log recorder of ``run_log`` (protocol lines of API calls; legacy-core heights). The
-protocol's own code runs here, never in the caller's process: what it prints is captured into
-``RunCapture.stdout``, and a ``SystemExit`` it raises becomes an analysis error.
+protocol's own code runs here, never in the caller's process, inside the sandbox of ``sandbox``
+(namespaces, read-only root, no network, limits): what it prints is captured into
+``RunCapture.stdout``, and a ``SystemExit`` it raises becomes an analysis error (a rejection,
+never certified); a ``MemoryError`` (the memory limit) sets ``RunCapture.limit_hit``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +94,7 @@ def analyse_files(files: list[Path], shown: str | None = None) -> RunCapture:
     simulator rejects comes back with ``errors``.
     """
     buffer = io.StringIO()
+    _top_level_once()
     analysis = _Analysis(files, Path(shown) if shown else files[0])
     with _quiet_opentrons(buffer):
         try:
@@ -102,6 +106,40 @@ def analyse_files(files: list[Path], shown: str | None = None) -> RunCapture:
         raise UnusableInputError(f"{analysis.shown}: the protocol exited while being read")
     capture.stdout = buffer.getvalue()
     return capture
+
+
+def _top_level_once() -> None:
+    """Run a protocol's module-level code once per analysis.
+
+    Opentrons executes the module twice (``exec_add_parameters`` for run-time parameters, then
+    ``exec_run``), each time into fresh globals. Here the second execution of the same code object
+    reuses the globals of the first instead, so that what the protocol does at top level happens
+    once; ``run()`` sees the same functions and values."""
+    import builtins
+    import types
+
+    from opentrons.protocols.execution import execute_python
+
+    done: dict[int, tuple[types.CodeType, dict[str, Any]]] = {}  # code -> its first globals
+    reused: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # later globals -> the first
+
+    def exec_once(source: Any, globs: Any = None, locs: Any = None) -> None:
+        if isinstance(source, types.CodeType) and isinstance(globs, dict) and locs is None:
+            first = done.get(id(source))
+            if first is not None and first[0] is source:
+                globs.update(first[1])
+                reused[id(globs)] = (globs, first[1])
+                return
+            builtins.exec(source, globs)
+            done[id(source)] = (source, globs)
+            return
+        link = reused.get(id(globs))
+        if link is not None and link[0] is globs:  # e.g. "run(__context)": run in the first globals
+            link[1].update(globs)
+            globs = link[1]
+        builtins.exec(source, globs, locs)
+
+    execute_python.exec = exec_once  # type: ignore[attr-defined]  # shadows the builtin there
 
 
 class _Analysis:
@@ -246,34 +284,163 @@ def _exception_tree(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str]) -> int:
-    """Read the request, analyse, write the result; 0 when a result was written."""
-    request_path, result_path = Path(argv[0]), Path(argv[1])
-    request = json.loads(request_path.read_text(encoding="utf-8"))
+def analyse_request(request: dict[str, Any], sandbox: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The result document of one request: ``{"capture": ...}`` or ``{"unusable": ...}``."""
     files = [Path(f) for f in request["files"]]
     try:
         capture = analyse_files(files, request.get("shown"))
-        doc: dict[str, Any] = {"capture": capture.model_dump(mode="json")}
     except UnusableInputError as exc:
-        doc = {"unusable": {"message": exc.message, "hint": exc.hint}}
+        return {"unusable": {"message": exc.message, "hint": exc.hint}}
+    capture.sandbox = dict(sandbox or {})
+    if _in_error_tree(capture.errors, "MemoryError"):
+        capture.limit_hit = "memory"
+    return {"capture": capture.model_dump(mode="json")}
+
+
+def _in_error_tree(errors: list[dict[str, Any]], name: str) -> bool:
+    """``name`` (an exception class) anywhere in an error tree."""
+    for error in errors:
+        info = error.get("errorInfo") or {}
+        texts = [error.get("errorType"), error.get("detail"), *info.values()]
+        if any(isinstance(t, str) and name in t for t in texts):
+            return True
+        if _in_error_tree(error.get("wrappedErrors") or [], name):
+            return True
+    return False
+
+
+def main(argv: list[str]) -> int:
+    """Read the request, analyse (in this process, no sandbox), write the result; 0 when a
+    result was written."""
+    request_path, result_path = Path(argv[0]), Path(argv[1])
+    request = json.loads(request_path.read_text(encoding="utf-8"))
+    doc = analyse_request(request)
     partial = result_path.with_suffix(".partial")
     partial.write_text(json.dumps(doc), encoding="utf-8")
     partial.replace(result_path)  # the caller sees a whole result or none
     return 0
 
 
-def child_main(request: str, result: str, log_path: str) -> None:
-    """Entry point of a forked analysis process: its own process group (so that killing the
-    group also kills what the protocol started), its output to ``log_path``, then ``main``."""
+def child_main(request_path: str) -> None:
+    """Entry point of a process forked from the fork server: the *supervisor* of one analysis.
+
+    Its own process group (killing the group kills the analysis and what it started), output to
+    the request's log; the result and status files opened here, before the sandbox. Then
+    (``sandbox``) new namespaces if available, a fork into *init* (process 1 of the new PID
+    namespace: builds the read-only root, drops every capability, reaps, writes the status) and
+    a fork into the *analysis* (limits, scrubbed environment, scratch cwd, the protocol)."""
+    from labwright.simulators.opentrons_interop import sandbox
+
     os.setpgid(0, 0)
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
+    fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    main([request, result])
+    result_fd = os.open(request["result"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    status_fd = os.open(request["status"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    limits = sandbox.AnalysisLimits(**request["limits"])
+    hidden = list(request.get("hidden", []))
+    started = time.perf_counter()
+    sources = sandbox.read_only_sources(hidden) if limits.isolate else []
+    request["config_dirs"] = sandbox.opentrons_config_dirs()
+    isolation, reason = sandbox.enter_namespaces(limits)
+    request["started"] = started
+    pid = os.fork()
+    if pid == 0:
+        code = 70
+        try:
+            code = _init(request, limits, isolation, reason, sources, result_fd, status_fd)
+        except BaseException:  # noqa: BLE001 - reported in the log; no result means failure
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(result_fd)
+    os.close(status_fd)
+    os.waitpid(pid, 0)
+
+
+def _init(
+    request: dict[str, Any],
+    limits: Any,
+    isolation: str,
+    reason: str,
+    sources: list[str],
+    result_fd: int,
+    status_fd: int,
+) -> int:
+    """Process 1 of the sandbox: build it, start the analysis, reap, write the status."""
+    from labwright.simulators.opentrons_interop import sandbox
+
+    sandbox.set_parent_death_signal()
+    status: dict[str, Any] = {"isolation": isolation, "reason": reason, "limits": limits.to_dict()}
+    scratch = request["scratch"]
+    if isolation == sandbox.ISOLATION_NAMESPACES:
+        try:
+            status.update(
+                sandbox.build_root(
+                    request["root"],
+                    sources,
+                    request["inputs"],
+                    [*request["hidden"], *request.get("secrets", [])],
+                    limits,
+                    request["config_dirs"],
+                )
+            )
+            scratch = sandbox.SCRATCH_IN_SANDBOX
+        except OSError as exc:  # defensive: still no network, no other process; host files visible
+            status.update(
+                isolation=sandbox.ISOLATION_LIMITS_ONLY, reason=f"the sandbox could not be built ({exc})"
+            )
+    else:
+        sandbox.set_child_subreaper()  # orphans come back here to be killed
+    status["scratch"] = scratch
+    status["setup_s"] = round(time.perf_counter() - request["started"], 4)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            sandbox.set_parent_death_signal()
+            os.close(status_fd)
+            sandbox.close_fds([result_fd])
+            sandbox.scrub_environment(scratch)
+            sandbox.apply_limits(limits, status["isolation"])
+            shown = {k: v for k, v in status.items() if k in ("isolation", "reason", "proc", "scratch")}
+            doc = analyse_request(request, shown)
+            with os.fdopen(result_fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(doc))
+            code = 0
+        except BaseException:  # noqa: BLE001 - a crash: the traceback to the log, no result
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    os.close(result_fd)
+    sandbox.set_not_dumpable()  # the protocol cannot ptrace process 1
+    while True:
+        try:
+            done, wait_status, usage = os.wait4(-1, 0)
+        except ChildProcessError:
+            return 1
+        if done == pid:
+            break
+    if os.WIFSIGNALED(wait_status):
+        status["signal"] = os.WTERMSIG(wait_status)
+    else:
+        status["exit"] = os.WEXITSTATUS(wait_status)
+    status["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 3)
+    status["maxrss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    if status["isolation"] != sandbox.ISOLATION_NAMESPACES:
+        sandbox.kill_children()
+    sandbox.write_status(status_fd, status)
+    return 0
 
 
 if __name__ == "__main__":

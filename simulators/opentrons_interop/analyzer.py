@@ -7,27 +7,34 @@ the importer (``labwright validate FILE.py``), the ``opentrons-sim`` backend and
 
 Both return a ``RunCapture`` (``capture``): commands, liquids, the error tree of a rejected
 protocol, robot type, metadata, API level, legacy run-log records, call lines, what the protocol
-printed, seconds. The protocol's own code runs only in the child (``analysis_worker``), never in
-the caller's process: its ``print``, ``sys.exit``, crashes and endless loops cannot touch the
-caller. Children are forked from a multiprocessing fork server that imported the Opentrons stack
-once (``analysis_worker.PRELOAD``): the first analysis of a process pays the import, later ones
-start at once. ``_start_worker`` is the one place that decides how the child is started (where a
-sandbox or resource limits go).
+printed, seconds, the isolation that applied (``sandbox``). The protocol's own code runs only in
+the child (``analysis_worker``), never in the caller's process, and there inside the sandbox of
+``sandbox`` (Linux namespaces where available: no network, a read-only minimal filesystem without
+the user's home or the labwright key; everywhere a scrubbed environment, a scratch cwd and
+resource limits, ``AnalysisLimits``): its ``print``, ``sys.exit``, crashes and endless loops cannot
+touch the caller. Only the result document crosses back. Children are forked from a
+multiprocessing fork server that imported the Opentrons stack once (``analysis_worker.PRELOAD``):
+the first analysis of a process pays the import, later ones start at once. ``_start_worker`` is
+the one place that decides how the child is started.
 
 Errors: ``UnusableInputError`` for a file that is not an Opentrons Python protocol (missing,
-syntax error, no ``run()``, no or unsupported apiLevel); ``AnalysisTimedOut`` past ``timeout_s``;
-``AnalysisCancelled`` when ``cancel`` is set; ``AnalyzerFailed`` when the child ends without a
-result. The child is killed (its whole process group) in every one of these cases.
+syntax error, no ``run()``, no or unsupported apiLevel); ``AnalysisLimitExceeded`` when a limit is
+hit (``AnalysisTimedOut`` for the wall time; CPU time, memory); ``AnalysisCancelled`` when
+``cancel`` is set; ``AnalyzerFailed`` when the child ends without a result (the protocol exited
+the process or killed it). The child is killed (its whole process group, and with a PID
+namespace everything the protocol started) in every one of these cases.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import logging
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -39,9 +46,12 @@ from typing import Any
 
 from labwright.protocols.errors import LabwrightError, UnusableInputError
 from labwright.simulators.opentrons_interop.capture import LegacyRecord, RunCapture
+from labwright.simulators.opentrons_interop.sandbox import DEFAULT_LIMITS, AnalysisLimits
 
 __all__ = [
     "AnalysisCancelled",
+    "AnalysisLimitExceeded",
+    "AnalysisLimits",
     "AnalysisTimedOut",
     "AnalyzerFailed",
     "LegacyRecord",
@@ -52,7 +62,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 600.0
+DEFAULT_TIMEOUT_S = DEFAULT_LIMITS.wall_s
 _POLL_S = 0.02  # how often a wait with a cancel event looks at it
 _CONTEXT: ForkServerContext | None = None
 _CONTEXT_LOCK = threading.Lock()
@@ -62,8 +72,16 @@ class AnalyzerFailed(UnusableInputError):
     """The analysis process ended without a result (it crashed, or the protocol killed it)."""
 
 
-class AnalysisTimedOut(AnalyzerFailed):
-    """The analysis did not finish within its time limit; the child was killed."""
+class AnalysisLimitExceeded(AnalyzerFailed):
+    """The analysis hit a resource limit (``limit``: "wall", "cpu" or "memory"); it was killed."""
+
+    def __init__(self, message: str, hint: str = "", *, limit: str = "") -> None:
+        super().__init__(message, hint)
+        self.limit = limit
+
+
+class AnalysisTimedOut(AnalysisLimitExceeded):
+    """The analysis did not finish within its wall-time limit; the child was killed."""
 
 
 class AnalysisCancelled(LabwrightError):
@@ -74,20 +92,29 @@ def run_opentrons_analysis(
     path: Path | str,
     custom_labware: list[dict[str, Any]] | None = None,
     *,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     cancel: threading.Event | None = None,
+    limits: AnalysisLimits | None = None,
 ) -> RunCapture:
-    """Analyse the protocol file ``path`` with the Opentrons simulator, in a child process.
+    """Analyse the protocol file ``path`` with the Opentrons simulator, in a sandboxed child.
 
-    Raises UnusableInputError if it is not a Python protocol at all; a protocol the simulator
-    rejects comes back with ``errors``."""
+    ``limits`` (default ``AnalysisLimits()``): wall and CPU time, memory, file size, ...;
+    ``timeout_s``, when given, replaces its wall time. Raises UnusableInputError if it is not a
+    Python protocol at all, AnalysisLimitExceeded past a limit; a protocol the simulator rejects
+    comes back with ``errors``."""
     path = Path(path)
+    limits = _limits(limits, timeout_s)
     if not path.is_file():
         raise UnusableInputError(f"{path}: no such file", hint="check the path")
     _precheck(path)
-    with tempfile.TemporaryDirectory(prefix="labwright-ot-") as tmp:
-        files = [path.resolve(), *_write_labware(Path(tmp), custom_labware or [])]
-        return _analyse_in_child(str(path), files, Path(tmp), timeout_s, cancel)
+    with tempfile.TemporaryDirectory(prefix="labwright-ot-", ignore_cleanup_errors=True) as tmp:
+        work = Path(tmp)
+        inputs = work / "in"
+        inputs.mkdir()
+        protocol = inputs / path.name  # the child reads a copy: the user's folder stays hidden
+        shutil.copyfile(path, protocol)
+        files = [protocol, *_write_labware(inputs, custom_labware or [])]
+        return _analyse_in_child(str(path), files, work, limits, cancel)
 
 
 def analyze_opentrons_text(
@@ -95,14 +122,47 @@ def analyze_opentrons_text(
     *,
     filename: str = "protocol.py",
     custom_labware: list[dict[str, Any]] | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     cancel: threading.Event | None = None,
+    limits: AnalysisLimits | None = None,
 ) -> RunCapture:
     """``run_opentrons_analysis`` of a protocol held in memory, saved as ``filename``."""
     with tempfile.TemporaryDirectory(prefix="labwright-ot-") as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_text(text, encoding="utf-8")
-        return run_opentrons_analysis(path, custom_labware, timeout_s=timeout_s, cancel=cancel)
+        return run_opentrons_analysis(path, custom_labware, timeout_s=timeout_s, cancel=cancel, limits=limits)
+
+
+def _limits(limits: AnalysisLimits | None, timeout_s: float | None) -> AnalysisLimits:
+    limits = limits or DEFAULT_LIMITS
+    if timeout_s is not None:
+        limits = dataclasses.replace(limits, wall_s=float(timeout_s))
+    if not limits.wall_s > 0 or not limits.memory_mb > 0:
+        raise UnusableInputError(
+            f"analysis limits must be positive (wall {limits.wall_s} s, memory {limits.memory_mb} MB)",
+            hint="pass a positive --analysis-timeout / --analysis-memory-mb",
+        )
+    return limits
+
+
+SYSTEM_SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/ssh", "/etc/sudoers", "/etc/sudoers.d")
+
+
+def _hidden_paths() -> list[str]:
+    """What the sandbox must never show: the labwright home (the signing key), the user's home,
+    and the system's secrets (readable when labwright runs as root). (The labwright home as
+    ``verifiers.certificate.labwright_home`` finds it; this layer does not import the verifiers.)"""
+    homes = [os.path.expanduser("~"), os.environ.get("HOME", "")]
+    labwright = [os.environ.get("LABWRIGHT_HOME", "")]
+    try:
+        from platformdirs import user_data_dir
+
+        labwright.append(user_data_dir("labwright", appauthor=False))
+    except ImportError:  # pragma: no cover - a dependency of labwright
+        pass
+    labwright = [p for p in labwright if p]
+    paths = [*homes, *labwright, *(os.path.join(p, "certificate.key") for p in labwright)]
+    return sorted({os.path.abspath(os.path.expanduser(p)) for p in paths if p})
 
 
 # ----------------------------------------------------------------------------- the child
@@ -121,53 +181,123 @@ def _context() -> ForkServerContext:
         return _CONTEXT
 
 
-def _start_worker(request: Path, result: Path, log_path: Path) -> BaseProcess:
-    """Start the analysis child. The one place for a sandbox or resource limits."""
+def _start_worker(request: Path) -> BaseProcess:
+    """Start the analysis child (``analysis_worker.child_main``: the supervisor that enters the
+    sandbox). The one place that decides how the child is started."""
     from labwright.simulators.opentrons_interop.analysis_worker import child_main
 
-    process = _context().Process(
-        target=child_main, args=(str(request), str(result), str(log_path)), name="opentrons-analysis"
-    )
+    process = _context().Process(target=child_main, args=(str(request),), name="opentrons-analysis")
     process.daemon = True  # never outlives the caller
     process.start()
     return process
 
 
 def _analyse_in_child(
-    shown: str, files: list[Path], workdir: Path, timeout_s: float, cancel: threading.Event | None
+    shown: str, files: list[Path], work: Path, limits: AnalysisLimits, cancel: threading.Event | None
 ) -> RunCapture:
-    """Run the worker on ``files`` (the protocol first, named ``shown`` in messages)."""
+    """Run the worker on ``files`` (the protocol first, named ``shown`` in messages) in ``work``."""
     start = time.perf_counter()
-    request, result, log_path = workdir / "request.json", workdir / "result.json", workdir / "worker.log"
-    request.write_text(json.dumps({"files": [str(f) for f in files], "shown": shown}), encoding="utf-8")
-    process = _start_worker(request, result, log_path)
+    (work / "root").mkdir()  # the sandbox's root filesystem is mounted here (in its namespace only)
+    (work / "scratch").mkdir(mode=0o700)  # the scratch directory where there are no namespaces
+    paths = {name: work / name for name in ("result.json", "status.json", "worker.log")}
+    request = {
+        "files": [str(f) for f in files],
+        "shown": shown,
+        "inputs": str(files[0].parent),
+        "root": str(work / "root"),
+        "scratch": str(work / "scratch"),
+        "result": str(paths["result.json"]),
+        "status": str(paths["status.json"]),
+        "log": str(paths["worker.log"]),
+        "hidden": _hidden_paths(),  # not shown, nor any folder holding them
+        "secrets": list(SYSTEM_SECRETS),  # covered where a shown folder holds them
+        "limits": limits.to_dict(),
+    }
+    request_path = work / "request.json"
+    request_path.write_text(json.dumps(request), encoding="utf-8")
+    process = _start_worker(request_path)
     try:
-        _wait(process, start, timeout_s, cancel)
+        _wait(process, start, shown, limits, cancel)
     finally:
         exitcode = _kill(process)
     seconds = time.perf_counter() - start
-    if not result.is_file():
-        text = log_path.read_text(errors="replace") if log_path.is_file() else ""
-        tail = " | ".join(text.strip().splitlines()[-5:])
-        raise AnalyzerFailed(
-            f"{shown}: the Opentrons analysis ended without a result "
-            f"(exit code {exitcode}){': ' + tail if tail else ''}",
-            hint="run `python -m opentrons.cli analyze FILE` to see what the protocol does to it",
+    status = _read_json(paths["status.json"]) or {}
+    doc = _read_json(paths["result.json"])
+    if doc is None:
+        raise _no_result(shown, exitcode, status, paths["worker.log"], limits)
+    return _read_result(doc, shown, seconds, limits)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _raise_hint(option: str, default: float) -> str:
+    return (
+        f"raise it with `labwright validate {option} ...` (default {default:g}; "
+        "AnalysisLimits in the Python API) if the protocol is genuinely that large"
+    )
+
+
+def _memory_exceeded(shown: str, limits: AnalysisLimits) -> AnalysisLimitExceeded:
+    return AnalysisLimitExceeded(
+        f"{shown}: the Opentrons analysis ran out of memory: the protocol exceeded the memory "
+        f"limit of {limits.memory_mb} MB; a protocol that hits a limit is never certified",
+        hint=_raise_hint("--analysis-memory-mb", DEFAULT_LIMITS.memory_mb),
+        limit="memory",
+    )
+
+
+def _no_result(
+    shown: str, exitcode: int | None, status: dict[str, Any], log_path: Path, limits: AnalysisLimits
+) -> AnalyzerFailed:
+    """Why the analysis ended without a result: a limit, or the protocol ended the process."""
+    text = log_path.read_text(errors="replace") if log_path.is_file() else ""
+    tail = " | ".join(text.strip().splitlines()[-5:])[-600:]
+    sig = status.get("signal")
+    cpu = status.get("cpu_s", 0.0)
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_limit_s - 0.5):
+        return AnalysisLimitExceeded(
+            f"{shown}: the Opentrons analysis used up its CPU-time limit of {limits.cpu_limit_s} s "
+            "(an endless loop?); a protocol that hits a limit is never certified",
+            hint=_raise_hint("--analysis-timeout", DEFAULT_LIMITS.wall_s),
+            limit="cpu",
         )
-    return _read_result(result, seconds)
+    if "MemoryError" in text:
+        return _memory_exceeded(shown, limits)
+    if sig is not None:
+        how = f"was killed by signal {signal.Signals(sig).name if sig in signal.valid_signals() else sig}"
+    elif "exit" in status:
+        how = f"exited with code {status['exit']}"
+    else:
+        how = f"ended (exit code {exitcode})"
+    return AnalyzerFailed(
+        f"{shown}: the Opentrons analysis ended without a result: its process {how} before the "
+        "analysis was written (the protocol exited or killed its process, or crashed); "
+        f"such a protocol is never certified{': ' + tail if tail else ''}",
+        hint="a protocol must not call os._exit() or kill its own process; run "
+        "`python -m opentrons.cli analyze FILE` to see what the protocol does",
+    )
 
 
-def _wait(process: BaseProcess, start: float, timeout_s: float, cancel: threading.Event | None) -> None:
+def _wait(
+    process: BaseProcess, start: float, shown: str, limits: AnalysisLimits, cancel: threading.Event | None
+) -> None:
     """Wait for the child; raise AnalysisTimedOut / AnalysisCancelled (the caller kills it)."""
     while True:
-        left = timeout_s - (time.perf_counter() - start)
+        left = limits.wall_s - (time.perf_counter() - start)
         if cancel is not None and cancel.is_set():
             raise AnalysisCancelled("the Opentrons analysis was cancelled")
         if left <= 0:
             raise AnalysisTimedOut(
-                f"the Opentrons analysis did not finish within {timeout_s:g} s",
-                hint="a protocol with very many commands needs a longer timeout; "
-                "check that it does not loop forever",
+                f"{shown}: the Opentrons analysis did not finish within its wall-time limit of "
+                f"{limits.wall_s:g} s (an endless loop?); a protocol that hits a limit is never certified",
+                hint=_raise_hint("--analysis-timeout", DEFAULT_LIMITS.wall_s),
+                limit="wall",
             )
         process.join(timeout=min(left, _POLL_S) if cancel is not None else left)
         if process.exitcode is not None:
@@ -189,11 +319,12 @@ def _kill(process: BaseProcess) -> int | None:
     return exitcode
 
 
-def _read_result(result: Path, seconds: float) -> RunCapture:
-    doc = json.loads(result.read_text(encoding="utf-8"))
+def _read_result(doc: dict[str, Any], shown: str, seconds: float, limits: AnalysisLimits) -> RunCapture:
     if "unusable" in doc:
         raise UnusableInputError(doc["unusable"]["message"], hint=doc["unusable"].get("hint", ""))
     capture = RunCapture.model_validate(doc["capture"])
+    if capture.limit_hit == "memory":
+        raise _memory_exceeded(shown, limits)
     capture.seconds = seconds
     if capture.stdout:
         log.debug("protocol printed: %s", capture.stdout[:2000])

@@ -45,6 +45,10 @@ class RunCapture(BaseModel):
     call_lines: list[tuple[datetime, int | None]] = Field(default_factory=list)
     stdout: str = ""  # what the protocol printed
     seconds: float = 0.0  # wall time of the analysis, process start to result
+    # how the analysis was isolated (``sandbox``): {"isolation": "namespaces" | "limits-only",
+    # "reason": why not namespaces, "proc": a /proc of its own, "scratch": its scratch directory}
+    sandbox: dict[str, Any] = Field(default_factory=dict)
+    limit_hit: str | None = None  # "memory": the analysis failed on the memory limit
 
     @property
     def is_legacy(self) -> bool:

@@ -43,12 +43,16 @@ class ImportResult(BaseModel):
     step_lines: list[int | None] = Field(
         default_factory=list, description="line of the Python file each converted step comes from"
     )
+    sandbox: dict[str, Any] = Field(
+        default_factory=dict, description="how the analysis was isolated (RunCapture.sandbox)"
+    )
 
 
 def import_opentrons_python(
-    path: Path | str, custom_labware: list[dict[str, Any]] | None = None
+    path: Path | str, custom_labware: list[dict[str, Any]] | None = None, *, limits: Any = None
 ) -> ImportResult:
-    """Run ``path`` through the Opentrons simulator and convert it (see module docstring)."""
+    """Run ``path`` through the Opentrons simulator (sandboxed, within ``limits``, an
+    ``AnalysisLimits``; None: the defaults) and convert it (see module docstring)."""
     from labwright.simulators.opentrons_interop.analyzer import run_opentrons_analysis
     from labwright.simulators.opentrons_interop.convert import convert_commands
     from labwright.simulators.opentrons_interop.rejections import rejection_issue
@@ -56,7 +60,7 @@ def import_opentrons_python(
     path = Path(path)
     custom = {d.get("parameters", {}).get("loadName"): d for d in custom_labware or []}
     custom.pop(None, None)  # type: ignore[call-overload]
-    capture = run_opentrons_analysis(path, list(custom.values()))
+    capture = run_opentrons_analysis(path, list(custom.values()), limits=limits)
     converted = convert_commands(capture, custom, name=path.stem)
     issues: list[Finding] = []
     if capture.errors:
@@ -89,4 +93,5 @@ def import_opentrons_python(
         rejected=bool(capture.errors),
         printed=capture.stdout,
         step_lines=converted.step_lines,
+        sandbox=capture.sandbox,
     )

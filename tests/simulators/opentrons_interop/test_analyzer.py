@@ -2,6 +2,9 @@
 
 The protocol's code runs in the child only: what it prints, ``sys.exit`` and ``os._exit`` do not
 reach the caller; a time limit or a cancel event kills the child and everything it started.
+The child is sandboxed (it cannot write outside its scratch directory), so the protocols below
+make themselves findable by a process name (``MARK``) instead of writing pid files; the sandbox
+itself is tested in ``tests/verifiers/test_python_sandbox.py``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,26 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _marked(mark: str) -> list[int]:
+    """Live processes named ``mark`` (``/proc/self/comm``) or with ``mark`` in their command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if (comm == mark or mark.encode() in cmdline) and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def _mark() -> str:
+    return f"lw{os.getpid() % 10000}{time.monotonic_ns() % 100000}"[:15]
+
+
 def _gone(*pids: int, within_s: float = 5.0) -> bool:
     """All ``pids`` end within ``within_s`` (the fork server reaps its children)."""
     deadline = time.monotonic() + within_s
@@ -47,8 +70,10 @@ def _gone(*pids: int, within_s: float = 5.0) -> bool:
 
 
 def test_the_analysis_runs_in_a_child_and_returns_everything_callers_need(tmp_path: Path) -> None:
+    mark = _mark()
     text = HEADER + (
         "def run(protocol):\n"
+        f"    open('/proc/self/comm', 'w').write({mark!r})\n"
         "    print('analysed in', os.getpid())\n"
         "    tips = protocol.load_labware('opentrons_96_tiprack_300ul', 1)\n"
         "    plate = protocol.load_labware('corning_96_wellplate_360ul_flat', 2)\n"
@@ -60,8 +85,8 @@ def test_the_analysis_runs_in_a_child_and_returns_everything_callers_need(tmp_pa
     capture = analyze_opentrons_text(text, filename="child.py")
     assert capture.ok and capture.result == "ok" and not capture.errors
     assert capture.stdout.startswith("analysed in ")
-    child = int(capture.stdout.split()[-1])
-    assert child != os.getpid() and _gone(child)
+    assert capture.sandbox["isolation"] in {"namespaces", "limits-only"}
+    assert not _marked(mark), "the child is gone"
     assert capture.api_level == (2, 20) and capture.robot == "ot2" and not capture.is_legacy
     assert capture.robot_type == "OT-2 Standard"
     assert capture.metadata == {"apiLevel": "2.20"}
@@ -100,45 +125,57 @@ def test_a_protocol_killing_its_process_is_unusable_input(tmp_path: Path) -> Non
 
 
 def test_cancel_kills_the_child_and_what_it_started(tmp_path: Path) -> None:
-    pids = tmp_path / "pids.txt"
+    mark = _mark()
     text = HEADER + (
         "def run(protocol):\n"
-        "    sleeper = subprocess.Popen(['sleep', '300'])\n"
-        f"    open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{sleeper.pid}}')\n"
+        f"    subprocess.Popen(['/bin/sh', '-c', 'sleep 300; : {mark}'])\n"
+        f"    open('/proc/self/comm', 'w').write({mark!r})\n"
         "    while True:\n"
         "        time.sleep(0.01)\n"
     )
     cancel = threading.Event()
+    seen: list[int] = []
 
     def cancel_when_running() -> None:
         deadline = time.monotonic() + 120
-        while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+        while len(seen) < 2 and time.monotonic() < deadline:
+            seen[:] = _marked(mark)
             time.sleep(0.02)
         cancel.set()
 
     threading.Thread(target=cancel_when_running, daemon=True).start()
     with pytest.raises(AnalysisCancelled):
         analyze_opentrons_text(text, filename="loops.py", cancel=cancel)
-    child, grandchild = (int(p) for p in pids.read_text().split())
-    assert _gone(child, grandchild)
+    assert len(seen) == 2, "the protocol and its subprocess ran"
+    assert _gone(*seen)
 
 
 def test_time_limit_kills_the_child(tmp_path: Path) -> None:
-    pid_file = tmp_path / "pid.txt"
+    mark = _mark()
+    seen: list[int] = []
     text = HEADER + (
         "def run(protocol):\n"
-        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        f"    open('/proc/self/comm', 'w').write({mark!r})\n"
         "    while True:\n"
         "        time.sleep(0.01)\n"
     )
     analyze_opentrons_text(HEADER + "def run(protocol):\n    pass\n")  # the fork server is warm
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            seen[:] = _marked(mark)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     start = time.monotonic()
     with pytest.raises(AnalysisTimedOut) as info:
         analyze_opentrons_text(text, filename="forever.py", timeout_s=4.0)
     assert time.monotonic() - start < 4.0 + 5.0
     assert "4 s" in info.value.message and info.value.hint
-    assert pid_file.exists(), "the protocol ran before the time limit"
-    assert _gone(int(pid_file.read_text()))
+    watcher.join()
+    assert seen, "the protocol ran before the time limit"
+    assert _gone(*seen)
 
 
 def test_not_a_protocol_is_refused_before_a_child_starts(tmp_path: Path) -> None:
