@@ -111,7 +111,11 @@ class LiquidHandling(TwinState):
         return z >= geo.depth - EPS
 
     def _tip_capacity(self, pip: str, st: PipetteState) -> float:
-        return min([self.deck.pipettes[pip].max_volume_ul, *[t.volume_ul for t in st.tips]])
+        cap = self.deck.pipettes[pip].max_volume_ul
+        for t in st.tips:
+            if t.volume_ul < cap:
+                cap = t.volume_ul
+        return cap
 
     # aspirate ---------------------------------------------------------------------------
 
@@ -133,6 +137,14 @@ class LiquidHandling(TwinState):
             return
         self._check_min_volume(act)
         pairs = list(zip(st.tips, self._channel_wells(act.pipette, act.well, act), strict=False))
+        if len(pairs) == 1:  # one channel: no per-well bookkeeping
+            tip, ref = pairs[0]
+            self._contamination_check(act, st, tip, ref)
+            self._load_tip(act, tip, ref, self._draw(act, ref, 1))
+            st.low += act.volume_ul
+            st.high += act.volume_ul
+            st.last_well = act.well
+            return
         for tip, ref in pairs:
             self._contamination_check(act, st, tip, ref)
         # each channel draws act.volume from the well under it; one well may serve many channels
@@ -193,7 +205,8 @@ class LiquidHandling(TwinState):
         need = act.volume_ul * count
         if need > min(w.low, w.high) + EPS:
             self._check_available(act, ref, w, need, count)
-        share = {k: v / count for k, v in w.take(need).items()}
+        taken = w.take(need)
+        share = taken if count == 1 else {k: v / count for k, v in taken.items()}  # v / 1 == v
         w.low = max(w.low - need, 0.0)
         w.high = max(w.high - need, 0.0)
         return share
