@@ -35,7 +35,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 try:
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser
 except ImportError:  # PyYAML without libyaml: the pure-Python parser behaves the same, slower
     from yaml.parser import Parser as _Parser  # type: ignore[assignment]
     from yaml.reader import Reader as _Reader
@@ -218,6 +218,10 @@ def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LI
             hint="a protocol needs only a few levels of nesting; flatten the structure",
         ) from None
     except yaml.YAMLError as exc:
+        if "while increasing flow level" in str(exc) or "while increasing indent level" in str(exc):
+            # libyaml's scanner reads ahead and gives up on extreme nesting before the composer
+            # counts it: the same fault, reported the same way
+            raise _too_deep(source, limits) from None
         raise UnusableInputError(
             f"{source}: not valid YAML: {_first_line(exc)}",
             hint="fix the syntax; `labwright schema` prints the expected structure",
@@ -252,11 +256,13 @@ class _DuplicateKey(Exception):
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key given twice: name the first one repeated
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return out
 
 
@@ -284,24 +290,33 @@ def parse_json(text: str, *, source: str = "<text>", limits: DocumentLimits = LI
 
 
 def _check_json_value(value: Any, source: str, limits: DocumentLimits) -> None:
+    """Depth and integer sizes of what ``json.loads`` returned (dicts, lists, str, int, float,
+    bool, None): containers are walked with a stack, scalars checked in place."""
+    too_big = 10**limits.max_int_digits  # an integer with more digits is at least this
+
+    def check_int(item: int) -> None:
+        if item >= too_big or item <= -too_big:
+            raise UnusableInputError(
+                f"{source}: a number with {len(str(abs(item)))} digits "
+                f"(the limit is {limits.max_int_digits})",
+                hint="write the value with a unit and a sensible size, e.g. `\"volume\": \"50 uL\"`",
+            )
+
+    if type(value) is not dict and type(value) is not list:
+        if type(value) is int:
+            check_int(value)
+        return
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            digits = len(str(abs(item))) if isinstance(item, int) and not isinstance(item, bool) else 0
-            if digits > limits.max_int_digits:
-                raise UnusableInputError(
-                    f"{source}: a number with {digits} digits (the limit is {limits.max_int_digits})",
-                    hint="write the value with a unit and a sensible size, e.g. `\"volume\": \"50 uL\"`",
-                )
-            continue
         if depth > limits.max_depth:
             raise _too_deep(source, limits)
-        stack.extend((child, depth + 1) for child in children)
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is int:
+                check_int(child)
 
 
 def _json_duplicate(text: str, key: str, source: str) -> UnusableInputError:

@@ -65,7 +65,18 @@ def load_protocol(path: str | Path) -> Protocol:
     return parse_protocol(read_document(path))
 
 
+_PLAIN = (str, int, bool, type(None))  # exact types that normalise to themselves
+
+
 def _normalise(value: Any) -> Any:
+    if type(value) is dict:
+        # the common case, unrolled: a plain value is kept without a call per value
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN else _normalise(v))
+            for k, v in value.items()
+        }
+    if type(value) is list:
+        return [v if type(v) in _PLAIN else _normalise(v) for v in value]
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
             return int(value)

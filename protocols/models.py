@@ -10,6 +10,7 @@ the short key with a unit string (``volume: "50 uL"``, ``duration: "2 min"``,
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from labwright.protocols.json_schema import canonical_quantity
@@ -75,12 +76,21 @@ Nanometres = _quantity("wavelength")
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 
 
+@lru_cache(maxsize=16384)
+def _location_error(text: str) -> str | None:
+    """Why ``text`` is not a location, or None (a protocol names few distinct wells, often)."""
+    try:
+        parse_location(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _check_location(value: Any) -> Any:
     if isinstance(value, str):
-        try:
-            parse_location(value)
-        except ValueError as exc:
-            raise PydanticCustomError("location_invalid", str(exc)) from None
+        error = _location_error(value)
+        if error is not None:
+            raise PydanticCustomError("location_invalid", error)
     return value
 
 
@@ -106,6 +116,10 @@ Slot = Annotated[
 ]
 
 
+# model class -> the (short key, canonical field) pairs it accepts, in UNIT_ALIASES order
+_ALIASES_OF_CLASS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
 class Model(BaseModel):
     """Base: frozen, unknown keys are errors, short unit keys are accepted on the way in."""
 
@@ -116,10 +130,19 @@ class Model(BaseModel):
     def _unit_aliases(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        fields = cls.model_fields
+        aliases = _ALIASES_OF_CLASS.get(cls)
+        if aliases is None:
+            fields = cls.model_fields
+            aliases = _ALIASES_OF_CLASS[cls] = tuple(
+                (alias, canon)
+                for alias, (canon, _dim) in UNIT_ALIASES.items()
+                if canon in fields and alias not in fields
+            )
+        if not aliases or not any(alias in data for alias, _ in aliases):
+            return data  # nothing written under a short key: no copy
         out = dict(data)
-        for alias, (canon, _dim) in UNIT_ALIASES.items():
-            if alias in out and canon in fields and alias not in fields:
+        for alias, canon in aliases:
+            if alias in out:
                 if canon in out:
                     raise PydanticCustomError(
                         "field_duplicate",

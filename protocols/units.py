@@ -177,6 +177,8 @@ def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float
     ``unit_named`` is True when the field's name carries the unit (``volume_ul``): then a bare
     number is read in the canonical unit. Otherwise a bare number is a missing unit.
     """
+    if type(value) is str:
+        return _text_to_canonical(value, dimension, unit_named)
     if isinstance(value, bool):
         raise _err("value_type", f"expected a {dimension}, got a boolean", dimension=dimension)
     if isinstance(value, dict) and set(value) == {"value", "unit"}:
@@ -190,20 +192,8 @@ def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float
                 example=_example(dimension),
             )
         out = float(value)
-    elif isinstance(value, str):
-        if _BARE_NUMBER.match(value):
-            if not unit_named:
-                raise _err(
-                    "unit_missing",
-                    f"{value!r} has no unit; write e.g. {_example(dimension)}",
-                    text=value,
-                    example=_example(dimension),
-                )
-            out = float(value)
-        elif value.strip().lower() in {"nan", "inf", "+inf", "-inf", "infinity"}:
-            out = float(value)
-        else:
-            out = _parse(value, dimension)
+    elif isinstance(value, str):  # a subclass of str
+        return _text_to_canonical(str(value), dimension, unit_named)
     else:
         raise _err(
             "value_type",
@@ -212,6 +202,26 @@ def to_canonical(value: Any, dimension: Dimension, *, unit_named: bool) -> float
             example=_example(dimension),
             got=type(value).__name__,
         )
+    return check_value(out, dimension)
+
+
+@lru_cache(maxsize=16384)
+def _text_to_canonical(value: str, dimension: str, unit_named: bool) -> float:
+    """``to_canonical`` of a string; cached, as a protocol repeats a few quantities many times
+    (errors are raised again on every call: lru_cache keeps only values)."""
+    if _BARE_NUMBER.match(value):
+        if not unit_named:
+            raise _err(
+                "unit_missing",
+                f"{value!r} has no unit; write e.g. {_example(dimension)}",
+                text=value,
+                example=_example(dimension),
+            )
+        out = float(value)
+    elif value.strip().lower() in {"nan", "inf", "+inf", "-inf", "infinity"}:
+        out = float(value)
+    else:
+        out = _parse(value, dimension)
     return check_value(out, dimension)
 
 

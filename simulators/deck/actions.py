@@ -48,30 +48,30 @@ class WaitKind(StrEnum):
     COMMENT = "comment"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Action:
     step: int
     pointer: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PickUpTip(Action):
     pipette: str
     location: WellRef | None = None  # None: the next fresh tip
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DropTip(Action):
     pipette: str
     location: WellRef | None = None  # None: trash
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ReturnTip(Action):
     pipette: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Aspirate(Action):
     pipette: str
     volume_ul: float
@@ -81,7 +81,7 @@ class Aspirate(Action):
     pooling: bool = False  # consolidate: drawing several sources into one tip on purpose
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Dispense(Action):
     pipette: str
     volume_ul: float
@@ -90,26 +90,26 @@ class Dispense(Action):
     offset_mm: float = 1.0
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class BlowOut(Action):
     pipette: str
     well: WellRef | None = None  # None: trash
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TouchTip(Action):
     pipette: str
     well: WellRef | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AirGap(Action):
     pipette: str
     volume_ul: float
     height_mm: float = 5.0
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ModuleAction(Action):
     module: str
     kind: ModuleOp
@@ -118,14 +118,14 @@ class ModuleAction(Action):
     seconds: float | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Wait(Action):
     kind: WaitKind
     seconds: float = 0.0
     text: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Measure(Action):
     labware: str
     wells: tuple[str, ...] = field(default_factory=tuple)

@@ -102,7 +102,7 @@ def _offset(position: str, offset: float | None) -> float:
 
 
 def _at(rs: ResolvedStep) -> dict[str, Any]:
-    return {"step": rs.index, "pointer": rs.pointer}
+    return {"step": rs.index, "pointer": f"/steps/{rs.index}"}  # rs.pointer, inlined
 
 
 def _aspirate(rs: ResolvedStep, step: m.Aspirate, deck: Deck) -> list[a.Action]:
@@ -133,7 +133,7 @@ def _dispense(rs: ResolvedStep, step: m.Dispense, deck: Deck) -> list[a.Action]:
     ]
 
 
-def _mix(rs: ResolvedStep, step: m.Mix, deck: Deck) -> Iterator[a.Action]:
+def _mix(rs: ResolvedStep, step: m.Mix, deck: Deck) -> list[a.Action]:
     motion = {
         **_at(rs),
         "pipette": step.pipette,
@@ -142,9 +142,8 @@ def _mix(rs: ResolvedStep, step: m.Mix, deck: Deck) -> Iterator[a.Action]:
         "position": step.position,
         "offset_mm": _offset(step.position, step.offset_mm),
     }
-    for _ in range(step.repetitions):
-        yield a.Aspirate(**motion)
-        yield a.Dispense(**motion)
+    # actions are immutable values: every repetition replays the same two
+    return [a.Aspirate(**motion), a.Dispense(**motion)] * step.repetitions
 
 
 def _measure(rs: ResolvedStep, step: m.Measure, deck: Deck) -> list[a.Action]:
@@ -304,9 +303,8 @@ class _LiquidHandling:
             "well": well,
             "offset_mm": offset,
         }
-        for _ in range(spec.repetitions):
-            yield a.Aspirate(**motion)
-            yield a.Dispense(**motion)
+        # actions are immutable values: every repetition replays the same two
+        yield from [a.Aspirate(**motion), a.Dispense(**motion)] * spec.repetitions
 
     def mix_before(self, src: WellRef) -> Iterator[a.Action]:
         return self.mix_at(self.step.mix_before, src, self.step.aspirate_offset_mm, "mix_before")

@@ -111,7 +111,11 @@ class LiquidHandling(TwinState):
         return z >= geo.depth - EPS
 
     def _tip_capacity(self, pip: str, st: PipetteState) -> float:
-        return min([self.deck.pipettes[pip].max_volume_ul, *[t.volume_ul for t in st.tips]])
+        cap = self.deck.pipettes[pip].max_volume_ul
+        for t in st.tips:
+            if t.volume_ul < cap:
+                cap = t.volume_ul
+        return cap
 
     # aspirate ---------------------------------------------------------------------------
 
@@ -133,6 +137,14 @@ class LiquidHandling(TwinState):
             return
         self._check_min_volume(act)
         pairs = list(zip(st.tips, self._channel_wells(act.pipette, act.well, act), strict=False))
+        if len(pairs) == 1:  # one channel: no per-well bookkeeping
+            tip, ref = pairs[0]
+            self._contamination_check(act, st, tip, ref)
+            self._load_tip(act, tip, ref, self._draw(act, ref, 1))
+            st.low += act.volume_ul
+            st.high += act.volume_ul
+            st.last_well = act.well
+            return
         for tip, ref in pairs:
             self._contamination_check(act, st, tip, ref)
         # each channel draws act.volume from the well under it; one well may serve many channels
@@ -193,7 +205,8 @@ class LiquidHandling(TwinState):
         need = act.volume_ul * count
         if need > min(w.low, w.high) + EPS:
             self._check_available(act, ref, w, need, count)
-        share = {k: v / count for k, v in w.take(need).items()}
+        taken = w.take(need)
+        share = taken if count == 1 else {k: v / count for k, v in taken.items()}  # v / 1 == v
         w.low = max(w.low - need, 0.0)
         w.high = max(w.high - need, 0.0)
         return share
@@ -241,14 +254,21 @@ class LiquidHandling(TwinState):
 
     def _load_tip(self, act: a.Aspirate, tip: TipState, ref: WellRef, share: dict[str, float]) -> None:
         """What one channel's tip now holds and has carried; a mix event when it meets new liquid."""
-        before = set(tip.carried)
-        keys = set(self.wells[ref].amounts) | set(share)
+        carried = tip.carried
+        had_carried = bool(carried)
+        tip_amounts = tip.amounts
+        arrived: list[str] = []
+        keys: Any = share  # one entry per liquid of the well (WellState.take), zero or not
+        if len(share) != len(self.wells[ref].amounts):
+            keys = [*share, *(k for k in self.wells[ref].amounts if k not in share)]
         for k in keys:
-            tip.amounts[k] = tip.amounts.get(k, 0.0) + share.get(k, 0.0)
-        tip.carried |= keys
+            tip_amounts[k] = tip_amounts.get(k, 0.0) + share.get(k, 0.0)
+            if k not in carried:
+                carried.add(k)
+                arrived.append(k)
         tip.touched.add(ref)
-        new = tuple(sorted(tip.carried - before))
-        if new and before:
+        new = tuple(sorted(arrived))
+        if new and had_carried:
             self.mixes.append(
                 MixEvent(
                     step=act.step,
@@ -401,18 +421,27 @@ class LiquidHandling(TwinState):
         """Move one channel's share of ``liquid`` from its tip into the well under it."""
         w = self.wells[ref]
         new_low, new_high = w.low + low, w.high + liquid
-        before = set(w.amounts)
+        amounts = w.amounts
+        arrived: list[str] = []  # keys new to the well (no copy of what it held: a waste well
+        # of a hand-filled protocol holds one unknown key per well emptied into it)
         held = sum(tip.amounts.values())
         frac = 0.0 if held <= EPS else min(liquid / held, 1.0)
-        for k, v in list(tip.amounts.items()):
+        tip_amounts = tip.amounts
+        for k, v in tip_amounts.items():
             moved = v * frac
-            w.amounts[k] = w.amounts.get(k, 0.0) + moved
-            tip.amounts[k] = v - moved
+            if k in amounts:
+                amounts[k] += moved
+            else:
+                amounts[k] = 0.0 + moved
+                arrived.append(k)
+            tip_amounts[k] = v - moved
         for k in tip.carried:
-            w.amounts.setdefault(k, 0.0)
+            if k not in amounts:
+                amounts[k] = 0.0
+                arrived.append(k)
         w.low, w.high = new_low, min(new_high, w.capacity) if not w.known else new_high
         tip.touched.add(ref)
-        new = tuple(sorted(set(w.amounts) - before))
+        new = tuple(sorted(arrived))
         if new:
             self.mixes.append(
                 MixEvent(

@@ -116,6 +116,24 @@ def resolve(protocol: m.Protocol, extra_labware: list[dict[str, Any]] | None = N
     return ResolvedProtocol(protocol, deck, steps, tuple(liquid_wells), tuple(findings))
 
 
+# step class -> (has a pipette field, has a module field, its location fields): read from the
+# model's fields once, so a step is never asked for a field it does not have (a missing
+# attribute on a pydantic model costs an exception in BaseModel.__getattr__)
+_STEP_FIELDS: dict[type, tuple[bool, bool, tuple[str, ...]]] = {}
+
+
+def _step_fields(cls: type) -> tuple[bool, bool, tuple[str, ...]]:
+    known = _STEP_FIELDS.get(cls)
+    if known is None:
+        fields = cls.model_fields  # type: ignore[attr-defined]
+        known = _STEP_FIELDS[cls] = (
+            "pipette" in fields,
+            "module" in fields,
+            tuple(name for name in LOCATION_FIELDS if name in fields),
+        )
+    return known
+
+
 class _Declared:
     """What the protocol declares, and which of it did not resolve (already reported)."""
 
@@ -210,25 +228,28 @@ class _StepResolver:
         self.out.append(finding(code, category, "error", message, hint, step=self.i, pointer=pointer))
 
     def resolve(self) -> ResolvedStep:
-        self._check_pipette()
-        self._check_module()
-        parsed = {name: self._locations(name) for name in LOCATION_FIELDS}
+        has_pipette, has_module, location_fields = _step_fields(type(self.step))
+        if has_pipette:
+            self._check_pipette()
+        if has_module:
+            self._check_module()
+        parsed = {name: self._locations(name) for name in location_fields}
         if isinstance(self.step, m.Measure):
             self._check_measure(self.step)
-        location = parsed["location"]
+        location = parsed.get("location", ())
         return ResolvedStep(
             self.i,
             self.step,
             location=location[0] if len(location) == 1 else None,
-            sources=parsed["source"],
-            dests=parsed["dest"],
+            sources=parsed.get("source", ()),
+            dests=parsed.get("dest", ()),
             ok=self.ok,
         )
 
     # names ----------------------------------------------------------------------------
 
     def _check_pipette(self) -> None:
-        pip = getattr(self.step, "pipette", None)
+        pip = self.step.pipette  # type: ignore[union-attr]
         if pip is None or pip in self.deck.pipettes:
             return
         if pip in self.names.broken_pipettes:
@@ -243,7 +264,7 @@ class _StepResolver:
 
     def _check_module(self) -> None:
         step, i = self.step, self.i
-        mod = getattr(step, "module", None)
+        mod = step.module  # type: ignore[union-attr]
         if mod is None:
             return
         if mod not in self.deck.modules:
@@ -298,7 +319,7 @@ class _StepResolver:
 
     def _locations(self, name: str) -> tuple[WellRef, ...]:
         """The parsed locations of one field (trash and absent: none), each checked."""
-        value = getattr(self.step, name, None)
+        value = getattr(self.step, name)
         if value is None or value == TRASH:
             return ()
         if isinstance(value, list):

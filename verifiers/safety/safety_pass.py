@@ -160,7 +160,11 @@ class _Pass:
                     first_seen[lid] = (event.step, event.pointer)
             if check_volume:
                 self._volume(event, volume_reported)
-            if len(present) < 2:
+            # only pairs of known liquids can be hazards: unknown ones (a hand-filled well's
+            # contents, one key per well) are not paired, so a waste well that gathers n of
+            # them costs n, not n^2
+            present_known = [lid for lid in present if lid in known]
+            if len(present_known) < 2:
                 continue
             seen = met.setdefault(event.vessel, set())
             arrivals = event.new or present
@@ -168,7 +172,9 @@ class _Pass:
             # exists in the well it draws from (reported there): not a new meeting
             drawn_mixture = len(event.new) > 1 and event.vessel.startswith("tip:")
             for new in arrivals:
-                for other in present:
+                if new not in known:
+                    continue
+                for other in present_known:
                     if new == other:
                         continue
                     key = frozenset((new, other))
@@ -176,8 +182,6 @@ class _Pass:
                         continue
                     seen.add(key)
                     if drawn_mixture and other in event.new:
-                        continue
-                    if new not in known or other not in known:
                         continue
                     if self._hazards(new, other):
                         group = (event.step, _vessel_group(event.vessel)[0], other, new)
