@@ -44,6 +44,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from labwright.protocols.documents import read_text_file
 from labwright.protocols.errors import LabwrightError, UnusableInputError
 from labwright.simulators.opentrons_interop.capture import LegacyRecord, RunCapture
 from labwright.simulators.opentrons_interop.sandbox import DEFAULT_LIMITS, AnalysisLimits
@@ -104,9 +105,7 @@ def run_opentrons_analysis(
     comes back with ``errors``."""
     path = Path(path)
     limits = _limits(limits, timeout_s)
-    if not path.is_file():
-        raise UnusableInputError(f"{path}: no such file", hint="check the path")
-    _precheck(path)
+    _precheck(path)  # a regular file within the size limit, Python, with a run()
     with tempfile.TemporaryDirectory(prefix="labwright-ot-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         inputs = work / "in"
@@ -336,8 +335,14 @@ def _read_result(doc: dict[str, Any], shown: str, seconds: float, limits: Analys
 
 def _precheck(path: Path) -> None:
     """Reject what cannot be a Python protocol before paying for a child and the opentrons import."""
+    source = read_text_file(path, what="Opentrons Python protocol")  # regular file, size limit
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        tree = ast.parse(source, filename=str(path))
+    except (MemoryError, RecursionError):  # CPython's parser gives up on extreme nesting
+        raise UnusableInputError(
+            f"{path}: not an Opentrons Python protocol: an expression nested too deeply to parse",
+            hint="a protocol's code needs no deeply nested expressions; write them out as statements",
+        ) from None
     except (SyntaxError, ValueError) as exc:
         line = f" at line {exc.lineno}" if getattr(exc, "lineno", None) else ""
         why = getattr(exc, "msg", exc)

@@ -84,3 +84,27 @@ def test_corrupt_ledger_row_is_reported_and_never_dispatched(tmp_path: Path) -> 
         assert code == 2 and f"corrupt record for run {run_id}" in err, (args, err)
     state = sqlite3.connect(store).execute("SELECT state FROM dispatches").fetchall()
     assert state == [("queued",)], "nothing was dispatched from the corrupt row"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("parens.py", "x = " + "(" * 200_000 + "1" + ")" * 200_000, "too many nested parentheses"),
+        ("unary.py", "x = " + "-" * 200_000 + "1", "nested too deeply to parse"),
+        ("fifo.py", None, "not a regular file"),
+    ],
+)
+def test_python_protocols_that_cannot_be_parsed_safely(tmp_path: Path, name: str, body: str | None,
+                                                        message: str) -> None:
+    """Checked in the validator's own process before any child starts: must not crash it."""
+    path = tmp_path / name
+    if body is None:
+        import os
+
+        os.mkfifo(path)
+    else:
+        path.write_text('metadata = {"apiLevel": "2.15"}\n' + body + "\n\ndef run(protocol):\n    pass\n")
+    code, out, _ = invoke("validate", "--json", str(path), str(EXAMPLE))
+    first, second = (json.loads(line) for line in out.splitlines()[-2:])
+    assert code == 2 and message in first["error"] and first["certificate"] is None
+    assert second["ok"] is True, "the other file of the call is still verified"
