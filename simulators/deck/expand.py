@@ -105,30 +105,17 @@ def _at(rs: ResolvedStep) -> dict[str, Any]:
     return {"step": rs.index, "pointer": f"/steps/{rs.index}"}  # rs.pointer, inlined
 
 
-def _aspirate(rs: ResolvedStep, step: m.Aspirate, deck: Deck) -> list[a.Action]:
-    off = _offset(step.position, step.offset_mm)
+def _liquid_motion(rs: ResolvedStep, step: m.Aspirate | m.Dispense, deck: Deck) -> list[a.Action]:
+    """An aspirate or dispense step: one action of the same kind at the resolved well."""
+    kind = a.Aspirate if isinstance(step, m.Aspirate) else a.Dispense
     return [
-        a.Aspirate(
+        kind(
             **_at(rs),
             pipette=step.pipette,
             volume_ul=step.volume_ul,
             well=rs.location,
             position=step.position,
-            offset_mm=off,
-        )
-    ]
-
-
-def _dispense(rs: ResolvedStep, step: m.Dispense, deck: Deck) -> list[a.Action]:
-    off = _offset(step.position, step.offset_mm)
-    return [
-        a.Dispense(
-            **_at(rs),
-            pipette=step.pipette,
-            volume_ul=step.volume_ul,
-            well=rs.location,
-            position=step.position,
-            offset_mm=off,
+            offset_mm=_offset(step.position, step.offset_mm),
         )
     ]
 
@@ -193,8 +180,8 @@ def _wait(
 
 
 _EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
-    m.Aspirate: _aspirate,
-    m.Dispense: _dispense,
+    m.Aspirate: _liquid_motion,
+    m.Dispense: _liquid_motion,
     m.Mix: _mix,
     m.BlowOut: lambda rs, step, deck: [a.BlowOut(**_at(rs), pipette=step.pipette, well=rs.location)],
     m.TouchTip: lambda rs, step, deck: [a.TouchTip(**_at(rs), pipette=step.pipette, well=rs.location)],
