@@ -5,6 +5,7 @@ are combined into ``DeckTwin`` (``twin``).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -112,8 +113,13 @@ class ModuleState:
     lid: LidState = LidState.UNKNOWN
 
 
-class TwinState:
-    """The state every reducer reads and updates, and the records it keeps."""
+class TwinState(ABC):
+    """The state every reducer reads and updates, and the records it keeps.
+
+    The reducers (``TipHandling``, ``LiquidHandling``, ``ModuleHandling``) are mixins over this
+    state; ``DeckTwin`` combines them. The abstract methods below are what one reducer asks of
+    another: each is implemented by the reducer named beside it.
+    """
 
     deck: Deck
     wells: dict[WellRef, WellState]
@@ -134,18 +140,20 @@ class TwinState:
     def _add(self, item: Finding) -> None:
         self.issues.append(item)
 
-    # what one reducer asks of another (each is defined by the reducer that owns it)
+    # what one reducer asks of another (each is implemented by the reducer that owns it)
 
-    def _pipette_ready(self, pip: str, act: Any, what: str) -> PipetteState:  # tips
-        raise NotImplementedError
+    @abstractmethod
+    def _pipette_ready(self, pip: str, act: Any, what: str) -> PipetteState:
+        """The pipette's state if it can do ``what`` now (TipHandling)."""
 
-    def _channel_wells(
-        self, pip: str, ref: WellRef, act: Any, *, tips: bool = False
-    ) -> list[WellRef]:  # liquids
-        raise NotImplementedError
+    @abstractmethod
+    def _channel_wells(self, pip: str, ref: WellRef, act: Any, *, tips: bool = False) -> list[WellRef]:
+        """The wells under each channel of the pipette at ``ref`` (LiquidHandling)."""
 
-    def _module_blocks_pipetting(self, ref: WellRef, act: Any) -> None:  # modules
-        raise NotImplementedError
+    @abstractmethod
+    def _module_blocks_pipetting(self, ref: WellRef, act: Any) -> None:
+        """Report a module that stops the pipette reaching ``ref`` (ModuleHandling)."""
 
-    def _heat_on_arrival(self, ref: WellRef, act: Any) -> None:  # modules
-        raise NotImplementedError
+    @abstractmethod
+    def _heat_on_arrival(self, ref: WellRef, act: Any) -> None:
+        """Record heating of liquid arriving in a heated vessel (ModuleHandling)."""
