@@ -22,6 +22,9 @@ class MixEvent:
     components: Sequence[str]
     new: Sequence[str] = ()
     volume_ul: float | None = None  # upper bound of the vessel's volume after the step
+    # lower bound: what the protocol itself put there (the upper bound also counts what a
+    # well never filled by the protocol may hold: its capacity)
+    volume_low_ul: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -299,6 +299,7 @@ class LiquidHandling(TwinState):
                 components=tuple(sorted(w.amounts)),
                 new=tuple(sorted(foreign)),
                 volume_ul=w.high,
+                volume_low_ul=w.low,
             )
         )
         names = ", ".join(sorted(foreign))
@@ -451,6 +452,7 @@ class LiquidHandling(TwinState):
                     components=tuple(sorted(w.amounts)),
                     new=new,
                     volume_ul=w.high,
+                    volume_low_ul=w.low,
                 )
             )
             self._heat_on_arrival(ref, act)

@@ -119,6 +119,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
                         components=tuple(sorted(w.amounts)),
                         new=(liquid_id,),
                         volume_ul=w.high,
+                        volume_low_ul=w.low,
                     )
                 )
             if w.low > w.capacity + EPS:

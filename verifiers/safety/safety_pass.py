@@ -229,16 +229,30 @@ class _Pass:
         limit = self.policy.max_volume_ul
         if limit is None or event.volume_ul is None or event.vessel in reported:
             return
-        if event.volume_ul > limit:
-            reported.add(event.vessel)
-            self.findings.append(Finding(
-                code="POLICY_MAX_VOLUME", category=Category.POLICY, severity=Severity.ERROR,
-                message=(f"step {event.step}: {event.vessel} holds {event.volume_ul:g} uL, above "
-                         f"the policy limit of {limit:g} uL ({self.policy.name})"),
-                hint="split the volume over several vessels or ask for a policy change",
-                step=event.step, pointer=event.pointer,
-                data={"vessel": event.vessel, "volume_ul": event.volume_ul, "limit_ul": limit},
-            ))
+        if event.volume_ul <= limit:
+            return
+        reported.add(event.vessel)
+        # An error only for what the protocol itself puts in the vessel (the lower bound). The
+        # upper bound also counts what a vessel the protocol never filled may hold (its
+        # capacity: an operator's hand-filled reservoir); above the limit only by that, the
+        # protocol does not say it holds too much: a warning (issue 14: errors must be faults
+        # given what the protocol says).
+        low = event.volume_low_ul if event.volume_low_ul is not None else event.volume_ul
+        certain = low > limit
+        held = f"{event.volume_ul:g} uL" if certain else (
+            f"between {low:g} and {event.volume_ul:g} uL (what it held before the protocol is "
+            "not declared)")
+        self.findings.append(Finding(
+            code="POLICY_MAX_VOLUME", category=Category.POLICY,
+            severity=Severity.ERROR if certain else Severity.WARNING,
+            message=(f"step {event.step}: {event.vessel} holds {held}, above "
+                     f"the policy limit of {limit:g} uL ({self.policy.name})"),
+            hint="split the volume over several vessels or ask for a policy change" if certain
+            else "declare what the vessel holds (initial_volumes) so the limit can be checked",
+            step=event.step, pointer=event.pointer,
+            data={"vessel": event.vessel, "volume_ul": event.volume_ul, "volume_low_ul": low,
+                  "limit_ul": limit},
+        ))
 
     # ------------------------------------------------------------------ heating
     def heats(self, events: list[HeatEvent]) -> None:

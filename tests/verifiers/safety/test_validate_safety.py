@@ -286,3 +286,38 @@ def test_thermal_severity_follows_the_share_through_validate(
     assert f["severity"] == severity and f["data"]["chemical"] == "ethanol"
     assert code == (1 if severity == "error" else 0)
     assert "flash point" in f["message"]
+
+
+UNDECLARED_RESERVOIR = """\
+labwright: labwright/1
+metadata: {name: mixing in a reservoir the protocol never fills, robot: ot2}
+labware:
+  - {id: tips, load_name: opentrons_96_tiprack_1000ul, slot: "1"}
+  - {id: wash_reservoir, load_name: nest_1_reservoir_195ml, slot: "3"}
+  - {id: tubes, load_name: opentrons_15_tuberack_falcon_15ml_conical, slot: "6"}
+pipettes:
+  - {id: p1000, model: p1000_single_gen2, mount: right, tip_racks: [tips]}
+steps:
+  - {op: pick_up_tip, pipette: p1000}
+  - {op: aspirate, pipette: p1000, volume: 750 uL, location: tubes:A1}
+  - {op: dispense, pipette: p1000, volume: 750 uL, location: wash_reservoir:A1}
+  - {op: drop_tip, pipette: p1000}
+"""
+
+
+def test_max_volume_of_an_undeclared_reservoir_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    """Opentrons' corpus (OT2_S_v2_20_8_None_PARTIAL_COLUMN_HappyPathMixedTipRacks.py line 31)
+    mixes in a 290 mL reservoir the protocol never fills (it declares no liquids: every well is
+    hand-filled, ``[0, capacity]``): what it holds is up to the operator,
+    so only the protocol's own volume can break the policy limit (an error); the reservoir's
+    capacity alone gives a warning. Under the strict lab policy (50 mL per vessel)."""
+    path = tmp_path / "undeclared.yaml"
+    path.write_text(UNDECLARED_RESERVOIR)
+    code, report = validate(path, "--policy", str(STRICT_POLICY))
+    [f] = findings(report, "POLICY_MAX_VOLUME")
+    assert f["severity"] == "warning" and "not declared" in f["message"]
+    assert f["data"]["volume_low_ul"] <= 750 and f["data"]["volume_ul"] > 50000
+    # the declared 150 mL is the protocol's own: an error
+    code, report = validate(FAULTY / "policy_max_volume_wash_reservoir.yaml", "--policy", str(STRICT_POLICY))
+    [f] = findings(report, "POLICY_MAX_VOLUME")
+    assert code == 1 and f["severity"] == "error" and f["data"]["volume_low_ul"] > 50000
