@@ -43,6 +43,7 @@ def run_safety(
             smiles=liq.smiles,
             cas=liq.cas,
             concentration=liq.concentration,
+            description=liq.description or None,
         )
         for liq in protocol.liquids
     }

@@ -111,6 +111,14 @@ class Resolution(BaseModel):
     mixture: str | None = Field(default=None, description="named mixture, if the query was one")
     unknown: bool = False
     note: str = ""
+    candidates: list[str] = Field(
+        default_factory=list,
+        description="an ambiguous name (unknown): the database names it could stand for",
+    )
+    source: str = Field(default="", description="where the ambiguity is documented")
+    via_description: bool = Field(
+        default=False, description="identified from the liquid's description, not its name"
+    )
 
     @property
     def label(self) -> str:

@@ -36,6 +36,9 @@ _DESCRIPTOR_PREFIX = re.compile(
 )
 _INDEX_SUFFIX = re.compile(r"^(?P<name>.+?)\s+(?:#?\d{1,3}|[A-H])$")
 _SMILES_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$/\\%.:*]+$")
+# SMILES syntax beyond a run of atom letters: bonds, branches, rings, brackets, charges,
+# stereo, or aromatic (lower-case) atoms
+_SMILES_SYNTAX = re.compile(r"[0-9@+\-\[\]()=#$/\\%.:*]|[cnosp]")
 _MAX_DEPTH = 3
 
 
@@ -100,10 +103,21 @@ def _lookup_record(name: str) -> tuple[ChemicalRecord, str] | None:
         record = database.find_by_smiles(name)
         if record:
             return record, "SMILES"
-        record = database.record_from_smiles(name)
-        if record:
-            return record, "SMILES (not in database)"
+        if _reads_as_structure(name):
+            record = database.record_from_smiles(name)
+            if record:
+                return record, "SMILES (not in database)"
     return None
+
+
+def _reads_as_structure(name: str) -> bool:
+    """Whether a bare name not in the database may be read as a SMILES of a new structure.
+
+    An upper-case abbreviation made of atom symbols parses as SMILES ("IPB", Illumina
+    Purification Beads, as iodo-phosphino-borane): reading it so would guess an identity the
+    protocol never stated. A name counts as a structure only with SMILES syntax (bonds, rings,
+    branches, brackets, aromatic atoms) or a carbon chain of two or more atoms ("CCO")."""
+    return bool(_SMILES_SYNTAX.search(name)) or name.count("C") - name.count("Cl") >= 2
 
 
 def _dedupe(items: list[ResolvedChemical]) -> list[ResolvedChemical]:
@@ -210,16 +224,82 @@ def _simplified(text: str) -> list[str]:
     return [name for name in out if name and len(name) < len(text)]
 
 
+@lru_cache(maxsize=1)
+def _ambiguous_table() -> dict[str, dict]:
+    table: dict[str, dict] = {}
+    for entry in load("ambiguous_names.yaml")["ambiguous"]:
+        for key in entry["names"]:
+            table[normalise(key)] = entry
+    return table
+
+
+def ambiguity(text: str) -> dict | None:
+    """The ``ambiguous_names.yaml`` entry for a name (also after dropping descriptor words, a
+    pH or a sample index, as resolution does), or None."""
+    table = _ambiguous_table()
+    pending = [text.strip().rstrip(".")]
+    while pending:
+        name = pending.pop()
+        entry = table.get(normalise(name))
+        if entry is not None:
+            return entry
+        pending.extend(_simplified(name))
+    return None
+
+
+def _ambiguous(name: str, entry: dict) -> Resolution:
+    return Resolution(
+        query=name,
+        unknown=True,
+        candidates=list(entry["candidates"]),
+        note=" ".join(entry["reason"].split()),
+        source=" ".join(entry["source"].split()),
+    )
+
+
+def _from_description(description: str) -> tuple[list[ResolvedChemical], str | None] | None:
+    """What a liquid's description names, when it names chemicals: the whole text, its first
+    clause, or that clause's solute ("60 mM DTT" of "60 mM DTT in MS grade water, volume per
+    well"); never an ambiguous name."""
+    text = description.strip()
+    if not text or len(text) > 200:
+        return None
+    clause = re.split(r"[,;(]", text, maxsplit=1)[0].strip()
+    solute = _IN_SOLVENT.match(clause)
+    for candidate in dict.fromkeys([text, clause, solute["solute"] if solute else ""]):
+        if candidate and ambiguity(candidate) is None:
+            found = _resolve_text(candidate)
+            if found:
+                return found
+    return None
+
+
+def _names_same_chemicals(found: tuple[list[ResolvedChemical], str | None],
+                          described: tuple[list[ResolvedChemical], str | None]) -> bool:
+    """The description names the name's chemicals and says more (a concentration)."""
+    named = {c.record.name for c in found[0]}
+    told = {c.record.name: c for c in described[0]}
+    return named <= set(told) and any(
+        told[n].concentration is not None for n in named
+    ) and all(c.concentration is None for c in found[0])
+
+
 @lru_cache(maxsize=4096)
 def resolve(
     name: str,
     smiles: str | None = None,
     cas: str | None = None,
     concentration: str | None = None,
+    description: str | None = None,
 ) -> Resolution:
-    """Resolve a liquid's name (plus optional SMILES, CAS, concentration) to its chemicals.
+    """Resolve a liquid's name (plus optional SMILES, CAS, concentration, description) to its
+    chemicals.
 
-    Unresolvable input gives ``Resolution(unknown=True)``: unknown is never treated as safe.
+    Unresolvable input gives ``Resolution(unknown=True)``: unknown is never treated as safe. A
+    name that stands for different chemicals in different kits (``ambiguous_names.yaml``) is
+    unknown with its ``candidates``, unless a CAS number, a SMILES or the description states
+    the identity. A description is read when the name is unknown or ambiguous, or when it gives
+    the concentration the name lacks ("DTT" described as "60 mM DTT in water").
     """
     conc = parse_concentration(concentration)
     if cas and database.CAS_PATTERN.match(cas.strip()):
@@ -232,10 +312,19 @@ def resolve(
         if record:
             return Resolution(query=name, components=_with_hazardous_components(
                 _resolved(record, conc, "SMILES"), 0))
-    text = name if conc is None else f"{concentration} {name}"
-    found = _resolve_text(name if conc is None else text) or (
-        _resolve_text(name) if conc is not None else None
-    )
+    entry = ambiguity(name)
+    found = None
+    if entry is None:
+        text = name if conc is None else f"{concentration} {name}"
+        found = _resolve_text(name if conc is None else text) or (
+            _resolve_text(name) if conc is not None else None
+        )
+    described = _from_description(description) if description else None
+    if described and (not found or _names_same_chemicals(found, described)):
+        items, mixture = described
+        return Resolution(query=name, components=items, mixture=mixture, via_description=True)
+    if entry is not None:
+        return _ambiguous(name, entry)
     if not found:
         return Resolution(query=name, unknown=True, note="not in the chemical database")
     items, mixture = found

@@ -64,6 +64,7 @@ class Component(BaseModel):
     smiles: str | None = None
     cas: str | None = None
     concentration: str | None = None
+    description: str | None = None
 
 
 DEVICE_NAMES = {
@@ -78,7 +79,8 @@ def device_name(device: str) -> str:
 
 
 def resolve_component(component: Component) -> Resolution:
-    return resolve(component.name, component.smiles, component.cas, component.concentration)
+    return resolve(component.name, component.smiles, component.cas, component.concentration,
+                   component.description or None)
 
 
 def _describe(component: Component, resolution: Resolution, involved: set[str]) -> str:
@@ -124,6 +126,12 @@ class _Pass:
         self.strict = strict
         self.findings: list[Finding] = []
         self.resolutions = {lid: resolve_component(c) for lid, c in components.items()}
+        # an ambiguous name (unknown, with candidates) is paired through its candidates: a
+        # candidate's hazard is a warning ("if it is ..."), never an error
+        self.candidates = {
+            lid: [resolve(name) for name in res.candidates]
+            for lid, res in self.resolutions.items() if res.unknown and res.candidates
+        }
         self.first_seen: dict[str, tuple[int, str]] = {}
         self.pair_cache: dict[frozenset[str], list[Hazard]] = {}
         self.thermal_cache: dict[tuple[object, ...], dict[str, ThermalResult]] = {}
@@ -139,7 +147,14 @@ class _Pass:
     def _hazards(self, a: str, b: str) -> list[Hazard]:
         key = frozenset((a, b))
         if key not in self.pair_cache:
-            self.pair_cache[key] = _pair_hazards(self.resolutions[a], self.resolutions[b])
+            if a in self.candidates or b in self.candidates:
+                self.pair_cache[key] = [
+                    h for ra in self.candidates.get(a, [self.resolutions[a]])
+                    for rb in self.candidates.get(b, [self.resolutions[b]])
+                    for h in _pair_hazards(ra, rb)
+                ]
+            else:
+                self.pair_cache[key] = _pair_hazards(self.resolutions[a], self.resolutions[b])
         return self.pair_cache[key]
 
     # ------------------------------------------------------------------ mixing
@@ -151,6 +166,7 @@ class _Pass:
         volume_reported: set[str] = set()
         groups: dict[tuple[int, str, str, str], list[MixEvent]] = {}
         known = {lid for lid, res in self.resolutions.items() if not res.unknown}
+        known |= set(self.candidates)
         first_seen = self.first_seen
         check_volume = self.policy.max_volume_ul is not None
         for event in sorted(events, key=lambda e: e.step):
@@ -199,16 +215,27 @@ class _Pass:
         summary = summarise(hazards)
         sources = sorted({h.source for h in hazards})
         involved = {name for h in hazards for name in h.chemicals}
+        possible = first in self.candidates or second in self.candidates
+        if possible:
+            # an ambiguous name: the hazard is one of its candidates'; what the liquid really
+            # is, the protocol does not say (issue 14: a warning, never an error)
+            severity = Severity.ERROR if self.strict else Severity.WARNING
+            summary = f"if {' and '.join(sorted(involved))} meet: {summary}"
+        else:
+            severity = Severity(severity_of(hazards))
         self.findings.append(Finding(
-            code="SAFETY_INCOMPATIBLE",
+            code="SAFETY_POSSIBLY_INCOMPATIBLE" if possible else "SAFETY_INCOMPATIBLE",
             category=Category.SAFETY,
-            severity=Severity(severity_of(hazards)),
+            severity=severity,
             message=(
                 f"step {event.step}: {_describe(ca, ra, involved)} and "
                 f"{_describe(cb, rb, involved)} meet in "
                 f"{_vessels_text(vessels)}: {summary} [source: {'; '.join(sources)}]"
             ),
             hint=(
+                "name the liquid that could be several chemicals (a specific name, a CAS number "
+                "or a SMILES) so that it can be checked exactly"
+                if possible else
                 "keep these liquids apart: use separate wells/reservoirs, change the tip "
                 "between them (carry-over counts), or replace one of them"
             ),
@@ -396,7 +423,9 @@ class _Pass:
                     step=step, pointer=pointer, requires_approval=True,
                     data={"liquid": lid, "reasons": why, "policy": self.policy.name},
                 ))
-            if (resolution.unknown and not status.refused
+            if resolution.unknown and resolution.candidates and not status.refused:
+                self._ambiguous(lid, component, resolution, step, pointer)
+            elif (resolution.unknown and not status.refused
                     and not component.name.startswith(UNKNOWN_PREFIX)):
                 close = suggestions(component.name)
                 severity = Severity.ERROR if (
@@ -411,6 +440,25 @@ class _Pass:
                           + (f" (did you mean: {', '.join(close)}?)" if close else "")),
                     step=step, pointer=pointer, data={"liquid": lid, "suggestions": close},
                 ))
+
+
+    def _ambiguous(self, lid: str, component: Component, resolution: Resolution,
+                   step: int | None, pointer: str) -> None:
+        severity = Severity.ERROR if (
+            self.strict or self.policy.unknown_chemical_severity == "error"
+        ) else Severity.WARNING
+        names = resolution.candidates
+        could = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        self.findings.append(Finding(
+            code="SAFETY_AMBIGUOUS_CHEMICAL", category=Category.SAFETY, severity=severity,
+            message=(f"liquid '{component.name}' ({lid}) could be {could}: {resolution.note}; "
+                     "it is checked as unknown, each candidate against the liquids it meets "
+                     f"[source: {resolution.source}]"),
+            hint=("say which it is: a specific name (e.g. 'ELISA stop solution', 'Buffer AL'), "
+                  "a CAS number or a SMILES, or a description naming its chemicals"),
+            step=step, pointer=pointer,
+            data={"liquid": lid, "candidates": names, "source": resolution.source},
+        ))
 
 
 def safety_pass(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from labwright.simulators.deck.events import MixEvent
-from labwright.verifiers.safety.compatibility import assess
 from labwright.verifiers.safety.resolve import resolve
 from labwright.verifiers.safety.safety_pass import Component, safety_pass
 
@@ -48,11 +47,71 @@ def test_with_combines_both_liquids() -> None:
     assert "phosphate-buffered saline" in names and "Tween 20" in names
 
 
-def test_unspecified_lysis_buffer_is_treated_as_chaotropic() -> None:
-    resolution = resolve("lysis buffer")
-    assert "guanidine thiocyanate" in [c.record.name for c in resolution.components]
-    hazards = assess(resolution, resolve("bleach"))
-    assert not hazards.compatible and "cyanide" in hazards.summary()
+@pytest.mark.parametrize("name, candidate", [
+    ("Stop Solution", "ELISA stop solution"),   # Opentrons corpus: a nucleic-acid kit's reagent
+    ("lysis buffer", "guanidine lysis buffer"),
+    ("fresh Lysis Buffer 2", "guanidine lysis buffer"),
+    ("IAA", "iodoacetamide"),
+    ("MEDIUM", "LB medium"),
+])
+def test_ambiguous_names_resolve_to_unknown_with_candidates(name: str, candidate: str) -> None:
+    resolution = resolve(name)
+    assert resolution.unknown and not resolution.components
+    assert candidate in resolution.candidates and len(resolution.candidates) >= 2
+    assert resolution.source and resolution.note
+
+
+@pytest.mark.parametrize("name, record", [
+    ("ELISA stop solution", "sulfuric acid"),
+    ("Buffer AL", "guanidine thiocyanate"),
+    ("iodoacetamide", "iodoacetamide"),
+])
+def test_a_specific_name_still_states_the_identity(name: str, record: str) -> None:
+    assert record in [c.record.name for c in resolve(name).components]
+
+
+def test_a_description_states_the_identity_or_the_concentration() -> None:
+    # the name alone is ambiguous; the description names one chemical
+    named = resolve("Stop Solution", description="ELISA stop solution (2 N H2SO4)")
+    assert not named.unknown and named.via_description
+    assert "sulfuric acid" in [c.record.name for c in named.components]
+    # Opentrons corpus pl_SamplePrep_MS_Digest_Flex_upto96.py: "DTT", described with its
+    # concentration: a dilute reagent, not neat dithiothreitol
+    dtt = resolve("DTT", description="60 mM DTT in MS grade water, volume per well")
+    assert dtt.components[0].label == "dithiothreitol (60 mM)" and dtt.components[0].dilute
+    # a description that names something else does not replace a clear name
+    assert resolve("EtOH", description="AMPure Beads").components[0].record.name == "ethanol"
+
+
+def test_an_abbreviation_is_not_read_as_a_new_structure() -> None:
+    # Opentrons corpus Flex_S_v2_18_Illumina_DNA_PCR_Free.py: "IPB" (Illumina Purification
+    # Beads) parses as the SMILES I-P-B; a protocol naming a structure uses SMILES syntax
+    assert resolve("IPB").unknown
+    assert [c.record.name for c in resolve("CCO").components] == ["ethanol"]
+
+
+def _bleach_meets(name: str) -> list:
+    comps = {"a": Component(liquid_id="a", name=name),
+             "b": Component(liquid_id="b", name="bleach")}
+    mixes = [MixEvent(step=0, vessel="plate:A1", components=["a"], new=["a"]),
+             MixEvent(step=1, vessel="plate:A1", components=["a", "b"], new=["b"])]
+    return safety_pass(comps, mixes, [])
+
+
+def test_an_ambiguous_liquid_is_checked_through_its_candidates_as_a_warning() -> None:
+    found = {f.code: f for f in _bleach_meets("lysis buffer")}
+    assert "SAFETY_INCOMPATIBLE" not in found
+    possible = found["SAFETY_POSSIBLY_INCOMPATIBLE"]
+    assert possible.severity == "warning" and "cyanide" in possible.message
+    assert "guanidine" in possible.message
+    ambiguous = found["SAFETY_AMBIGUOUS_CHEMICAL"]
+    assert ambiguous.severity == "warning" and "guanidine lysis buffer" in ambiguous.message
+    assert ambiguous.data["candidates"] == resolve("lysis buffer").candidates
+    # named exactly, the same meeting is an error
+    [exact] = [f for f in _bleach_meets("Buffer AL") if f.code == "SAFETY_INCOMPATIBLE"]
+    assert exact.severity == "error" and "cyanide" in exact.message
+    # candidates without a hazard against bleach: no pair finding
+    assert not [f for f in _bleach_meets("MEDIUM") if "INCOMPATIBLE" in f.code]
 
 
 def test_organic_mixtures_carry_no_water() -> None:
