@@ -44,6 +44,7 @@ FIELDS = [
     "labwright",
     "labwright_exit",
     "error_codes",
+    "error_categories",
     "warning_codes",
     "agree",
     "justification",
@@ -81,7 +82,7 @@ def opentrons_verdict(path: Path, timeout_s: float = 600.0) -> tuple[str, str]:
     return "error", f"{first.get('errorType')}: {str(first.get('detail') or '')[:160]}"
 
 
-def labwright_verdict(path: Path) -> tuple[str, int, list[str], list[str], str]:
+def labwright_verdict(path: Path) -> tuple[str, int, list[str], list[str], list[str], str]:
     cmd = [str(BIN / "labwright"), "validate", "--json", "-L", str(CORPUS / "labware"), str(path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     line = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "{}"
@@ -91,6 +92,7 @@ def labwright_verdict(path: Path) -> tuple[str, int, list[str], list[str], str]:
         doc = {}
     findings = doc.get("findings") or []
     errors = sorted({f["code"] for f in findings if f["severity"] == "error"})
+    categories = sorted({f["category"] for f in findings if f["severity"] == "error"})
     warnings = sorted({f["code"] for f in findings if f["severity"] == "warning"})
     if proc.returncode == 0:
         verdict = "ok"
@@ -98,7 +100,7 @@ def labwright_verdict(path: Path) -> tuple[str, int, list[str], list[str], str]:
         verdict = "error"
     else:
         verdict = "unusable"
-    return verdict, proc.returncode, errors, warnings, str(doc.get("error") or "")
+    return verdict, proc.returncode, errors, categories, warnings, str(doc.get("error") or "")
 
 
 def load_table() -> dict[str, dict[str, str]]:
@@ -121,7 +123,7 @@ def row_for(path: Path, old: dict[str, str] | None, refresh: bool, why: dict[str
         ot, ot_error = old["opentrons"], old["opentrons_error"]
     else:
         ot, ot_error = opentrons_verdict(path)
-    lw, code, errors, warnings, unusable = labwright_verdict(path)
+    lw, code, errors, categories, warnings, unusable = labwright_verdict(path)
     agree = (ot == "ok") == (lw == "ok")
     return {
         "file": path.name,
@@ -131,6 +133,7 @@ def row_for(path: Path, old: dict[str, str] | None, refresh: bool, why: dict[str
         "labwright": lw,
         "labwright_exit": code,
         "error_codes": " ".join(errors) or (unusable[:120] if lw == "unusable" else ""),
+        "error_categories": " ".join(categories),
         "warning_codes": " ".join(warnings),
         "agree": "yes" if agree else "no",
         "justification": why.get(path.name, ""),
