@@ -191,6 +191,7 @@ class PipetteInfo:
     default_tipracks: tuple[str, ...]  # load names
     nozzle_offsets: tuple[tuple[float, float], ...]  # (dx, dy) of each channel from the first
     robot: str  # "ot2" or "flex"
+    nozzle_names: tuple[str, ...] = ("A1",)  # the name of each nozzle, in nozzle_offsets' order
 
 
 @lru_cache(maxsize=1)
@@ -228,10 +229,10 @@ def load_pipette(name: str) -> PipetteInfo:
     racks = tuple(r.split("/")[1] for r in (props.default_tipracks or []))
     nozzles = list(cfg.nozzle_map.items())
     x0, y0 = nozzles[0][1][0], nozzles[0][1][1]
-    offsets = tuple((round(p[0] - x0, 3), round(p[1] - y0, 3)) for _, p in nozzles)
     channels = int(cfg.channels)
     if channels == 8:
-        offsets = tuple(sorted(offsets, key=lambda o: -o[1]))  # back (A) to front (H)
+        nozzles.sort(key=lambda item: -item[1][1])  # back (A) to front (H)
+    offsets = tuple((round(p[0] - x0, 3), round(p[1] - y0, 3)) for _, p in nozzles)
     return PipetteInfo(
         name=name,
         shared_name=shared,
@@ -242,6 +243,7 @@ def load_pipette(name: str) -> PipetteInfo:
         default_tipracks=racks,
         nozzle_offsets=offsets[:channels] if channels > 1 else ((0.0, 0.0),),
         robot="flex" if name.startswith("flex") else "ot2",
+        nozzle_names=tuple(n for n, _ in nozzles[:channels]) if channels > 1 else ("A1",),
     )
 
 
