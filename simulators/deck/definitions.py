@@ -201,6 +201,30 @@ def pipette_api_names() -> dict[str, str]:
     return {api: str(v.value) for api, v in PIPETTE_API_NAMES_MAP.items()}
 
 
+@lru_cache(maxsize=1)
+def _successors() -> dict[str, tuple[str, ...]]:
+    """API name -> the newer pipettes that run protocols written for it (the definitions'
+    ``backCompatNames``: a P20 Single GEN2 runs a protocol that loads ``p10_single``)."""
+    from opentrons_shared_data.pipette import load_data
+    from opentrons_shared_data.pipette import pipette_load_name_conversions as conv
+    from opentrons_shared_data.pipette.types import PipetteOEMType
+
+    out: dict[str, tuple[str, ...]] = {}
+    for api, shared in pipette_api_names().items():
+        mv = conv.convert_pipette_name(shared)  # type: ignore[arg-type]
+        cfg = load_data.load_definition(
+            mv.pipette_type, mv.pipette_channels, mv.pipette_version, PipetteOEMType.OT
+        )
+        for old in cfg.pipette_backcompat_names or []:
+            out[str(old)] = (*out.get(str(old), ()), api)
+    return out
+
+
+def successor_pipettes(name: str) -> tuple[str, ...]:
+    """The API names of the pipettes that may be attached when a protocol loads ``name``."""
+    return _successors().get(name, ())
+
+
 @lru_cache(maxsize=64)
 def load_pipette(name: str) -> PipetteInfo:
     from opentrons_shared_data.pipette import load_data

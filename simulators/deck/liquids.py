@@ -11,6 +11,9 @@ from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.events import MixEvent
 from labwright.simulators.deck.state import EPS, PipetteState, TipState, TwinState, WellState
 
+# how far below a well's nominal bottom a tip may be sent before that is a crash, not a touch
+BOTTOM_TOLERANCE_MM = 0.5
+
 
 class LiquidHandling(TwinState):
     # geometry ---------------------------------------------------------------------------
@@ -61,13 +64,18 @@ class LiquidHandling(TwinState):
         else:
             z = geo.depth / 2 + a_.offset_mm
         if z < -EPS:
+            # within BOTTOM_TOLERANCE_MM the tip meets the floor and stops against it (the real
+            # plate and the calibration differ from the definition by about that much): what an
+            # author asks for to take the last drop, a warning; deeper, it is driven into it
+            deep = z < -BOTTOM_TOLERANCE_MM - EPS
             self._add(
                 finding(
-                    "LOCATION_BELOW_BOTTOM",
+                    "LOCATION_BELOW_BOTTOM" if deep else "LOCATION_AT_BOTTOM",
                     "location",
-                    "error",
+                    "error" if deep else "warning",
                     f"{kind} at {a_.well} goes {-z:.2f} mm below the well bottom "
-                    f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)",
+                    f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)"
+                    + ("" if deep else ": the tip presses on the well floor"),
                     "use a height at or above the bottom, e.g. bottom + 1 mm",
                     step=a_.step,
                     pointer=a_.pointer,
@@ -424,6 +432,21 @@ class LiquidHandling(TwinState):
 
     def _on_BlowOut(self, act: a.BlowOut) -> None:
         st = self._pipette_ready(act.pipette, act, "blow out")
+        if act.well is not None and act.well in self.tips and st.high > EPS:
+            # an empty tip blows out air (the Opentrons API blows out where the pipette is, the
+            # tip rack right after a pick-up); liquid would land on the fresh tips
+            self._add(
+                finding(
+                    "LOCATION_TIPRACK_AS_WELL",
+                    "location",
+                    "error",
+                    f"{act.pipette!r} blows out up to {st.high:g} uL over tip rack {act.well.labware!r}",
+                    "blow out into the trash or a well",
+                    step=act.step,
+                    pointer=act.pointer,
+                    well=str(act.well),
+                )
+            )
         if act.well is not None and st.high > EPS and act.well in self.wells:
             self._on_Dispense(
                 a.Dispense(
