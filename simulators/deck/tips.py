@@ -9,6 +9,9 @@ from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.nozzles import configure, next_tip_target, nozzle_indices
 from labwright.simulators.deck.state import PipetteState, TipState, TipStatus, TwinState
 
+# the rack wells whose tips a pick-up takes, the nozzle each goes on, and the primary's well
+Picked = tuple[list[WellRef], list[int], WellRef]
+
 
 class TipHandling(TwinState):
     def _pipette_ready(self, pip: str, a_: a.Action, what: str) -> PipetteState:
@@ -54,7 +57,7 @@ class TipHandling(TwinState):
             return
         self.pipettes[act.pipette].layout = layout
 
-    def _next_tips(self, pip: str) -> tuple[list[WellRef], list[int]] | None:
+    def _next_tips(self, pip: str) -> Picked | None:
         """The next fresh tips for the pipette's layout, and the nozzle each goes on.
 
         The full layout of a 1- or 8-channel takes the first fresh tip (column of fresh tips);
@@ -64,7 +67,7 @@ class TipHandling(TwinState):
         st, info = self.pipettes[pip], self.deck.pipettes[pip]
         if st.layout.full and info.channels in (1, 8):
             refs = self._next_column_tips(pip, info.channels)
-            return None if refs is None else (refs, list(range(len(refs))))
+            return None if refs is None else (refs, list(range(len(refs))), refs[0])
         gone = (TipStatus.ATTACHED, TipStatus.DROPPED)
         for rack in self.deck.tipracks.get(pip, []):
             target = next_tip_target(
@@ -78,13 +81,13 @@ class TipHandling(TwinState):
                 return self._pickup_wells(pip, WellRef(rack, target))
         return None
 
-    def _pickup_wells(self, pip: str, location: WellRef) -> tuple[list[WellRef], list[int]]:
+    def _pickup_wells(self, pip: str, location: WellRef) -> Picked:
         """The rack wells under the layout's nozzles when the pipette picks up at ``location``,
         and those nozzles: a nozzle past the rack takes no tip (one tip taken at row H with the
         back nozzle of an 8-channel leaves the other seven bare)."""
         info = self.deck.pipettes[pip]
         if info.channels == 1:
-            return [location], [0]
+            return [location], [0], location
         under = self._under(pip, location)
         refs: list[WellRef] = []
         nozzles: list[int] = []
@@ -93,7 +96,7 @@ class TipHandling(TwinState):
             if well is not None:
                 refs.append(well)
                 nozzles.append(k)
-        return refs, nozzles
+        return refs, nozzles, location
 
     def _next_column_tips(self, pip: str, channels: int) -> list[WellRef] | None:
         """The first fresh tip (or column of fresh tips) in the pipette's racks, in order.
@@ -141,14 +144,14 @@ class TipHandling(TwinState):
         picked = self._next_fresh(act, st) if act.location is None else self._named_tips(act)
         if picked is None:
             return
-        refs, nozzles = picked
+        refs, nozzles, target = picked
         tips = self._take_tips(act, refs)
         if tips is None:
             return
         st.attach(tips, nozzles)
-        st.last_rack_well = refs[0]
+        st.last_rack_well = target  # where the primary nozzle went
 
-    def _next_fresh(self, act: a.PickUpTip, st: PipetteState) -> tuple[list[WellRef], list[int]] | None:
+    def _next_fresh(self, act: a.PickUpTip, st: PipetteState) -> Picked | None:
         """The next fresh tips; when none are left, a stand-in tip (reported) and None."""
         picked = self._next_tips(act.pipette)
         if picked is not None:
@@ -170,7 +173,7 @@ class TipHandling(TwinState):
         self._stand_in_tips(act.pipette, st, "no-tip-left")
         return None
 
-    def _named_tips(self, act: a.PickUpTip) -> tuple[list[WellRef], list[int]] | None:
+    def _named_tips(self, act: a.PickUpTip) -> Picked | None:
         location = act.location
         assert location is not None
         lw = self.deck.labware.get(location.labware)
