@@ -25,6 +25,7 @@ from labwright.simulators.deck.resolve import resolve
 # Opentrons protocol-engine command type -> kind
 _COMMAND_KIND: dict[str, str] = {
     "pickUpTip": "pick",
+    "configureNozzleLayout": "nozzles",
     "dropTip": "drop",
     "dropTipInPlace": "drop",
     "aspirate": "aspirate",
@@ -48,6 +49,8 @@ _MATCHES: dict[str, set[str]] = {"comment": {"wait", "measure"}}
 def action_kind(action: a.Action) -> str:
     if isinstance(action, a.PickUpTip):
         return "pick"
+    if isinstance(action, a.ConfigureNozzles):
+        return "nozzles"
     if isinstance(action, a.DropTip | a.ReturnTip):
         return "drop"
     if isinstance(action, a.Aspirate | a.AirGap):

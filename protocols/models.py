@@ -347,6 +347,58 @@ class ReturnTip(_PipetteStep):
     op: Literal["return_tip"] = "return_tip"
 
 
+class NozzleLayout(StrEnum):
+    """Which nozzles of a multi-channel pipette take tips (Opentrons ``configure_nozzle_layout``)."""
+
+    ALL = "all"
+    SINGLE = "single"  # one nozzle: ``start``
+    COLUMN = "column"  # 96-channel: the nozzle column of ``start``
+    ROW = "row"  # 96-channel: the nozzle row of ``start``
+    PARTIAL_COLUMN = "partial_column"  # 8-channel: ``start`` to ``end`` in one column
+
+
+NOZZLE_CORNERS = ("A1", "H1", "A12", "H12")
+
+
+class ConfigureNozzles(_PipetteStep):
+    """From this step on, ``pipette`` picks up tips, and so handles liquid, with only the nozzles
+    of ``layout``; locations name the well under the primary nozzle ``start`` (Opentrons
+    ``configure_nozzle_layout``, apiLevel 2.16 for the 96-channel column, 2.20 for the rest)."""
+
+    op: Literal["configure_nozzles"] = "configure_nozzles"
+    layout: NozzleLayout
+    start: Literal["A1", "H1", "A12", "H12"] | None = Field(
+        default=None, description="primary nozzle (a corner); required unless layout is all"
+    )
+    end: str | None = Field(
+        default=None,
+        pattern=r"^[A-H](1|12)$",
+        description="partial_column: the last nozzle of the column, e.g. D1 for 5 tips from H1",
+    )
+
+    @model_validator(mode="after")
+    def _start_and_end(self) -> ConfigureNozzles:
+        if self.layout is NozzleLayout.ALL:
+            if self.start is not None or self.end is not None:
+                raise PydanticCustomError("nozzles_invalid", "layout all takes no start or end nozzle")
+            return self
+        if self.start is None:
+            raise PydanticCustomError(
+                "nozzles_invalid", f"layout {self.layout.value} needs a start nozzle (A1, H1, A12 or H12)"
+            )
+        partial = self.layout is NozzleLayout.PARTIAL_COLUMN
+        if partial != (self.end is not None):
+            why = "partial_column needs an end nozzle" if partial else "only partial_column takes an end"
+            raise PydanticCustomError("nozzles_invalid", why)
+        end = self.end
+        if partial and end is not None and (end[0] == self.start[0] or end[1:] != self.start[1:]):
+            raise PydanticCustomError(
+                "nozzles_invalid",
+                f"end {self.end} must be in the column of start {self.start}, in another row",
+            )
+        return self
+
+
 class SetTemperature(_Step):
     op: Literal["set_temperature"] = "set_temperature"
     module: str
@@ -435,6 +487,7 @@ Step = Annotated[
     | PickUpTip
     | DropTip
     | ReturnTip
+    | ConfigureNozzles
     | SetTemperature
     | Deactivate
     | EngageMagnets
@@ -451,7 +504,7 @@ Step = Annotated[
 
 STEP_OPS: tuple[str, ...] = (
     "transfer distribute consolidate aspirate dispense mix blow_out touch_tip air_gap "
-    "pick_up_tip drop_tip return_tip set_temperature deactivate engage_magnets "
+    "pick_up_tip drop_tip return_tip configure_nozzles set_temperature deactivate engage_magnets "
     "disengage_magnets shake open_lid close_lid delay pause comment measure"
 ).split()
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from labwright.protocols.locations import WellRef
-from labwright.protocols.models import Position
+from labwright.protocols.models import NozzleLayout, Position
 
 __all__ = [
     "Action",
     "AirGap",
     "Aspirate",
     "BlowOut",
+    "ConfigureNozzles",
     "Dispense",
     "DropTip",
     "Measure",
@@ -69,6 +70,14 @@ class DropTip(Action):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReturnTip(Action):
     pipette: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConfigureNozzles(Action):
+    pipette: str
+    layout: NozzleLayout
+    start: str | None = None
+    end: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

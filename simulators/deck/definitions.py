@@ -191,6 +191,7 @@ class PipetteInfo:
     default_tipracks: tuple[str, ...]  # load names
     nozzle_offsets: tuple[tuple[float, float], ...]  # (dx, dy) of each channel from the first
     robot: str  # "ot2" or "flex"
+    nozzle_names: tuple[str, ...] = ("A1",)  # the name of each nozzle, in nozzle_offsets' order
 
 
 @lru_cache(maxsize=1)
@@ -198,6 +199,30 @@ def pipette_api_names() -> dict[str, str]:
     from opentrons_shared_data.pipette.types import PIPETTE_API_NAMES_MAP
 
     return {api: str(v.value) for api, v in PIPETTE_API_NAMES_MAP.items()}
+
+
+@lru_cache(maxsize=1)
+def _successors() -> dict[str, tuple[str, ...]]:
+    """API name -> the newer pipettes that run protocols written for it (the definitions'
+    ``backCompatNames``: a P20 Single GEN2 runs a protocol that loads ``p10_single``)."""
+    from opentrons_shared_data.pipette import load_data
+    from opentrons_shared_data.pipette import pipette_load_name_conversions as conv
+    from opentrons_shared_data.pipette.types import PipetteOEMType
+
+    out: dict[str, tuple[str, ...]] = {}
+    for api, shared in pipette_api_names().items():
+        mv = conv.convert_pipette_name(shared)  # type: ignore[arg-type]
+        cfg = load_data.load_definition(
+            mv.pipette_type, mv.pipette_channels, mv.pipette_version, PipetteOEMType.OT
+        )
+        for old in cfg.pipette_backcompat_names or []:
+            out[str(old)] = (*out.get(str(old), ()), api)
+    return out
+
+
+def successor_pipettes(name: str) -> tuple[str, ...]:
+    """The API names of the pipettes that may be attached when a protocol loads ``name``."""
+    return _successors().get(name, ())
 
 
 @lru_cache(maxsize=64)
@@ -228,10 +253,10 @@ def load_pipette(name: str) -> PipetteInfo:
     racks = tuple(r.split("/")[1] for r in (props.default_tipracks or []))
     nozzles = list(cfg.nozzle_map.items())
     x0, y0 = nozzles[0][1][0], nozzles[0][1][1]
-    offsets = tuple((round(p[0] - x0, 3), round(p[1] - y0, 3)) for _, p in nozzles)
     channels = int(cfg.channels)
     if channels == 8:
-        offsets = tuple(sorted(offsets, key=lambda o: -o[1]))  # back (A) to front (H)
+        nozzles.sort(key=lambda item: -item[1][1])  # back (A) to front (H)
+    offsets = tuple((round(p[0] - x0, 3), round(p[1] - y0, 3)) for _, p in nozzles)
     return PipetteInfo(
         name=name,
         shared_name=shared,
@@ -242,6 +267,7 @@ def load_pipette(name: str) -> PipetteInfo:
         default_tipracks=racks,
         nozzle_offsets=offsets[:channels] if channels > 1 else ((0.0, 0.0),),
         robot="flex" if name.startswith("flex") else "ot2",
+        nozzle_names=tuple(n for n, _ in nozzles[:channels]) if channels > 1 else ("A1",),
     )
 
 

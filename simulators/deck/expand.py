@@ -191,6 +191,11 @@ _EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
     m.PickUpTip: lambda rs, step, deck: [a.PickUpTip(**_at(rs), pipette=step.pipette, location=rs.location)],
     m.DropTip: lambda rs, step, deck: [a.DropTip(**_at(rs), pipette=step.pipette, location=rs.location)],
     m.ReturnTip: lambda rs, step, deck: [a.ReturnTip(**_at(rs), pipette=step.pipette)],
+    m.ConfigureNozzles: lambda rs, step, deck: [
+        a.ConfigureNozzles(
+            **_at(rs), pipette=step.pipette, layout=step.layout, start=step.start, end=step.end
+        )
+    ],
     m.SetTemperature: _module(a.ModuleOp.SET_TEMPERATURE, value="celsius"),
     m.Deactivate: _module(a.ModuleOp.DEACTIVATE),
     m.EngageMagnets: _module(a.ModuleOp.ENGAGE, value="height_mm"),

@@ -26,6 +26,7 @@ from labwright.simulators.deck.definitions import (
     load_labware,
     load_module,
     load_pipette,
+    successor_pipettes,
 )
 
 
@@ -353,17 +354,39 @@ class _DeckBuilder:
             )
             return False
         if rinfo.tip_volume_ul is not None and rinfo.tip_volume_ul not in info.tip_volumes_ul:
-            deck.tipracks_incomplete.add(pip.id)
-            self._issue(
-                "PIPETTE_TIPRACK_INCOMPATIBLE",
-                "pipette",
-                f"{pip.model} does not take {rinfo.tip_volume_ul:g} uL tips ({rinfo.load_name})",
-                f"use a rack of {', '.join(f'{v:g}' for v in info.tip_volumes_ul)} uL tips, "
-                f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}",
-                rptr,
-            )
-            return False
+            return self._fits_a_successor(pip, info, rinfo, rptr)
         return True
+
+    def _fits_a_successor(self, pip: m.Pipette, info: PipetteInfo, rinfo: LabwareInfo, rptr: str) -> bool:
+        """Tips the pipette does not take: a warning when a newer model that Opentrons runs the
+        protocol on takes them (the robot may carry it: hardware the protocol does not name),
+        else an error. Whether the rack is then used."""
+        volume = float(rinfo.tip_volume_ul or 0.0)
+        newer = [n for n in successor_pipettes(pip.model) if volume in load_pipette(n).tip_volumes_ul]
+        sizes = ", ".join(f"{v:g}" for v in info.tip_volumes_ul)
+        if newer:
+            self.issues.append(
+                finding(
+                    "PIPETTE_TIPRACK_OLDER_MODEL",
+                    "pipette",
+                    "warning",
+                    f"{pip.model} takes {sizes} uL tips, not {volume:g} uL ({rinfo.load_name}); "
+                    f"a {newer[0]} running this protocol as {pip.model} takes them",
+                    f"run it with a {newer[0]} attached, or load a {pip.model} tip rack",
+                    pointer=rptr,
+                )
+            )
+            return True
+        self.deck.tipracks_incomplete.add(pip.id)
+        self._issue(
+            "PIPETTE_TIPRACK_INCOMPATIBLE",
+            "pipette",
+            f"{pip.model} does not take {volume:g} uL tips ({rinfo.load_name})",
+            f"use a rack of {sizes} uL tips, "
+            f"e.g. {info.default_tipracks[0] if info.default_tipracks else ''}",
+            rptr,
+        )
+        return False
 
 
 def _robot_name(robot: str) -> str:

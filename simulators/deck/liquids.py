@@ -11,79 +11,48 @@ from labwright.simulators.deck import actions as a
 from labwright.simulators.deck.events import MixEvent
 from labwright.simulators.deck.state import EPS, PipetteState, TipState, TwinState, WellState
 
-# (labware info, pipette, first well) -> the well under each nozzle; shipped definitions are
-# cached objects, so a layout computed once serves every later replay. Keyed by id() because
-# LabwareInfo holds dicts (unhashable); the entry keeps its LabwareInfo so the id stays its own.
-# Custom labware makes new objects on every load: past _CHANNEL_LAYOUTS_MAX entries the cache
-# starts over rather than grow in a long-running process.
-_CHANNEL_LAYOUTS: dict[tuple[int, str, str], tuple[Any, tuple[str, ...], int]] = {}
-_CHANNEL_LAYOUTS_MAX = 4096
-
-
-def _layout_channels(lw: Any, info: Any, well: str) -> tuple[tuple[str, ...], int]:
-    """Geometry: the well under each nozzle (from the definitions), and how many miss."""
-    first = lw.wells[well]
-    out: list[str] = []
-    off_labware = 0
-    offsets = list(info.nozzle_offsets)
-    if "centerMultichannelOnWells" in lw.quirks:
-        # reservoirs: Opentrons centres the nozzle array on the well, not the first nozzle
-        cx = sum(o[0] for o in offsets) / len(offsets)
-        cy = sum(o[1] for o in offsets) / len(offsets)
-        offsets = [(dx - cx, dy - cy) for dx, dy in offsets]
-    for dx, dy in offsets:
-        name = lw.well_at(first.x + dx, first.y + dy)
-        if name is None:
-            off_labware += 1
-        else:
-            out.append(name)
-    return tuple(out), off_labware
+# how far below a well's nominal bottom a tip may be sent before that is a crash, not a touch
+BOTTOM_TOLERANCE_MM = 0.5
 
 
 class LiquidHandling(TwinState):
     # geometry ---------------------------------------------------------------------------
 
-    def _channel_wells(self, pip: str, ref: WellRef, a_: a.Action, *, tips: bool = False) -> list[WellRef]:
-        """The wells each channel of ``pip`` reaches when its first channel is at ``ref``."""
-        info = self.deck.pipettes[pip]
-        if info.channels == 1:
-            return [ref]
-        memo = self._channel_memo.get((pip, ref))
-        if memo is None:
-            memo = self._channel_memo[(pip, ref)] = self._channel_layout(pip, ref)
-        wells, off_labware = memo
-        if off_labware:
+    def _tip_wells(
+        self, pip: str, st: PipetteState, ref: WellRef, a_: a.Action
+    ) -> list[tuple[TipState, WellRef]]:
+        """Each tip of ``pip`` with the well it enters when the pipette goes to ``ref``.
+
+        Only nozzles that carry a tip count: with one tip (a partial layout, or one tip picked
+        with the back nozzle at row H), the bare nozzles stay a tip length above the labware.
+        """
+        if self.deck.pipettes[pip].channels == 1:
+            return [(tip, ref) for tip in st.tips]
+        under = self._under(pip, ref)
+        pairs: list[tuple[TipState, WellRef]] = []
+        for tip, k in zip(st.tips, st.tip_nozzles, strict=True):
+            well = under[k]
+            if well is not None:
+                pairs.append((tip, well))
+        off = len(st.tips) - len(pairs)
+        if off:
             self._add(
                 finding(
                     "LOCATION_CHANNELS_OFF_LABWARE",
                     "location",
-                    # a channel that is not over a well comes down on the labware's edge or the
-                    # deck at the same height as the first: a collision, or liquid on the deck
+                    # a tip that is not over a well comes down beside the labware, on its edge or
+                    # on the labware next to it, as deep as the first: a collision
                     "error",
-                    f"with its first channel at {ref}, {off_labware} of the {info.channels} channels of "
-                    f"{pip!r} are not over a well of {ref.labware!r}",
-                    "target row A (the first well of a column) with a multi-channel pipette",
+                    f"with its primary nozzle ({st.layout.primary}) at {ref}, {off} of the "
+                    f"{len(st.tips)} tips of {pip!r} are not over a well of {ref.labware!r}",
+                    "target a well where every tip is over a well (row A for a full column), "
+                    "or pick up fewer tips (configure_nozzles)",
                     step=a_.step,
                     pointer=a_.pointer,
                     well=str(ref),
                 )
             )
-        return wells
-
-    def _channel_layout(self, pip: str, ref: WellRef) -> tuple[list[WellRef], int]:
-        """The wells under the nozzles of ``pip`` at ``ref``, and how many nozzles miss."""
-        info = self.deck.pipettes[pip]
-        lw = self.deck.labware[ref.labware].info
-        key = (id(lw), info.name, ref.well)
-        cached = _CHANNEL_LAYOUTS.get(key)
-        if cached is None or cached[0] is not lw:
-            names, missing = _layout_channels(lw, info, ref.well)
-            cached = (lw, names, missing)
-            if len(_CHANNEL_LAYOUTS) >= _CHANNEL_LAYOUTS_MAX:
-                _CHANNEL_LAYOUTS.clear()
-            _CHANNEL_LAYOUTS[key] = cached
-        _, names, off_labware = cached
-        return [WellRef(ref.labware, n) for n in names], off_labware
+        return pairs
 
     def _check_depth(self, a_: a.Aspirate | a.Dispense, kind: str) -> bool:
         """Location check; returns True when the tip is at or above the top (air, not liquid)."""
@@ -95,13 +64,18 @@ class LiquidHandling(TwinState):
         else:
             z = geo.depth / 2 + a_.offset_mm
         if z < -EPS:
+            # within BOTTOM_TOLERANCE_MM the tip meets the floor and stops against it (the real
+            # plate and the calibration differ from the definition by about that much): what an
+            # author asks for to take the last drop, a warning; deeper, it is driven into it
+            deep = z < -BOTTOM_TOLERANCE_MM - EPS
             self._add(
                 finding(
-                    "LOCATION_BELOW_BOTTOM",
+                    "LOCATION_BELOW_BOTTOM" if deep else "LOCATION_AT_BOTTOM",
                     "location",
-                    "error",
+                    "error" if deep else "warning",
                     f"{kind} at {a_.well} goes {-z:.2f} mm below the well bottom "
-                    f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)",
+                    f"({a_.position} {a_.offset_mm:+g} mm in a {geo.depth:g} mm deep well)"
+                    + ("" if deep else ": the tip presses on the well floor"),
                     "use a height at or above the bottom, e.g. bottom + 1 mm",
                     step=a_.step,
                     pointer=a_.pointer,
@@ -136,7 +110,7 @@ class LiquidHandling(TwinState):
             st.air += act.volume_ul
             return
         self._check_min_volume(act)
-        pairs = list(zip(st.tips, self._channel_wells(act.pipette, act.well, act), strict=False))
+        pairs = self._tip_wells(act.pipette, st, act.well, act)
         if len(pairs) == 1:  # one channel: no per-well bookkeeping
             tip, ref = pairs[0]
             self._contamination_check(act, st, tip, ref)
@@ -364,8 +338,7 @@ class LiquidHandling(TwinState):
             )
             liquid = st.high
         liquid_low = min(liquid, st.low)
-        targets = self._channel_wells(act.pipette, act.well, act)
-        for tip, ref in zip(st.tips, targets, strict=False):
+        for tip, ref in self._tip_wells(act.pipette, st, act.well, act):
             w = self.wells[ref]
             if w.low + liquid_low > min(w.nominal, w.capacity) + EPS or w.high + liquid > w.capacity + EPS:
                 self._check_room(act, ref, w, liquid_low, liquid)
@@ -461,6 +434,21 @@ class LiquidHandling(TwinState):
 
     def _on_BlowOut(self, act: a.BlowOut) -> None:
         st = self._pipette_ready(act.pipette, act, "blow out")
+        if act.well is not None and act.well in self.tips and st.high > EPS:
+            # an empty tip blows out air (the Opentrons API blows out where the pipette is, the
+            # tip rack right after a pick-up); liquid would land on the fresh tips
+            self._add(
+                finding(
+                    "LOCATION_TIPRACK_AS_WELL",
+                    "location",
+                    "error",
+                    f"{act.pipette!r} blows out up to {st.high:g} uL over tip rack {act.well.labware!r}",
+                    "blow out into the trash or a well",
+                    step=act.step,
+                    pointer=act.pointer,
+                    well=str(act.well),
+                )
+            )
         if act.well is not None and st.high > EPS and act.well in self.wells:
             self._on_Dispense(
                 a.Dispense(

@@ -14,6 +14,7 @@ from labwright.protocols.findings import Finding
 from labwright.protocols.locations import WellRef
 from labwright.simulators.deck.events import HeatEvent, MeasureEvent, MixEvent
 from labwright.simulators.deck.layout import Deck
+from labwright.simulators.deck.nozzles import Nozzles, wells_under
 
 EPS = 1e-6
 AMBIENT_C = 25.0
@@ -79,7 +80,9 @@ class TipState:
 
 @dataclass
 class PipetteState:
+    layout: Nozzles  # the nozzles that pick up tips, and the primary one locations refer to
     tips: list[TipState] = field(default_factory=list)
+    tip_nozzles: list[int] = field(default_factory=list)  # the nozzle (index) each tip is on
     low: float = 0.0  # per channel
     high: float = 0.0
     air: float = 0.0
@@ -90,10 +93,11 @@ class PipetteState:
         """Nothing held: no liquid, no air."""
         self.low = self.high = self.air = 0.0
 
-    def attach(self, tips: list[TipState]) -> None:
+    def attach(self, tips: list[TipState], nozzles: list[int]) -> None:
         for tip in tips:
             tip.status = TipStatus.ATTACHED
         self.tips = tips
+        self.tip_nozzles = nozzles
         self.empty()
 
     def release(self, status: TipStatus) -> None:
@@ -102,6 +106,7 @@ class PipetteState:
             tip.status = status
             tip.amounts = {}
         self.tips = []
+        self.tip_nozzles = []
         self.empty()
 
 
@@ -135,20 +140,29 @@ class TwinState(ABC):
     _nominal_noted: set[WellRef]  # VOLUME_ABOVE_NOMINAL once per well
     _rack_columns: dict[str, list[tuple[WellRef, ...]]]  # tip rack -> its columns, in order
     _fresh_from: dict[tuple[str, int], int]  # (rack, channels) -> first column with fresh tips
-    _channel_memo: dict[tuple[str, WellRef], tuple[list[WellRef], int]]  # wells under the nozzles
+    _channel_memo: dict[tuple[str, WellRef, Nozzles], tuple[WellRef | None, ...]]  # wells under nozzles
 
     def _add(self, item: Finding) -> None:
         self.issues.append(item)
+
+    def _under(self, pip: str, ref: WellRef) -> tuple[WellRef | None, ...]:
+        """The well under each nozzle of ``pip`` (its nozzle order; None: past the labware) when,
+        in its current layout, it goes to ``ref`` (shared by the tip and liquid reducers)."""
+        layout = self.pipettes[pip].layout
+        key = (pip, ref, layout)
+        memo = self._channel_memo.get(key)
+        if memo is None:
+            lw = self.deck.labware[ref.labware].info
+            names = wells_under(lw, self.deck.pipettes[pip], layout, ref.well)
+            memo = tuple(None if n is None else WellRef(ref.labware, n) for n in names)
+            self._channel_memo[key] = memo
+        return memo
 
     # what one reducer asks of another (each is implemented by the reducer that owns it)
 
     @abstractmethod
     def _pipette_ready(self, pip: str, act: Any, what: str) -> PipetteState:
         """The pipette's state if it can do ``what`` now (TipHandling)."""
-
-    @abstractmethod
-    def _channel_wells(self, pip: str, ref: WellRef, act: Any, *, tips: bool = False) -> list[WellRef]:
-        """The wells under each channel of the pipette at ``ref`` (LiquidHandling)."""
 
     @abstractmethod
     def _module_blocks_pipetting(self, ref: WellRef, act: Any) -> None:

@@ -6,7 +6,11 @@ from __future__ import annotations
 from labwright.protocols.findings import finding
 from labwright.protocols.locations import WellRef
 from labwright.simulators.deck import actions as a
+from labwright.simulators.deck.nozzles import configure, next_tip_target, nozzle_indices
 from labwright.simulators.deck.state import PipetteState, TipState, TipStatus, TwinState
+
+# the rack wells whose tips a pick-up takes, the nozzle each goes on, and the primary's well
+Picked = tuple[list[WellRef], list[int], WellRef]
 
 
 class TipHandling(TwinState):
@@ -26,10 +30,75 @@ class TipHandling(TwinState):
             )
             # carry on with a stand-in tip: one missing pick-up is one finding, and the steps
             # after it are still checked (volumes, wells) instead of each repeating TIP_MISSING
-            st.attach([TipState(id=f"{pip}:no-tip#{i}") for i in range(self.deck.pipettes[pip].channels)])
+            self._stand_in_tips(pip, st, "no-tip")
         return st
 
-    def _next_tips(self, pip: str, channels: int) -> list[WellRef] | None:
+    def _stand_in_tips(self, pip: str, st: PipetteState, why: str) -> None:
+        """One stand-in tip on each nozzle of the pipette's layout."""
+        nozzles = list(nozzle_indices(self.deck.pipettes[pip], st.layout))
+        st.attach([TipState(id=f"{pip}:{why}#{i}") for i in nozzles], nozzles)
+
+    def _on_ConfigureNozzles(self, act: a.ConfigureNozzles) -> None:
+        info = self.deck.pipettes[act.pipette]
+        layout = configure(info, act.layout, act.start, act.end)
+        if isinstance(layout, str):
+            self._add(
+                finding(
+                    "PIPETTE_NOZZLE_LAYOUT_INVALID",
+                    "pipette",
+                    "error",
+                    f"{act.pipette!r} cannot take this nozzle layout: {layout}",
+                    "single or partial_column (start A1 or H1) on an 8-channel; single, column or row "
+                    "(start A1, A12, H1 or H12) on the 96-channel",
+                    step=act.step,
+                    pointer=act.pointer,
+                )
+            )
+            return
+        self.pipettes[act.pipette].layout = layout
+
+    def _next_tips(self, pip: str) -> Picked | None:
+        """The next fresh tips for the pipette's layout, and the nozzle each goes on.
+
+        The full layout of a 1- or 8-channel takes the first fresh tip (column of fresh tips);
+        the 96-channel and partial layouts search the racks the way the Opentrons engine does
+        (``nozzles.next_tip_target``).
+        """
+        st, info = self.pipettes[pip], self.deck.pipettes[pip]
+        if st.layout.full and info.channels in (1, 8):
+            refs = self._next_column_tips(pip, info.channels)
+            return None if refs is None else (refs, list(range(len(refs))), refs[0])
+        gone = (TipStatus.ATTACHED, TipStatus.DROPPED)
+        for rack in self.deck.tipracks.get(pip, []):
+            target = next_tip_target(
+                info,
+                st.layout,
+                self.deck.labware[rack].info.ordering,
+                clean=lambda w, r=rack: self.tips[WellRef(r, w)].status is TipStatus.RACK,  # type: ignore[misc]
+                empty=lambda w, r=rack: self.tips[WellRef(r, w)].status in gone,  # type: ignore[misc]
+            )
+            if target is not None:
+                return self._pickup_wells(pip, WellRef(rack, target))
+        return None
+
+    def _pickup_wells(self, pip: str, location: WellRef) -> Picked:
+        """The rack wells under the layout's nozzles when the pipette picks up at ``location``,
+        and those nozzles: a nozzle past the rack takes no tip (one tip taken at row H with the
+        back nozzle of an 8-channel leaves the other seven bare)."""
+        info = self.deck.pipettes[pip]
+        if info.channels == 1:
+            return [location], [0], location
+        under = self._under(pip, location)
+        refs: list[WellRef] = []
+        nozzles: list[int] = []
+        for k in nozzle_indices(info, self.pipettes[pip].layout):
+            well = under[k]
+            if well is not None:
+                refs.append(well)
+                nozzles.append(k)
+        return refs, nozzles, location
+
+    def _next_column_tips(self, pip: str, channels: int) -> list[WellRef] | None:
         """The first fresh tip (or column of fresh tips) in the pipette's racks, in order.
 
         A tip never becomes fresh again, so a column found without one is never searched again.
@@ -72,21 +141,21 @@ class TipHandling(TwinState):
             # the intent is a fresh tip: replay as if the old one had been dropped, so the
             # steps after it are not reported again as contamination by the old tip
             st.release(TipStatus.DROPPED)
-        refs = self._next_fresh(act, st) if act.location is None else self._named_tips(act)
-        if refs is None:
+        picked = self._next_fresh(act, st) if act.location is None else self._named_tips(act)
+        if picked is None:
             return
+        refs, nozzles, target = picked
         tips = self._take_tips(act, refs)
         if tips is None:
             return
-        st.attach(tips)
-        st.last_rack_well = refs[0]
+        st.attach(tips, nozzles)
+        st.last_rack_well = target  # where the primary nozzle went
 
-    def _next_fresh(self, act: a.PickUpTip, st: PipetteState) -> list[WellRef] | None:
+    def _next_fresh(self, act: a.PickUpTip, st: PipetteState) -> Picked | None:
         """The next fresh tips; when none are left, a stand-in tip (reported) and None."""
-        channels = self.deck.pipettes[act.pipette].channels
-        refs = self._next_tips(act.pipette, channels)
-        if refs is not None:
-            return refs
+        picked = self._next_tips(act.pipette)
+        if picked is not None:
+            return picked
         racks = self.deck.tipracks.get(act.pipette, [])
         if act.pipette not in self.deck.tipracks_incomplete:
             self._add(
@@ -101,10 +170,10 @@ class TipHandling(TwinState):
                 )
             )
         # carry on with a stand-in tip so later steps are still checked
-        st.attach([TipState(id=f"{act.pipette}:no-tip-left#{i}") for i in range(channels)])
+        self._stand_in_tips(act.pipette, st, "no-tip-left")
         return None
 
-    def _named_tips(self, act: a.PickUpTip) -> list[WellRef] | None:
+    def _named_tips(self, act: a.PickUpTip) -> Picked | None:
         location = act.location
         assert location is not None
         lw = self.deck.labware.get(location.labware)
@@ -121,7 +190,7 @@ class TipHandling(TwinState):
                 )
             )
             return None
-        return self._channel_wells(act.pipette, location, act, tips=True)
+        return self._pickup_wells(act.pipette, location)
 
     def _take_tips(self, act: a.PickUpTip, refs: list[WellRef]) -> list[TipState] | None:
         """The tips at ``refs``, checked; None when one is already on a pipette."""

@@ -26,6 +26,7 @@ from labwright.simulators.deck.events import MeasureEvent, MixEvent
 from labwright.simulators.deck.layout import Deck
 from labwright.simulators.deck.liquids import LiquidHandling
 from labwright.simulators.deck.modules import ModuleHandling
+from labwright.simulators.deck.nozzles import full_layout
 from labwright.simulators.deck.state import (
     AMBIENT_C,
     EPS,
@@ -67,7 +68,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
         self.deck = deck
         self.wells = {}
         self.tips = {}
-        self.pipettes = {p: PipetteState() for p in deck.pipettes}
+        self.pipettes = {p: PipetteState(full_layout(info)) for p, info in deck.pipettes.items()}
         self.modules = {mid: ModuleState() for mid in deck.modules}
         self.mixes = []
         self.heats = []

@@ -80,6 +80,46 @@ def on_drop_tip_in_place(conv: Conversion, cmd: EngineCommand) -> None:
         drop_tip(conv, cmd.pipette_id, w.labware, w.well)
 
 
+def on_configure_nozzle_layout(conv: Conversion, cmd: EngineCommand) -> None:
+    """``configureNozzleLayout`` -> ``configure_nozzles``. The API's PARTIAL_COLUMN reaches the
+    engine as a QUADRANT whose back-left and front-right nozzles share a column; its start is the
+    primary nozzle and its end the other of the two."""
+    pid = conv.pipette_id(cmd.pipette_id)
+    if pid is None:
+        return
+    params = cmd.params.get("configurationParams") or {}
+    style = str(params.get("style", "")).upper()
+    primary = params.get("primaryNozzle")
+    step: dict[str, object] = {"op": "configure_nozzles", "pipette": pid}
+    if style == "ALL":
+        step["layout"] = "all"
+    elif style in ("SINGLE", "COLUMN", "ROW"):
+        step.update(layout=style.lower(), start=primary)
+    elif style == "QUADRANT" and _one_column(params.get("backLeftNozzle"), params.get("frontRightNozzle")):
+        back, front = params.get("backLeftNozzle"), params.get("frontRightNozzle")
+        step.update(layout="partial_column", start=primary, end=back if primary == front else front)
+    else:
+        conv.note(
+            f"nozzles-{style}",
+            finding(
+                "IMPORT_NOZZLE_LAYOUT_UNKNOWN",
+                "pipette",
+                "warning",
+                f"{pid} takes a nozzle layout labwright cannot express ({style or 'no style'} "
+                f"{params}); its steps are verified as if every nozzle took a tip",
+                "check the steps of this pipette by hand",
+                step=len(conv.steps),
+                pointer=f"/steps/{len(conv.steps)}",
+            ),
+        )
+        step["layout"] = "all"
+    conv.step(step)
+
+
+def _one_column(back_left: object, front_right: object) -> bool:
+    return isinstance(back_left, str) and isinstance(front_right, str) and back_left[1:] == front_right[1:]
+
+
 # ----------------------------------------------------------------------------------- moves
 
 
@@ -227,6 +267,7 @@ def on_comment(conv: Conversion, cmd: EngineCommand) -> None:
 
 HANDLERS: dict[str, Callable[[Conversion, EngineCommand], None]] = {
     "pickUpTip": on_pick_up_tip,
+    "configureNozzleLayout": on_configure_nozzle_layout,
     "dropTip": on_drop_tip,
     "dropTipInPlace": on_drop_tip_in_place,
     "moveToAddressableArea": on_move_to_area,

@@ -455,7 +455,20 @@ class _Exporter:
             return [f"{pip}.drop_tip({'' if step.location == TRASH else self._well(step.location)})"]
         if isinstance(step, m.ReturnTip):
             return [f"{pip}.return_tip()"]
+        if isinstance(step, m.ConfigureNozzles):
+            return self._nozzles(step, pip)
         raise ExportError(f"step op {step.op!r} cannot be exported", hint="report it")  # pragma: no cover
+
+    def _nozzles(self, step: m.ConfigureNozzles, pip: str) -> list[str]:
+        """``configure_nozzle_layout``; it resets the pipette's tip racks, so they are passed again."""
+        args = [f"style=protocol_api.{step.layout.value.upper()}"]
+        if step.start is not None:
+            args.append(f"start={_str(step.start)}")
+        if step.end is not None:
+            args.append(f"end={_str(step.end)}")
+        racks = self.pipettes[step.pipette].tip_racks
+        args.append("tip_racks=[" + ", ".join(self.lw_var[r] for r in racks) + "]")
+        return _call(f"{pip}.configure_nozzle_layout", args)
 
     def _complex(self, step: m.Transfer | m.Distribute | m.Consolidate) -> list[str]:
         pip = self.pip_var[step.pipette]
@@ -676,6 +689,10 @@ def _describe(step: m.Step) -> str:  # noqa: C901
         return f"wait {_duration(step.seconds)}"
     if isinstance(step, m.Measure):
         return f"measure {step.kind.value} of {step.labware}"
+    if isinstance(step, m.ConfigureNozzles):
+        start = f" from {step.start}" if step.start else ""
+        end = f" to {step.end}" if step.end else ""
+        return f"{step.pipette} picks up tips with nozzle layout {step.layout.value}{start}{end}"
     if isinstance(step, m.PickUpTip | m.DropTip | m.BlowOut | m.TouchTip) and step.location:
         return f"{step.op.replace('_', ' ')} ({step.location}) with {step.pipette}"
     module = getattr(step, "module", None)

@@ -30,6 +30,7 @@ _CODES: dict[str, tuple[str, str]] = {
     "enum": ("VALUE_NOT_ALLOWED", "use one of the allowed values"),
     "field_duplicate": ("FIELD_DUPLICATE", "keep one of the two keys"),
     "string_pattern_mismatch": ("VALUE_PATTERN", "check the format of this value"),
+    "nozzles_invalid": ("NOZZLES_INVALID", "see configure_nozzles in `labwright schema`"),
 }
 _VOLUME_FIELDS = {"volume_ul", "disposal_volume_ul", "air_gap_ul", "initial_volumes_ul"}
 _TEMPERATURE_FIELDS = {"celsius"}

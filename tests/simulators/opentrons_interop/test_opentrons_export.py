@@ -20,6 +20,7 @@ import copy
 import io
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,8 @@ def twin_trace(protocol: Protocol) -> list[Op]:
             ops.append(("air_gap", act.pipette, act.volume_ul))
         elif isinstance(act, a.TouchTip):
             ops.append(("touch_tip", act.pipette))
+        elif isinstance(act, a.ConfigureNozzles):
+            ops.append(("nozzles", act.pipette, act.layout.value.upper()))
     return ops
 
 
@@ -152,6 +155,10 @@ def simulator_trace(runlog: list[dict[str, Any]], protocol: Protocol) -> list[Op
                 ops.append(("blow_out", pip, "trash"))
         elif text.startswith("Touching tip"):
             ops.append(("touch_tip", pip))
+        elif text.startswith("Configure pipette"):
+            style = re.search(r"NozzleLayout\.(\w+)", text)
+            assert style is not None, text
+            ops.append(("nozzles", pip, style.group(1)))
         else:
             raise AssertionError(f"unexpected pipette command in the run log: {text!r}")
     return ops
@@ -675,3 +682,106 @@ def test_round_trip_import_of_the_export_verifies_to_the_same_findings(path: Pat
 
     assert imported.ok == original.ok
     assert significant(imported.findings) == significant(original.findings)
+
+
+# ---------------------------------------------------------------------------- nozzle layouts
+
+_TIPS = {"id": "tips", "load_name": "opentrons_96_tiprack_300ul", "slot": "1"}
+_PCR = {"id": "pcr", "load_name": "nest_96_wellplate_100ul_pcr_full_skirt", "slot": "2"}
+_RES = {"id": "res", "load_name": "nest_12_reservoir_15ml", "slot": "3"}
+
+OT2_NOZZLES: dict[str, Any] = {
+    "labwright": "labwright/1",
+    "metadata": {"name": "partial tip pickup, OT-2 8-channel", "robot": "ot2"},
+    "labware": [_TIPS, _PCR, _RES],
+    "pipettes": [{"id": "m300", "model": "p300_multi_gen2", "mount": "left", "tip_racks": ["tips"]}],
+    "liquids": [{"id": "buffer", "name": "water", "initial_volumes": {"res:A1": "10 mL"}}],
+    "steps": [
+        {"op": "configure_nozzles", "pipette": "m300", "layout": "single", "start": "H1"},
+        {"op": "pick_up_tip", "pipette": "m300"},
+        {"op": "aspirate", "pipette": "m300", "volume": "30 uL", "location": "res:A1"},
+        {"op": "dispense", "pipette": "m300", "volume": "30 uL", "location": "pcr:H5"},
+        {"op": "drop_tip", "pipette": "m300"},
+        {
+            "op": "configure_nozzles",
+            "pipette": "m300",
+            "layout": "partial_column",
+            "start": "H1",
+            "end": "D1",
+        },
+        {
+            "op": "transfer",
+            "pipette": "m300",
+            "volume": "20 uL",
+            "source": "res:A1",
+            "dest": ["pcr:E3", "pcr:E4"],
+            "new_tip": "always",
+        },
+        {"op": "configure_nozzles", "pipette": "m300", "layout": "all"},
+        {"op": "transfer", "pipette": "m300", "volume": "20 uL", "source": "res:A1", "dest": "pcr:A6"},
+    ],
+}
+
+FLEX_96_NOZZLES: dict[str, Any] = {
+    "labwright": "labwright/1",
+    "metadata": {"name": "partial tip pickup, Flex 96-channel", "robot": "flex"},
+    "labware": [
+        {"id": "tips", "load_name": "opentrons_flex_96_tiprack_1000ul", "slot": "C3"},
+        {"id": "rowtips", "load_name": "opentrons_flex_96_tiprack_1000ul", "slot": "D1"},
+        {"id": "plate", "load_name": "nest_96_wellplate_2ml_deep", "slot": "C2"},
+        {"id": "res", "load_name": "nest_12_reservoir_15ml", "slot": "D2"},
+    ],
+    "pipettes": [
+        {"id": "p96", "model": "flex_96channel_1000", "mount": "left", "tip_racks": ["tips", "rowtips"]}
+    ],
+    "liquids": [
+        {"id": "buffer", "name": "water", "initial_volumes": {"res:*": "10 mL"}},
+        {"id": "lysate", "name": "cell lysate", "initial_volumes": {"plate:*": "500 uL"}},
+    ],
+    "steps": [
+        {"op": "configure_nozzles", "pipette": "p96", "layout": "column", "start": "A12"},
+        {"op": "pick_up_tip", "pipette": "p96"},
+        {"op": "aspirate", "pipette": "p96", "volume": "200 uL", "location": "res:A12"},
+        {"op": "dispense", "pipette": "p96", "volume": "200 uL", "location": "plate:A1"},
+        {"op": "drop_tip", "pipette": "p96"},
+        {"op": "configure_nozzles", "pipette": "p96", "layout": "single", "start": "H12"},
+        {"op": "pick_up_tip", "pipette": "p96"},
+        {"op": "aspirate", "pipette": "p96", "volume": "100 uL", "location": "res:A12"},
+        {"op": "dispense", "pipette": "p96", "volume": "100 uL", "location": "plate:D7"},
+        {"op": "drop_tip", "pipette": "p96"},
+        {"op": "configure_nozzles", "pipette": "p96", "layout": "row", "start": "H1"},
+        {"op": "pick_up_tip", "pipette": "p96"},
+        {"op": "aspirate", "pipette": "p96", "volume": "50 uL", "location": "plate:A1"},
+        {"op": "dispense", "pipette": "p96", "volume": "50 uL", "location": "plate:C1"},
+        {"op": "drop_tip", "pipette": "p96"},
+    ],
+}
+
+
+@pytest.mark.parametrize("doc", [OT2_NOZZLES, FLEX_96_NOZZLES], ids=["ot2-8-channel", "flex-96-channel"])
+def test_nozzle_layouts_run_in_the_simulator_as_the_twin_replays_them(doc: dict[str, Any]) -> None:
+    """The exported ``configure_nozzle_layout`` calls make Opentrons 9.0.0 pick the tips the
+    twin picked (automatic next tips of partial layouts included) and pipette where it did."""
+    protocol = _protocol(doc)
+    text = export_opentrons(protocol)
+    assert "configure_nozzle_layout(" in text and "tip_racks=[tips" in text
+    ops = check_in_simulator(protocol)
+    assert sum(op[0] == "pick_up_tip" for op in ops) >= 3
+
+
+def test_nozzle_layouts_survive_the_round_trip_through_the_simulator(tmp_path: Path) -> None:
+    from labwright.simulators.opentrons_interop.importer import import_opentrons_python
+
+    protocol = _protocol(OT2_NOZZLES)
+    path = tmp_path / "nozzles.py"
+    path.write_text(export_opentrons(protocol))
+    result = import_opentrons_python(path)
+    assert result.protocol is not None and not result.rejected
+    layouts = [s for s in result.protocol.steps if isinstance(s, m.ConfigureNozzles)]
+    assert [(s.layout.value, s.start, s.end) for s in layouts] == [
+        ("single", "H1", None),
+        ("partial_column", "H1", "D1"),
+        ("all", None, None),
+    ]
+    report = verify(result.protocol, VerifyOptions(certify=False, safety=False))
+    assert report.ok, [f.message for f in report.findings if f.severity is Severity.ERROR]
