@@ -30,9 +30,20 @@ from labwright.simulators.deck.expand import split_volume
 
 # Vendors in the order a chemist finds them in the Opentrons app's labware list; any other
 # vendor's plate is still chosen when it is the only one that fits.
-VENDOR_RANK = ("nest", "corning", "opentrons", "biorad", "armadillo", "greiner", "thermoscientific", "usascientific")
+VENDOR_RANK = (
+    "nest",
+    "corning",
+    "opentrons",
+    "biorad",
+    "armadillo",
+    "greiner",
+    "thermoscientific",
+    "usascientific",
+)
 # Labware for special uses that a general request must not get by accident.
-_SPECIAL = re.compile(r"lobind|resin|chimney|milliplex|ibidi|square|ev_|_lid|adapter|aluminum|flex_96_tiprack")
+_SPECIAL = re.compile(
+    r"lobind|resin|chimney|milliplex|ibidi|square|ev_|_lid|adapter|aluminum|flex_96_tiprack"
+)
 
 # Pipettes the planner mounts (current generation; 96-channel heads need a different deck plan).
 PIPETTES = {
@@ -121,7 +132,8 @@ def candidates(kind: str, wells: int | None) -> tuple[LabwareChoice, ...]:
 
 def choose_labware(kind: str, wells: int | None, need_ul: float) -> LabwareChoice | None:
     """The labware of ``kind`` whose wells hold ``need_ul``: the smallest that fits among the
-    common vendors' (any vendor's when none of theirs does); None when no labware of the kind holds that much."""
+    common vendors' (any vendor's when none of theirs does); None when no labware of the kind
+    holds that much."""
     fits = [c for c in candidates(kind, wells) if c.nominal_ul >= need_ul - 1e-9]
     if not fits:
         return None
@@ -147,7 +159,9 @@ def chunks(volume_ul: float, pip: PipetteInfo) -> list[float]:
 
 
 def fits(volume_ul: float, pip: PipetteInfo) -> bool:
-    return volume_ul >= pip.min_volume_ul - 1e-9 and all(c >= pip.min_volume_ul - 1e-9 for c in chunks(volume_ul, pip))
+    return volume_ul >= pip.min_volume_ul - 1e-9 and all(
+        c >= pip.min_volume_ul - 1e-9 for c in chunks(volume_ul, pip)
+    )
 
 
 def cost(volume_ul: float, pip: PipetteInfo) -> float:
@@ -160,7 +174,9 @@ def smallest_volume(robot: str) -> float:
     return min(load_pipette(n).min_volume_ul for n in PIPETTES[robot])
 
 
-def choose_mounts(robot: str, needs: list[tuple[float, int]]) -> tuple[list[PipetteInfo], dict[int, PipetteInfo]] | None:
+def choose_mounts(
+    robot: str, needs: list[tuple[float, int]]
+) -> tuple[list[PipetteInfo], dict[int, PipetteInfo]] | None:
     """Up to two pipettes (one per mount) covering every (volume, channels) need at the lowest
     cost; returns them and, per need index, the pipette that does it. None: no pair covers all."""
     pool = [p for n in PIPETTES[robot] for p in [load_pipette(n)]]

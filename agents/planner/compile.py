@@ -18,7 +18,17 @@ from typing import Any
 from labwright.agents.planner import catalogue
 from labwright.agents.planner import intents as it
 from labwright.agents.planner.chemistry import identify
-from labwright.agents.planner.draft import FORMATS, WASTE, Draft, Lab, LiquidDecl, Loc, ModuleDecl, Op, Reagent, well_names
+from labwright.agents.planner.draft import (
+    FORMATS,
+    Draft,
+    Lab,
+    LiquidDecl,
+    Loc,
+    ModuleDecl,
+    Op,
+    Reagent,
+    well_names,
+)
 
 PLATE_KINDS = ("plate", "deep_plate", "pcr_plate")
 KIND_LABEL = {"plate": "plate", "deep_plate": "deep-well plate", "pcr_plate": "PCR plate", "tube": "tube"}
@@ -63,11 +73,25 @@ def _attach_settings(intents: list[it.Intent], draft: Draft) -> dict[int, dict[s
         if target is None:
             draft.not_understood.append(f"{intent.text} (it qualifies no pipetting step)")
             continue
+        if intent.key not in SETTINGS_OF.get(type(target), ()):
+            draft.not_understood.append(f"{intent.text} (does not apply to {target.text!r})")
+            continue
         bucket = out.setdefault(id(target), {})
         bucket[intent.key] = intent.value
         if intent.extra:
             bucket[intent.key + "_extra"] = intent.extra
     return out
+
+
+# the settings each intent reads; any other setting after it is reported, never dropped
+SETTINGS_OF: dict[type, tuple[str, ...]] = {
+    it.Transfer: ("channels", "new_tip"),
+    it.CopyPlate: ("channels", "final_volume"),
+    it.SerialDilution: ("final_volume", "n_wells", "channels"),
+    it.Series: ("final_volume", "n_wells"),
+    it.Grid: ("top_up",),
+    it.Normalise: ("final_volume",),
+}
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -92,7 +116,13 @@ def liquid(draft: Draft, ref: it.LiquidRef, *, multichannel: bool = False) -> st
     ident = identify(ref.name, ref.concentration)
     lid = draft.new_id(ref.name)
     draft.liquids[lid] = LiquidDecl(
-        lid, ref.name, ref.concentration, ident.cas, ident.smiles, ident.known_as, ident.unknown,
+        lid,
+        ref.name,
+        ref.concentration,
+        ident.cas,
+        ident.smiles,
+        ident.known_as,
+        ident.unknown,
         multichannel=multichannel,
     )
     return lid
@@ -193,10 +223,14 @@ def _well_range(draft: Draft, first: str, last: str, names: list[str], text: str
     return names[i : j + 1] if i <= j else _missing(draft, f"{last} comes before {first}", text)  # type: ignore[return-value]
 
 
-def place_wells(draft: Draft, place: it.Place | None, text: str, *, default_plate: bool = False) -> tuple[Lab, list[str]]:
+def place_wells(
+    draft: Draft, place: it.Place | None, text: str, *, default_plate: bool = False
+) -> tuple[Lab, list[str]]:
     if place is None:
         _missing(draft, "where (which wells of which labware)", text)
-    labs = containers(draft, place.container, text, default_plate=default_plate or place.selection is not None)
+    labs = containers(
+        draft, place.container, text, default_plate=default_plate or place.selection is not None
+    )
     lab = labs[0]
     if lab.kind == "tube":
         return lab, [_next_tube(draft, lab)]
@@ -258,14 +292,22 @@ def check_volume(draft: Draft, volume: float, text: str) -> None:
     low = catalogue.smallest_volume(draft.robot)
     if volume < low - 1e-9:
         robot = "OT-2" if draft.robot == "ot2" else "Flex"
-        _refuse(draft, f"{volume:g} uL is below the smallest volume any {robot} pipette dispenses ({low:g} uL): {text!r}")
+        _refuse(
+            draft,
+            f"{volume:g} uL is below the smallest volume any {robot} pipette dispenses "
+            f"({low:g} uL): {text!r}",
+        )
 
 
-def _declare_contents(draft: Draft, lab: Lab, wells: list[str], ref: it.LiquidRef, volume: float | None) -> str:
+def _declare_contents(
+    draft: Draft, lab: Lab, wells: list[str], ref: it.LiquidRef, volume: float | None
+) -> str:
     lid = liquid(draft, ref)
     for w in wells:
         if (lab.id, w) not in draft.liquids[lid].wells:
-            draft.liquids[lid].wells[(lab.id, w)] = volume if volume is not None else -1.0  # -1: what the plan draws
+            draft.liquids[lid].wells[(lab.id, w)] = (
+                volume if volume is not None else -1.0
+            )  # -1: what the plan draws
             draft.add((lab.id, w), volume or 0.0)
     return lid
 
@@ -290,15 +332,26 @@ def _transfer(draft: Draft, t: it.Transfer, s: dict[str, Any], shaking: bool) ->
     occupied = any(draft.holds(d) > 0 for d in dests)
     single_reagent = isinstance(sources[0], Reagent) and len(set(sources)) == 1
     kind = "transfer"
-    if t.verb in ("distribute", "aliquot", "dispense") and single_reagent and not occupied and channels == 1 and len(dests) > 1:
+    if (
+        t.verb in ("distribute", "aliquot", "dispense")
+        and single_reagent
+        and not occupied
+        and channels == 1
+        and len(dests) > 1
+    ):
         kind = "distribute"
     new_tip = s.get("new_tip") or ("once" if single_reagent and not occupied else "always")
-    _add_transfer(draft, Op(kind, t.text, [t.volume_ul] * len(dests), sources, dests, channels, new_tip, mix_after=occupied))
+    _add_transfer(
+        draft,
+        Op(kind, t.text, [t.volume_ul] * len(dests), sources, dests, channels, new_tip, mix_after=occupied),
+    )
 
 
 def _sources(draft: Draft, t: it.Transfer, channels: int) -> list[Loc]:
     src = t.source
-    if src is None or (src.selection is None and src.container is not None and src.container.kind == "reservoir"):
+    if src is None or (
+        src.selection is None and src.container is not None and src.container.kind == "reservoir"
+    ):
         if t.liquid is None:
             _missing(draft, f"what liquid to {t.verb}", t.text)
         return [Reagent(liquid(draft, t.liquid, multichannel=channels == 8))]
@@ -309,7 +362,9 @@ def _sources(draft: Draft, t: it.Transfer, channels: int) -> list[Loc]:
     empty = [w for w in wells if draft.holds((lab.id, w)) <= 0]
     if empty:
         if contents is None:
-            _missing(draft, f"what is in {lab.label} {', '.join(empty[:4])} (nothing the plan put there)", t.text)
+            _missing(
+                draft, f"what is in {lab.label} {', '.join(empty[:4])} (nothing the plan put there)", t.text
+            )
         fill = [x for w in empty for x in (column_wells(w) if channels == 8 else [w])]
         _declare_contents(draft, lab, fill, contents, src.container.contents_ul if src.container else None)
     return [(lab.id, w) for w in wells]
@@ -335,7 +390,13 @@ def _pool(draft: Draft, p: it.Pool, s: dict[str, Any], shaking: bool) -> None:
     if len(dest_wells) != 1:
         _missing(draft, "pool into one well or tube", p.text)
     dest = (dest_lab.id, dest_wells[0])
-    op = Op("consolidate", p.text, [p.volume_ul] * len(src_wells), [(src_lab.id, w) for w in src_wells], [dest] * len(src_wells))
+    op = Op(
+        "consolidate",
+        p.text,
+        [p.volume_ul] * len(src_wells),
+        [(src_lab.id, w) for w in src_wells],
+        [dest] * len(src_wells),
+    )
     _add_transfer(draft, op)
 
 
@@ -344,9 +405,20 @@ def _with_tube_size(draft: Draft, p: it.Pool, total: float) -> it.Pool:
     for size in (1500.0, 2000.0):
         if total <= size:
             c = p.dest.container
-            return it.Pool(p.text, p.volume_ul, p.liquid, p.source, it.Place(p.dest.selection, it.Container(
-                "tube", c.wells, size, c.label, c.new, c.count, c.contents, c.contents_ul)))
-    _refuse(draft, f"the pool ({total:g} uL) is more than a 2 mL tube holds; pool into a plate well or a reservoir")
+            return it.Pool(
+                p.text,
+                p.volume_ul,
+                p.liquid,
+                p.source,
+                it.Place(
+                    p.dest.selection,
+                    it.Container("tube", c.wells, size, c.label, c.new, c.count, c.contents, c.contents_ul),
+                ),
+            )
+    _refuse(
+        draft,
+        f"the pool ({total:g} uL) is more than a 2 mL tube holds; pool into a plate well or a reservoir",
+    )
     raise AssertionError
 
 
@@ -376,8 +448,16 @@ def _copy(draft: Draft, c: it.CopyPlate, s: dict[str, Any], shaking: bool) -> No
         _prefill(draft, c.dest.container, lab, tops)
         dests: list[Loc] = [(lab.id, w) for w in tops]
         occupied = any(draft.holds(d) > 0 for d in dests)
-        op = Op("transfer", c.text, [volume] * len(tops), [(src_lab.id, w) for w in tops], dests, 8, "always",
-                mix_after=occupied)
+        op = Op(
+            "transfer",
+            c.text,
+            [volume] * len(tops),
+            [(src_lab.id, w) for w in tops],
+            dests,
+            8,
+            "always",
+            mix_after=occupied,
+        )
         _add_transfer(draft, op)
     draft.current = src_lab.id if len(dest_labs) > 1 else dest_labs[0].id
 
@@ -390,8 +470,15 @@ def _prefill(draft: Draft, c: it.Container | None, lab: Lab, tops: list[str]) ->
         _missing(draft, f"how much {c.contents.name} the new plates hold", c.contents.name)
     check_volume(draft, c.contents_ul, c.contents.name)
     src = Reagent(liquid(draft, c.contents, multichannel=True))
-    op = Op("transfer", f"fill {lab.label} with {c.contents_ul:g} uL {c.contents.name}", [c.contents_ul] * len(tops),
-            [src] * len(tops), [(lab.id, w) for w in tops], 8, "once")
+    op = Op(
+        "transfer",
+        f"fill {lab.label} with {c.contents_ul:g} uL {c.contents.name}",
+        [c.contents_ul] * len(tops),
+        [src] * len(tops),
+        [(lab.id, w) for w in tops],
+        8,
+        "once",
+    )
     _add_transfer(draft, op)
 
 
@@ -441,9 +528,14 @@ def module_for(draft: Draft, celsius: float | None, shaking: bool, text: str) ->
     else:
         mtype = "temperature"
     if celsius is not None:
-        ranges = {t: catalogue.module_range(t, "temperature") for t in ("temperature", "heater_shaker", "thermocycler")}
+        ranges = {
+            t: catalogue.module_range(t, "temperature")
+            for t in ("temperature", "heater_shaker", "thermocycler")
+        }
         if not mtype or not ranges[mtype][0] <= celsius <= ranges[mtype][1]:
-            spans = ", ".join(f"{t.replace('_', '-')} module {lo:g}-{hi:g} degC" for t, (lo, hi) in ranges.items())
+            spans = ", ".join(
+                f"{t.replace('_', '-')} module {lo:g}-{hi:g} degC" for t, (lo, hi) in ranges.items()
+            )
             what = "while shaking " if shaking else ""
             _refuse(draft, f"no Opentrons module holds {celsius:g} degC {what}({spans}): {text!r}")
     for mod in draft.modules.values():

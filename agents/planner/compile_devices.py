@@ -18,7 +18,9 @@ from labwright.agents.planner.draft import Draft, Op
 
 def _temperature(draft: Draft, t: it.Temperature, s: dict[str, Any], shaking: bool) -> None:
     if t.celsius is None:
-        found = [m for m in draft.modules.values() if m.type in ("temperature", "heater_shaker", "thermocycler")]
+        found = [
+            m for m in draft.modules.values() if m.type in ("temperature", "heater_shaker", "thermocycler")
+        ]
         if not found:
             draft.notes.append(f"{t.text!r}: room temperature needs no module.")
             return
@@ -78,7 +80,9 @@ def _measure(draft: Draft, m: it.Measure, s: dict[str, Any], shaking: bool) -> N
     else:  # the wells the plan filled, in plate order
         filled = {w for (lid, w), v in draft.volumes.items() if lid == lab.id and v > 0}
         wells = [w for w in _order(lab.wells) if w in filled] or None
-    draft.ops.append(Op("measure", m.text, kind=m.kind, wavelength_nm=m.wavelength_nm, labware=lab.id, measured=wells))
+    draft.ops.append(
+        Op("measure", m.text, kind=m.kind, wavelength_nm=m.wavelength_nm, labware=lab.id, measured=wells)
+    )
 
 
 def _order(n: int) -> list[str]:

@@ -26,8 +26,8 @@ from labwright.agents.planner.compile import (
     _refuse,
     _Stop,
     check_volume,
-    containers,
     conc_value,
+    containers,
     liquid,
     place_wells,
     rounded,
@@ -58,14 +58,52 @@ def _serial(draft: Draft, sd: it.SerialDilution, s: dict[str, Any], shaking: boo
     diluent = Reagent(liquid(draft, sd.diluent))
     stock = Reagent(liquid(draft, sd.stock))
     dests = [(lab.id, w) for w in wells]
-    _add_transfer(draft, Op("transfer", sd.text, [volume] * (len(dests) - 1), [diluent] * (len(dests) - 1),
-                            dests[1:], note=f"{volume:g} uL {sd.diluent.name} in every well but the first"))
-    _add_transfer(draft, Op("transfer", sd.text, [rounded(volume + carry)], [stock], dests[:1],
-                            note=f"{volume + carry:g} uL {sd.stock.label} into the first well"))
-    _add_transfer(draft, Op("transfer", sd.text, [carry] * (len(dests) - 1), dests[:-1], dests[1:], new_tip="always",
-                            mix_after=True, note=f"carry {carry:g} uL down the series (1:{sd.factor:g} each), mixing"))
-    _add_transfer(draft, Op("transfer", sd.text, [carry], dests[-1:], [WASTE],
-                            note=f"take {carry:g} uL from the last well to waste, leaving {volume:g} uL"))
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            sd.text,
+            [volume] * (len(dests) - 1),
+            [diluent] * (len(dests) - 1),
+            dests[1:],
+            note=f"{volume:g} uL {sd.diluent.name} in every well but the first",
+        ),
+    )
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            sd.text,
+            [rounded(volume + carry)],
+            [stock],
+            dests[:1],
+            note=f"{volume + carry:g} uL {sd.stock.label} into the first well",
+        ),
+    )
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            sd.text,
+            [carry] * (len(dests) - 1),
+            dests[:-1],
+            dests[1:],
+            new_tip="always",
+            mix_after=True,
+            note=f"carry {carry:g} uL down the series (1:{sd.factor:g} each), mixing",
+        ),
+    )
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            sd.text,
+            [carry],
+            dests[-1:],
+            [WASTE],
+            note=f"take {carry:g} uL from the last well to waste, leaving {volume:g} uL",
+        ),
+    )
 
 
 def _series(draft: Draft, se: it.Series, s: dict[str, Any], shaking: bool) -> None:
@@ -100,19 +138,43 @@ def _span(values: list[float]) -> str:
     return f"{values[0]:g} to {values[-1]:g}"
 
 
-def _pairs_op(draft: Draft, text: str, src: Reagent, lab_id: str, wells: list[str], volumes: list[float],
-              note: str, *, mix: bool = False) -> None:
+def _pairs_op(
+    draft: Draft,
+    text: str,
+    src: Reagent,
+    lab_id: str,
+    wells: list[str],
+    volumes: list[float],
+    note: str,
+    *,
+    mix: bool = False,
+) -> None:
     pairs = [(w, v) for w, v in zip(wells, volumes, strict=True) if v > 0]
     if not pairs:
         return
     dests = [(lab_id, w) for w, _ in pairs]
     occupied = any(draft.holds(d) > 0 for d in dests)
-    _add_transfer(draft, Op("transfer", text, [v for _, v in pairs], [src] * len(pairs), dests,
-                            new_tip="always" if occupied else "once", mix_after=mix and occupied, note=note))
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            text,
+            [v for _, v in pairs],
+            [src] * len(pairs),
+            dests,
+            new_tip="always" if occupied else "once",
+            mix_after=mix and occupied,
+            note=note,
+        ),
+    )
 
 
 def _grid(draft: Draft, g: it.Grid, s: dict[str, Any], shaking: bool) -> None:
-    down, across = (g.first, g.second) if g.first.along != "columns" and g.second.along != "rows" else (g.second, g.first)
+    down, across = (
+        (g.first, g.second)
+        if g.first.along != "columns" and g.second.along != "rows"
+        else (g.second, g.first)
+    )
     for axis in (down, across):
         if axis.low_ul is None or axis.high_ul is None:
             _missing(draft, f"the volumes of {axis.liquid.name} (e.g. 'from 0 to 100 uL')", g.text)
@@ -128,19 +190,44 @@ def _grid(draft: Draft, g: it.Grid, s: dict[str, Any], shaking: bool) -> None:
     wells = [f"{chr(65 + r)}{c + 1}" for r in range(rows) for c in range(cols)]
     fill = [rounded(top - dv[r] - av[c]) if top else 0.0 for r in range(rows) for c in range(cols)]
     if top is not None and min(fill) < -1e-9:
-        _refuse(draft, f"the grid's largest well ({dv[-1] + av[-1]:g} uL) is more than the {top:g} uL to top up to")
+        _refuse(
+            draft,
+            f"the grid's largest well ({dv[-1] + av[-1]:g} uL) is more than the {top:g} uL to top up to",
+        )
     for v in [*dv, *av, *fill]:
         if v > 0:
             check_volume(draft, v, g.text)
     if top is not None and filler_ref is not None:
-        _pairs_op(draft, g.text, Reagent(liquid(draft, filler_ref)), lab.id, wells, fill,
-                  f"{filler_ref.name} to {top:g} uL per well")
+        _pairs_op(
+            draft,
+            g.text,
+            Reagent(liquid(draft, filler_ref)),
+            lab.id,
+            wells,
+            fill,
+            f"{filler_ref.name} to {top:g} uL per well",
+        )
     per_well_down = [dv[r] for r in range(rows) for c in range(cols)]
     per_well_across = [av[c] for r in range(rows) for c in range(cols)]
-    _pairs_op(draft, g.text, Reagent(liquid(draft, down.liquid)), lab.id, wells, per_well_down,
-              f"{down.liquid.name} {_span(dv)} uL down the rows")
-    _pairs_op(draft, g.text, Reagent(liquid(draft, across.liquid)), lab.id, wells, per_well_across,
-              f"{across.liquid.name} {_span(av)} uL across the columns", mix=True)
+    _pairs_op(
+        draft,
+        g.text,
+        Reagent(liquid(draft, down.liquid)),
+        lab.id,
+        wells,
+        per_well_down,
+        f"{down.liquid.name} {_span(dv)} uL down the rows",
+    )
+    _pairs_op(
+        draft,
+        g.text,
+        Reagent(liquid(draft, across.liquid)),
+        lab.id,
+        wells,
+        per_well_across,
+        f"{across.liquid.name} {_span(av)} uL across the columns",
+        mix=True,
+    )
 
 
 def _normalise(draft: Draft, n: it.Normalise, s: dict[str, Any], shaking: bool) -> None:
@@ -156,8 +243,11 @@ def _normalise(draft: Draft, n: it.Normalise, s: dict[str, Any], shaking: bool) 
         rows.append((well, _convert(draft, value, row_unit, unit, n.text)))
     low = [w for w, c in rows if c < target - 1e-9]
     if low:
-        _refuse(draft, f"{', '.join(low)} {'is' if len(low) == 1 else 'are'} below the target {n.target}: "
-                       "a sample cannot be diluted up to a higher concentration")
+        _refuse(
+            draft,
+            f"{', '.join(low)} {'is' if len(low) == 1 else 'are'} below the target {n.target}: "
+            "a sample cannot be diluted up to a higher concentration",
+        )
     sample = n.sample or it.LiquidRef("samples")
     src_c = n.place.container if n.place and n.place.container else it.Container("plate", 96, contents=sample)
     src = containers(draft, src_c, n.text)[0]
@@ -170,13 +260,30 @@ def _normalise(draft: Draft, n: it.Normalise, s: dict[str, Any], shaking: bool) 
         if v > 0:
             check_volume(draft, v, n.text)
     if any(draft.holds((src.id, w)) <= 0 for w in wells):
-        for w, v in zip(wells, sample_ul, strict=True):
-            _declare_contents(draft, src, [w], sample, None)
-    _pairs_op(draft, n.text, Reagent(liquid(draft, n.diluent)), dest.id, wells, diluent_ul,
-              f"{n.diluent.name} to make {volume:g} uL")
+        _declare_contents(draft, src, wells, sample, None)
+    _pairs_op(
+        draft,
+        n.text,
+        Reagent(liquid(draft, n.diluent)),
+        dest.id,
+        wells,
+        diluent_ul,
+        f"{n.diluent.name} to make {volume:g} uL",
+    )
     dests = [(dest.id, w) for w in wells]
-    _add_transfer(draft, Op("transfer", n.text, sample_ul, [(src.id, w) for w in wells], dests, new_tip="always",
-                            mix_after=True, note=f"samples to {n.target} in {volume:g} uL"))
+    _add_transfer(
+        draft,
+        Op(
+            "transfer",
+            n.text,
+            sample_ul,
+            [(src.id, w) for w in wells],
+            dests,
+            new_tip="always",
+            mix_after=True,
+            note=f"samples to {n.target} in {volume:g} uL",
+        ),
+    )
     draft.current = dest.id
 
 

@@ -23,18 +23,25 @@ def _where(place: it.Place | None) -> str:
     parts = []
     sel = place.selection
     if sel is not None:
-        parts.append({
-            "wells": lambda: "wells " + ", ".join(sel.items),
-            "well_range": lambda: f"wells {sel.items[0]}-{sel.items[1]}",
-            "columns": lambda: ("column " if len(sel.items) == 1 else "columns ") + ", ".join(sel.items),
-            "rows": lambda: ("row " if len(sel.items) == 1 else "rows ") + ", ".join(sel.items),
-            "all": lambda: "every well",
-            "first": lambda: f"the first {sel.count} wells",
-        }[sel.kind]())
+        parts.append(
+            {
+                "wells": lambda: "wells " + ", ".join(sel.items),
+                "well_range": lambda: f"wells {sel.items[0]}-{sel.items[1]}",
+                "columns": lambda: ("column " if len(sel.items) == 1 else "columns ") + ", ".join(sel.items),
+                "rows": lambda: ("row " if len(sel.items) == 1 else "rows ") + ", ".join(sel.items),
+                "all": lambda: "every well",
+                "first": lambda: f"the first {sel.count} wells",
+            }[sel.kind]()
+        )
     c = place.container
     if c is not None:
-        kind = {"plate": f"{c.wells or ''}-well plate".lstrip("-"), "deep_plate": "deep-well plate",
-                "pcr_plate": "PCR plate", "reservoir": "reservoir", "tube": "tube"}[c.kind]
+        kind = {
+            "plate": f"{c.wells or ''}-well plate".lstrip("-"),
+            "deep_plate": "deep-well plate",
+            "pcr_plate": "PCR plate",
+            "reservoir": "reservoir",
+            "tube": "tube",
+        }[c.kind]
         count = f"{c.count} new {kind}s" if c.count > 1 else (("a new " if c.new else "a ") + kind)
         parts.append(count + (f" of {c.contents.label}" if c.contents else ""))
     return " of ".join(parts)
@@ -42,10 +49,14 @@ def _where(place: it.Place | None) -> str:
 
 def understood(intents: list[it.Intent]) -> str:
     """The request in the planner's words, one clause per intent."""
-    out = []
+    out: list[str] = []
     for i in intents:
-        out.append(_say(i))
-    return "; then ".join(x for x in out if x) + ("." if out else "")
+        said = _say(i)
+        if isinstance(i, it.Setting) and out:
+            out[-1] += f", {said}" if said else ""
+        elif said:
+            out.append(said)
+    return "; then ".join(out) + ("." if out else "")
 
 
 def _say(i: it.Intent) -> str:  # noqa: C901 - one line per intent type
@@ -55,29 +66,53 @@ def _say(i: it.Intent) -> str:  # noqa: C901 - one line per intent type
         src = f" from {_where(i.source)}" if i.source else ""
         return f"{i.verb} {what}{liquid}{src} to {_where(i.dest)}"
     if isinstance(i, it.Pool):
-        return f"pool {i.volume_ul:g} uL from each of {_where(i.source)} into {_where(i.dest)}" if i.volume_ul else "pool"
+        return (
+            f"pool {i.volume_ul:g} uL from each of {_where(i.source)} into {_where(i.dest)}"
+            if i.volume_ul
+            else "pool"
+        )
     if isinstance(i, it.CopyPlate):
-        return f"copy {_where(i.source)} into {_where(i.dest)}" + (f", {i.volume_ul:g} uL per well" if i.volume_ul else "")
+        return f"copy {_where(i.source)} into {_where(i.dest)}" + (
+            f", {i.volume_ul:g} uL per well" if i.volume_ul else ""
+        )
     if isinstance(i, it.SerialDilution):
         factor = f"1:{i.factor:g} " if i.factor else ""
         diluent = f" in {i.diluent.label}" if i.diluent else ""
-        return f"a {factor}serial dilution of {i.stock.label}{diluent} over {_where(i.place) or 'unnamed wells'}"
+        return (
+            f"a {factor}serial dilution of {i.stock.label}{diluent} over {_where(i.place) or 'unnamed wells'}"
+        )
     if isinstance(i, it.Series):
-        rng = f" from {i.start_pct:g}% to {i.end_pct:g}%" if i.start_pct is not None and i.end_pct is not None else ""
+        rng = (
+            f" from {i.start_pct:g}% to {i.end_pct:g}%"
+            if i.start_pct is not None and i.end_pct is not None
+            else ""
+        )
         other = f" with {i.second.label}" if i.second else ""
         return f"a series of {i.first.label}{other}{rng}" + (f" in {_where(i.place)}" if i.place else "")
     if isinstance(i, it.Grid):
-        return f"a grid of {i.first.liquid.label} and {i.second.liquid.label}" + (f" in {_where(i.place)}" if i.place else "")
+        return f"a grid of {i.first.liquid.label} and {i.second.liquid.label}" + (
+            f" in {_where(i.place)}" if i.place else ""
+        )
     if isinstance(i, it.Normalise):
-        return f"normalise {len(i.table)} samples to {i.target}" + (f" in {i.final_ul:g} uL" if i.final_ul else "")
+        return f"normalise {len(i.table)} samples to {i.target}" + (
+            f" in {i.final_ul:g} uL" if i.final_ul else ""
+        )
     if isinstance(i, it.Temperature):
         return "return to room temperature" if i.celsius is None else f"bring the plate to {i.celsius:g} degC"
     if isinstance(i, it.Incubate):
-        at = f" at {i.celsius:g} degC" if i.celsius is not None else " at room temperature" if i.room_temperature else ""
+        at = (
+            f" at {i.celsius:g} degC"
+            if i.celsius is not None
+            else " at room temperature"
+            if i.room_temperature
+            else ""
+        )
         shake = f" shaking at {i.shake_rpm:g} rpm" if i.shaking and i.shake_rpm else ""
         return f"incubate{at}{shake}" + (f" for {i.seconds:g} s" if i.seconds else "")
     if isinstance(i, it.Shake):
-        return "shake" + (f" at {i.rpm:g} rpm" if i.rpm else "") + (f" for {i.seconds:g} s" if i.seconds else "")
+        return (
+            "shake" + (f" at {i.rpm:g} rpm" if i.rpm else "") + (f" for {i.seconds:g} s" if i.seconds else "")
+        )
     if isinstance(i, it.Measure):
         return f"measure {i.kind}" + (f" at {i.wavelength_nm:g} nm" if i.wavelength_nm else "")
     if isinstance(i, it.Wait):
@@ -85,10 +120,25 @@ def _say(i: it.Intent) -> str:  # noqa: C901 - one line per intent type
     if isinstance(i, it.Mix):
         return f"mix {_where(i.place)}"
     if isinstance(i, it.Setting):
-        return {"final_volume": f"{i.value:g} uL per well" if isinstance(i.value, float) else "",
-                "channels": f"with a {i.value}-channel pipette", "robot": f"on the {'Flex' if i.value == 'flex' else 'OT-2'}",
-                "n_wells": f"{i.value} wells", "top_up": f"topped up to {i.value:g} uL",
-                "new_tip": "a new tip each time", "mix": f"mix {i.value} times"}.get(i.key, i.text)
+        return _say_setting(i)
+    return i.text
+
+
+def _say_setting(i: it.Setting) -> str:
+    if i.key == "final_volume":
+        return f"{i.value:g} uL per well"
+    if i.key == "channels":
+        return f"with an {i.value}-channel pipette" if i.value == 8 else "with a single-channel pipette"
+    if i.key == "robot":
+        return f"on the {'Flex' if i.value == 'flex' else 'OT-2'}"
+    if i.key == "n_wells":
+        return f"{i.value} wells"
+    if i.key == "top_up":
+        return f"topped up to {i.value:g} uL"
+    if i.key == "new_tip":
+        return "a new tip each time"
+    if i.key == "mix":
+        return f"mixed {i.value} times"
     return i.text
 
 
@@ -99,11 +149,17 @@ def purpose(intents: list[it.Intent]) -> str:
     reading = f", read by {measure.kind}" if measure else ""
     if it.SerialDilution in kinds:
         sd = next(i for i in intents if isinstance(i, it.SerialDilution))
-        goal = "a standard curve (signal against concentration) and the assay's linear range" if measure else (
-            "a range of concentrations for a dose-response or calibration")
+        goal = (
+            "a standard curve (signal against concentration) and the assay's linear range"
+            if measure
+            else ("a range of concentrations for a dose-response or calibration")
+        )
         return f"A serial dilution of {sd.stock.name}{reading}: {goal}."
     if it.Grid in kinds:
-        return f"A two-factor mixing grid{reading}: how the result depends on both components and their interaction."
+        return (
+            f"A two-factor mixing grid{reading}: how the result depends on both components "
+            "and their interaction."
+        )
     if it.Series in kinds:
         return f"A mixing series{reading}: how the result changes with the composition."
     if it.Normalise in kinds:
@@ -121,19 +177,39 @@ def purpose(intents: list[it.Intent]) -> str:
     return "No experiment could be identified."
 
 
+def _on_module(mod: dict[str, Any]) -> str:
+    return f"the {mod['type'].replace('_', '-')} module (slot {mod['slot']})"
+
+
+def _conc(liq: dict[str, Any]) -> str:
+    return f"{liq['concentration']} " if liq.get("concentration") else ""
+
+
 def plan_lines(doc: dict[str, Any], notes: list[str]) -> list[str]:
     """One line per load instruction and per protocol step."""
-    lw = {x["id"]: x for x in doc["labware"]}
     mods = {m["id"]: m for m in doc["modules"]}
-    lines = [f"Deck ({'OT-2' if doc['metadata']['robot'] == 'ot2' else 'Flex'}): " + "; ".join(
-        f"{x['id']} = {x['load_name']} in "
-        + (f"slot {x['slot']}" if "slot" in x else f"the {mods[x['module']]['type'].replace('_', '-')} module (slot {mods[x['module']]['slot']})")
-        for x in doc["labware"])]
-    lines += [f"Pipette {p['id']}: {p['model']} ({p['mount']} mount), tips from {', '.join(p['tip_racks'])}" for p in doc["pipettes"]]
+    lines = [
+        f"Deck ({'OT-2' if doc['metadata']['robot'] == 'ot2' else 'Flex'}): "
+        + "; ".join(
+            f"{x['id']} = {x['load_name']} in "
+            + (
+                f"slot {x['slot']}"
+                if "slot" in x
+                else _on_module(mods[x["module"]])
+            )
+            for x in doc["labware"]
+        )
+    ]
+    lines += [
+        f"Pipette {p['id']}: {p['model']} ({p['mount']} mount), tips from {', '.join(p['tip_racks'])}"
+        for p in doc["pipettes"]
+    ]
     for liq in doc["liquids"]:
         ident = f" (CAS {liq['cas']})" if liq.get("cas") else ""
         for where, v in liq["initial_volumes_ul"].items():
-            lines.append(f"Load {v:g} uL of {liq.get('concentration', '') + ' ' if liq.get('concentration') else ''}{liq['name']}{ident} into {where}")
+            lines.append(
+                f"Load {v:g} uL of {_conc(liq)}{liq['name']}{ident} into {where}"
+            )
     for n, step in enumerate(doc["steps"], 1):
         lines.append(f"{n}. {_step_words(step)}")
     return lines + list(notes)
@@ -142,10 +218,25 @@ def plan_lines(doc: dict[str, Any], notes: list[str]) -> list[str]:
 def _step_words(s: dict[str, Any]) -> str:
     op = s["op"]
     if op in ("transfer", "distribute", "consolidate"):
-        src = s["source"] if isinstance(s["source"], str) else f"{s['source'][0]}..{s['source'][-1]} ({len(s['source'])})"
-        dst = s["dest"] if isinstance(s["dest"], str) else f"{s['dest'][0]}..{s['dest'][-1]} ({len(s['dest'])})" if len(s["dest"]) > 1 else s["dest"][0]
-        mix = f", mix {s['mix_after']['repetitions']}x {s['mix_after']['volume_ul']:g} uL" if "mix_after" in s else ""
-        return f"{op} {_vol(s['volume_ul'])} {src} -> {dst} with {s['pipette']} (new tip: {s['new_tip']}{mix}) — {s.get('note', '')}"
+        src = (
+            s["source"]
+            if isinstance(s["source"], str)
+            else f"{s['source'][0]}..{s['source'][-1]} ({len(s['source'])})"
+        )
+        dst = (
+            s["dest"]
+            if isinstance(s["dest"], str)
+            else f"{s['dest'][0]}..{s['dest'][-1]} ({len(s['dest'])})"
+            if len(s["dest"]) > 1
+            else s["dest"][0]
+        )
+        mix = (
+            f", mix {s['mix_after']['repetitions']}x {s['mix_after']['volume_ul']:g} uL"
+            if "mix_after" in s
+            else ""
+        )
+        how = f"with {s['pipette']} (new tip: {s['new_tip']}{mix})"
+        return f"{op} {_vol(s['volume_ul'])} {src} -> {dst} {how} — {s.get('note', '')}"
     if op == "mix":
         return f"mix {s['location']} {s['repetitions']}x {s['volume_ul']:g} uL with {s['pipette']}"
     if op in ("pick_up_tip", "drop_tip"):

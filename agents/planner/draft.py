@@ -65,7 +65,8 @@ class ModuleDecl:
 
 @dataclass
 class Op:
-    op: str  # transfer | distribute | consolidate | mix | set_temperature | deactivate | shake | delay | measure
+    # transfer | distribute | consolidate | mix | set_temperature | deactivate | shake | delay | measure
+    op: str
     text: str = ""  # the request's words this operation serves
     volumes: list[float] = field(default_factory=list)  # one per pair (consolidate: per source)
     sources: list[Loc] = field(default_factory=list)

@@ -24,12 +24,14 @@ from typing import Any
 
 _NUM = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _END = r"(?![A-Za-z0-9µμ])"
+_VOLUME_UNITS = r"µl|μl|ul|microlit(er|re)s?|µ\s*l|ml|millilit(er|re)s?|nl|nanolit(er|re)s?|l|lit(er|re)s?"
+_CONC_UNITS = r"x|m|mm|um|µm|μm|pm|mg\/ml|ug\/ml|µg\/ml|μg\/ml|ng\/ul|ng\/µl|ng\/μl|mg\/l|g\/l|units?\/ml"
 
 # Earley over tokens (lark's basic lexer): a word that is also a keyword of the grammar becomes
 # that keyword (lark's "unless" rule for string terminals that a regexp terminal matches), so a
 # liquid's name is a run of words that are not keywords. Multi-word keywords are written as
 # sequences of words for the same reason.
-GRAMMAR = r"""
+_TEMPLATE = r"""
 start: _o_lead command (_join _o_lead command)* _o_punct
 _o_lead: _lead?
 _o_punct: _PUNCT?
@@ -46,17 +48,17 @@ command: (serial_dilution | series | grid | normalise | pool | copy_plate | fill
         | transfer | temperature | incubate | shake | measure | wait | mix | setting) (","? setting)*
 
 // ---------------------------------------------------------------- tokens
-VOLUME: /%(num)s\s*(µl|μl|ul|microlit(er|re)s?|µ\s*l|ml|millilit(er|re)s?|nl|nanolit(er|re)s?|l|lit(er|re)s?)%(end)s/i
+VOLUME: /%(num)s\s*(%(volume_units)s)%(end)s/i
 TIME: /%(num)s\s*(s|sec|secs|seconds?|min|mins|minutes?|h|hr|hrs|hours?)%(end)s/i
 TEMP: /-?%(num)s\s*(°\s*c|°|degc|deg\s*c|degrees?(\s*(c|celsius|centigrade))?|celsius|c)%(end)s/i
 SPEED: /%(num)s\s*(rpm|revolutions\s+per\s+minute)%(end)s/i
 NM_QTY: /%(num)s\s*nm%(end)s/i
-CONC: /%(num)s\s*(x|m|mm|um|µm|μm|pm|mg\/ml|ug\/ml|µg\/ml|μg\/ml|ng\/ul|ng\/µl|ng\/μl|mg\/l|g\/l|units?\/ml)(?![A-Za-z0-9µμ\/])/i
+CONC: /%(num)s\s*(%(conc_units)s)(?![A-Za-z0-9µμ\/])/i
 PERCENT: /%(num)s\s*(%%|percent|per\s*cent)(?![A-Za-z0-9])/i
 NUMBER: /%(num)s(?![A-Za-z0-9µμ%%°])/
 WELL.1: /[A-Pa-p](1[0-9]|2[0-4]|[1-9])(?![A-Za-z0-9])/
 ROWL.1: /[B-P](?![A-Za-z0-9'])/
-OD.1: /(od|a)\s?\d{3}(?![A-Za-z0-9])/i
+OD.1: /(od\s?|a)\d{3}(?![A-Za-z0-9])/i
 FOLD_WORD.1: /(two|three|four|five|ten)-?fold(?![A-Za-z])/i
 WORD: /[A-Za-z][A-Za-z0-9\-+']*/
 
@@ -95,7 +97,8 @@ selection: _each? _wellword? well_list            -> wells
          | "the"i? "first"i count "wells"i         -> first_wells
 _each: "each"i | "every"i | "each"i "of"i
 _wellword: "well"i | "wells"i
-_all_wells: ("every"i | "each"i | "all"i | "all"i "the"i | "all"i "of"i "the"i) ("well"i | "wells"i | "column"i | "columns"i)
+_all_wells: _all_word ("well"i | "wells"i | "column"i | "columns"i)
+_all_word: "every"i | "each"i | "all"i | "all"i "the"i | "all"i "of"i "the"i
 well_list: WELL (_list_sep WELL)*
 _list_sep: "," | "and"i | "," "and"i | "&"
 _range: "to"i | "-" | "–" | "through"i | "thru"i | ".." | "until"i
@@ -108,7 +111,8 @@ _o_label: label?
 _o_holding: holding?
 _det: _a | "same"i
 _new: new_word
-!new_word: "new"i | "fresh"i | "another"i | "second"i | "third"i | "empty"i | "clean"i | "destination"i | "target"i | "source"i | "other"i
+!new_word: "new"i | "fresh"i | "another"i | "second"i | "third"i | "empty"i | "clean"i
+          | "destination"i | "target"i | "source"i | "other"i
 label: NUMBER | ROWL
 _wells_word: "well"i | "-" "well"i
 kind: NUMBER _wells_word _plate_noun?            -> plate
@@ -131,10 +135,12 @@ kinds: NUMBER _wells_word _plates_noun            -> plate
      | VOLUME? "tubes"i                           -> tube
 _plate_noun: "plate"i | "microplate"i | "microtiter"i "plate"i | "well"i "plate"i
 _plates_noun: "plates"i | "microplates"i
-_tube_noun: "tube"i | "eppendorf"i "tube"i? | "falcon"i "tube"i? | "conical"i "tube"i | "microcentrifuge"i "tube"i
+_tube_noun: "tube"i | "eppendorf"i "tube"i? | "falcon"i "tube"i? | "conical"i "tube"i
+          | "microcentrifuge"i "tube"i
 holding: _holding_word _o_hold_vol liquid _o_hold_vol2
-_holding_word: "of"i | "with"i | "containing"i | "holding"i | "filled"i "with"i | "prefilled"i "with"i | "pre-filled"i "with"i
-_o_hold_vol: (volume _of? _each_well?)?
+_holding_word: "of"i | "with"i | "containing"i | "holding"i | "filled"i "with"i | "prefilled"i "with"i
+             | "pre-filled"i "with"i
+_o_hold_vol: (volume _each_well? _of?)?
 _o_hold_vol2: (volume _each_well?)?
 _each_well: "each"i | "per"i "well"i | "in"i "each"i "well"i | "each"i "well"i
 
@@ -145,7 +151,8 @@ transfer: _transfer_verb amount _o_of_liquid _o_from_place _to place
 _o_of_liquid: (_of liquid)?
 _o_from_place: (_from place)?
 _transfer_verb: transfer_verb
-!transfer_verb: "transfer"i | "move"i | "pipette"i | "add"i | "put"i | "dispense"i | "aliquot"i | "distribute"i | "deliver"i | "load"i
+!transfer_verb: "transfer"i | "move"i | "pipette"i | "add"i | "put"i | "dispense"i | "aliquot"i
+              | "distribute"i | "deliver"i | "load"i
 
 fill: "fill"i _o_each_a place "with"i amount _o_of liquid
     | "fill"i _o_each_a place "with"i liquid                       -> fill_no_volume
@@ -200,6 +207,7 @@ _series_kind: "dilution"i | "mixing"i | "mixture"i | "concentration"i | "linear"
 grid: _pre _o_grid_shape ("grid"i | "matrix"i) _of grid_axis "and"i grid_axis grid_part*
 _o_grid_shape: grid_shape?
 grid_shape: count ("x"i | "by"i | "×") count
+          | CONC count                               // "4 x 6": the lexer reads "4 x" as a concentration
 grid_axis: liquid ("(" grid_range ")" | grid_range)? axis_dir?
          | liquid "(" grid_range axis_dir ")"
 grid_range: "from"i? (volume | NUMBER) ("to"i | "-" | "–") volume
@@ -217,7 +225,8 @@ _norm_verb: "normalise"i | "normalize"i | "dilute"i
 norm_volume: ("in"i | "at"i | ",") volume ("final"i "volume"i?)?
            | ","? ("with"i | "in"i)? _a? ("final"i | "total"i) "volume"i _of? volume
 norm_table: _table_intro table_row (_row_sep table_row)*
-_table_intro: ("using"i | "from"i | "with"i | "per"i)? _o_a ("table"i | "concentrations"i | "measured"i "concentrations"i)? ":"?
+_table_intro: ("using"i | "from"i | "with"i | "per"i)? _o_a _table_word? ":"?
+_table_word: "table"i | "concentrations"i | "measured"i "concentrations"i
 _row_sep: "," | ";" | "and"i | "," "and"i
 table_row: WELL (":" | "=" | "-" | "at"i | "is"i)? (conc | NUMBER)
 
@@ -256,13 +265,12 @@ setting: _o_qual volume ("final"i | "total"i) _o_volume_word _o_per_well  -> fin
        | count "wells"i                                           -> n_wells
        | ("with"i | "using"i | "use"i) _a? pipette_kind "pipette"i? -> pipette_setting
        | ("on"i | "with"i | "using"i | "use"i | "for"i) _a? robot   -> robot_setting
-       | ("with"i | "using"i | "use"i) _a? new_word ("tip"i | "tips"i) ("for"i _each ("well"i | "transfer"i))? -> new_tip
-       | "mix"i count "times"i ("with"i volume)?                 -> mix_setting
-       | "in"i "triplicate"i                                      -> triplicate
+       | ("with"i | "using"i | "use"i) _a? new_word ("tip"i | "tips"i) _o_each_time -> new_tip
 _o_qual: ("with"i | "at"i | "in"i | "and"i)?
 _o_volume_word: "volume"i?
 _o_per_well: _per_well?
 _o_of: _of?
+_o_each_time: ("for"i _each ("well"i | "transfer"i))?
 _per_well: "per"i "well"i | "in"i "each"i "well"i | "each"i | "per"i "tube"i | "each"i "well"i
 pipette_kind: NUMBER "-"? "channel"i                  -> multi_channel
             | ("eight"i | "multi"i) "-"? "channel"i    -> multi_channel
@@ -274,7 +282,22 @@ robot: "opentrons"i? ("flex"i)                         -> flex
 
 %%import common.WS
 %%ignore WS
-""" % {"num": _NUM, "end": _END}
+"""
+
+
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """``%(name)s`` -> value, ``%%`` -> ``%`` (the grammar's regexps use braces, so no str.format)."""
+    for key, value in values.items():
+        template = template.replace(f"%({key})s", value)
+    return template.replace("%%", "%")
+
+
+GRAMMAR = _fill(
+    _TEMPLATE,
+    {"num": _NUM, "end": _END, "volume_units": _VOLUME_UNITS, "conc_units": _CONC_UNITS},
+)
 
 
 @lru_cache(maxsize=1)

@@ -170,7 +170,7 @@ class Mix(Intent):
 class Setting(Intent):
     """A qualifier of the intent before it (or of the whole request: robot)."""
 
-    key: str  # final_volume | pipette_kind | robot | new_tip | mix | n_wells | triplicate
+    key: str  # final_volume | channels | robot | new_tip | n_wells | top_up
     value: object = None
     extra: dict = field(default_factory=dict)
 

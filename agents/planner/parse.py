@@ -163,7 +163,12 @@ def _make_transformer() -> type:
             return [i for c in children if isinstance(c, list) for i in c]
 
         def command(self, children: list[Any]) -> list[it.Intent]:
-            return [c for c in children if isinstance(c, it.Intent)]
+            # every rule of a command becomes an intent: a tree left over would be a rule the
+            # transformer does not know, and its words would be silently dropped
+            for c in children:
+                if not isinstance(c, it.Intent):
+                    raise TypeError(f"grammar rule without a transformer: {c!r}")
+            return list(children)
 
         def count(self, children: list[Any]) -> int:
             return count_value(children[0])
@@ -278,7 +283,9 @@ def _make_transformer() -> type:
             return it.Container(**kind, **holding, label=label, new=new, count=n)
 
         def place(self, children: list[Any]) -> it.Place:
-            return it.Place(selection=_first(children, it.Selection), container=_first(children, it.Container))
+            return it.Place(
+                selection=_first(children, it.Selection), container=_first(children, it.Container)
+            )
 
         def nested_place(self, children: list[Any]) -> it.Place:
             sels = _all(children, it.Selection)
@@ -289,7 +296,9 @@ def _make_transformer() -> type:
         def transfer(self, meta: Any, children: list[Any]) -> it.Transfer:
             places = _all(children, it.Place)
             amount = _first(children, _Amount)
-            verb = next((c for c in children if isinstance(c, str) and c.startswith("VERB:")), "VERB:transfer")
+            verb = next(
+                (c for c in children if isinstance(c, str) and c.startswith("VERB:")), "VERB:transfer"
+            )
             verb = verb.removeprefix("VERB:")
             return it.Transfer(
                 self._span(meta),
@@ -357,7 +366,9 @@ def _make_transformer() -> type:
             return b / a if a else float("nan")
 
         def ratio_fold(self, children: list[Any]) -> float:
-            token = next(c for c in children if getattr(c, "type", None) is not None and c.type not in ("FOLD",))
+            token = next(
+                c for c in children if getattr(c, "type", None) is not None and c.type not in ("FOLD",)
+            )
             text = str(token).lower()
             if token.type == "FOLD_WORD":
                 text = re.sub(r"-?fold$", "", text)
@@ -407,6 +418,11 @@ def _make_transformer() -> type:
             )
 
         def grid_shape(self, children: list[Any]) -> tuple[str, int, int]:
+            if getattr(children[0], "type", None) == "CONC":
+                text = str(children[0]).lower().replace(" ", "")
+                if not text.endswith("x"):
+                    raise _NotAQuantity(f"{text!r} is not a grid shape")
+                return ("shape", count_value(text[:-1]), children[-1])
             a, b = _all(children, int)
             return ("shape", a, b)
 
@@ -450,7 +466,9 @@ def _make_transformer() -> type:
 
         def table_row(self, children: list[Any]) -> tuple[str, str]:
             well = str(_tokens(children, "WELL")[0]).upper()
-            value = next(c for c in children[1:] if isinstance(c, _Conc) or getattr(c, "type", None) == "NUMBER")
+            value = next(
+                c for c in children[1:] if isinstance(c, _Conc) or getattr(c, "type", None) == "NUMBER"
+            )
             return (well, re.sub(r"\s+", " ", str(value)))
 
         def norm_table(self, children: list[Any]) -> list[tuple[str, str]]:
@@ -465,8 +483,9 @@ def _make_transformer() -> type:
             # the only one follows "with"/"using" (then it is the diluent)
             sample = liquids[0] if len(liquids) == 2 else None
             diluent = liquids[-1] if liquids else None
-            if len(liquids) == 1 and not re.search(r"\b(with|using)\s+\S*\s*" + re.escape(liquids[0].name),
-                                                   self._span(meta), re.I):
+            if len(liquids) == 1 and not re.search(
+                r"\b(with|using)\s+\S*\s*" + re.escape(liquids[0].name), self._span(meta), re.I
+            ):
                 sample, diluent = liquids[0], None
             return it.Normalise(
                 self._span(meta),
@@ -525,7 +544,9 @@ def _make_transformer() -> type:
         def shake(self, meta: Any, children: list[Any]) -> it.Shake:
             parts = dict(c for c in children if isinstance(c, tuple))
             return it.Shake(
-                self._span(meta), rpm=parts.get("rpm"), seconds=parts.get("s"),
+                self._span(meta),
+                rpm=parts.get("rpm"),
+                seconds=parts.get("s"),
                 container=_first(children, it.Container),
             )
 
@@ -597,26 +618,17 @@ def _make_transformer() -> type:
             return it.Setting(self._span(meta), "new_tip", "always")
 
         @v_args(meta=True)
-        def mix_setting(self, meta: Any, children: list[Any]) -> it.Setting:
-            vol = _first(children, _Volume)
-            return it.Setting(
-                self._span(meta), "mix", _first(children, int), {"volume_ul": float(vol) if vol else None}
-            )
-
-        @v_args(meta=True)
         def top_up(self, meta: Any, children: list[Any]) -> it.Setting:
             return it.Setting(
-                self._span(meta), "top_up", float(_first(children, _Volume)),
+                self._span(meta),
+                "top_up",
+                float(_first(children, _Volume)),
                 {"liquid": _first(children, it.LiquidRef)},
             )
 
         @v_args(meta=True)
         def n_wells(self, meta: Any, children: list[Any]) -> it.Setting:
             return it.Setting(self._span(meta), "n_wells", _first(children, int))
-
-        @v_args(meta=True)
-        def triplicate(self, meta: Any, children: list[Any]) -> it.Setting:
-            return it.Setting(self._span(meta), "replicates", 3)
 
     return ToIntents
 

@@ -19,8 +19,14 @@ def _title(request: str) -> str:
 
 def plan(request: str) -> PlanResult:
     if not request or not request.strip():
-        return PlanResult(understood="", purpose="", plan=[], document=None,
-                          not_understood=["the request is empty"], refusal=None)
+        return PlanResult(
+            understood="",
+            purpose="",
+            plan=[],
+            document=None,
+            not_understood=["the request is empty"],
+            refusal=None,
+        )
     parsed = parse_request(request)
     said = understood(parsed.intents)
     why = purpose(parsed.intents)
@@ -32,11 +38,25 @@ def plan(request: str) -> PlanResult:
     if refusal is None and not not_understood and not draft.ops:
         not_understood = ["nothing to do on the robot was found in the request"]
     if refusal is not None or not_understood:
-        return PlanResult(understood=said, purpose=why, plan=[], document=None,
-                          not_understood=not_understood, refusal=refusal)
+        return PlanResult(
+            understood=said,
+            purpose=why,
+            plan=[],
+            document=None,
+            not_understood=not_understood,
+            refusal=refusal,
+        )
     try:
         rendered = render(draft, _title(request), said)
     except RenderRefusal as exc:
-        return PlanResult(understood=said, purpose=why, plan=[], document=None, not_understood=[], refusal=exc.reason)
-    return PlanResult(understood=said, purpose=why, plan=rendered.plan, document=rendered.document,
-                      not_understood=[], refusal=None)
+        return PlanResult(
+            understood=said, purpose=why, plan=[], document=None, not_understood=[], refusal=exc.reason
+        )
+    return PlanResult(
+        understood=said,
+        purpose=why,
+        plan=rendered.plan,
+        document=rendered.document,
+        not_understood=[],
+        refusal=None,
+    )

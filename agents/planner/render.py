@@ -28,10 +28,24 @@ TUBE_MAX_UL = 1300.0  # a 1.5 mL tube filled with what is drawn plus its dead vo
 OT2_SLOTS = ("2", "5", "8", "11", "4", "6", "9", "3", "1", "7", "10")
 FLEX_SLOTS = ("D2", "C2", "B2", "D3", "C3", "B3", "A2", "D1", "C1", "B1", "A1")
 MODULE_SLOTS = {
-    "ot2": {"heater_shaker": ("1", "3", "4", "6", "10"), "temperature": ("3", "1", "4", "6", "9", "10"), "thermocycler": ("7",)},
-    "flex": {"heater_shaker": ("D1", "C1", "D3", "C3"), "temperature": ("C1", "D1", "C3", "D3"), "thermocycler": ("B1",)},
+    "ot2": {
+        "heater_shaker": ("1", "3", "4", "6", "10"),
+        "temperature": ("3", "1", "4", "6", "9", "10"),
+        "thermocycler": ("7",),
+    },
+    "flex": {
+        "heater_shaker": ("D1", "C1", "D3", "C3"),
+        "temperature": ("C1", "D1", "C3", "D3"),
+        "thermocycler": ("B1",),
+    },
 }
-OT2_NEIGHBOURS = {"1": {"2", "4"}, "3": {"2", "6"}, "4": {"5", "1", "7"}, "6": {"5", "3", "9"}, "10": {"11", "7"}}
+OT2_NEIGHBOURS = {
+    "1": {"2", "4"},
+    "3": {"2", "6"},
+    "4": {"5", "1", "7"},
+    "6": {"5", "3", "9"},
+    "10": {"11", "7"},
+}
 OT2_SIDES = {"1": {"2"}, "3": {"2"}, "4": {"5"}, "6": {"5"}, "10": {"11"}}
 
 
@@ -69,7 +83,10 @@ def render(draft: Draft, title: str, description: str) -> Rendered:
     layout = _layout(draft)
     first = _document(draft, layout, title, description, racks=None, loads=None)
     picks, drawn = _measure(first)
-    racks = {p.name: catalogue.racks_needed(picks.get(f"p{i}", 0), p.channels) for i, p in enumerate(layout.pipettes)}
+    racks = {
+        p.name: catalogue.racks_needed(picks.get(f"p{i}", 0), p.channels)
+        for i, p in enumerate(layout.pipettes)
+    }
     loads = _loads(draft, layout, drawn)
     doc = _document(draft, layout, title, description, racks=racks, loads=loads)
     return Rendered(doc, _plan_lines(draft, layout, doc, loads))
@@ -84,8 +101,17 @@ def _layout(draft: Draft) -> _Layout:
     sources, extra = _place_sources(draft, pipettes, assignment)
     tips = {}
     for pip in pipettes:
-        biggest = max((max(catalogue.chunks(_vol(draft, k), pip)) for k, p in assignment.items() if p is pip), default=pip.max_volume_ul)
-        mixes = [min(op.mix_ul, pip.max_volume_ul) for (oi, _), p in assignment.items() if p is pip for op in [draft.ops[oi]] if op.mix_after]
+        biggest = max(
+            (max(catalogue.chunks(_vol(draft, k), pip)) for k, p in assignment.items() if p is pip),
+            default=pip.max_volume_ul,
+        )
+        mixes = [
+            min(op.mix_ul, pip.max_volume_ul)
+            for (oi, _), p in assignment.items()
+            if p is pip
+            for op in [draft.ops[oi]]
+            if op.mix_after
+        ]
         tips[pip.name] = catalogue.tip_rack_for(pip, max([biggest, *mixes]))
     return _Layout(load_names, sources, extra, pipettes, assignment, tips)
 
@@ -99,20 +125,30 @@ def _choose_plate(draft: Draft, lab: Lab) -> tuple[str, str | None]:
     need = lab.need_ul
     if lab.kind == "tube":
         size = lab.tube_ul or 1500.0
-        options = [c for c in catalogue.candidates("tube", None) if abs(c.nominal_ul - size) < 1 and "snapcap" in c.load_name]
+        options = [
+            c
+            for c in catalogue.candidates("tube", None)
+            if abs(c.nominal_ul - size) < 1 and "snapcap" in c.load_name
+        ]
         options = options or [c for c in catalogue.candidates("tube", None) if c.nominal_ul >= size]
         if not options or options[0].nominal_ul < need:
             raise RenderRefusal(f"no 1.5-2 mL tube holds {need:g} uL")
         return options[0].load_name, None
     if module == "heater_shaker":
-        fits = [c for c in catalogue.candidates(lab.kind, lab.wells) if c.load_name in catalogue.HS_ADAPTERS and c.nominal_ul >= need]
+        fits = [
+            c
+            for c in catalogue.candidates(lab.kind, lab.wells)
+            if c.load_name in catalogue.HS_ADAPTERS and c.nominal_ul >= need
+        ]
         if not fits:
             raise RenderRefusal(f"no plate that the Heater-Shaker's adapters take holds {need:g} uL per well")
         best = min(fits, key=lambda c: c.nominal_ul)
         return best.load_name, catalogue.HS_ADAPTERS[best.load_name]
     if module == "temperature" and lab.kind == "pcr_plate":
         if need > 100.0:
-            raise RenderRefusal(f"a PCR plate in the Temperature Module's aluminium block holds 100 uL, not {need:g} uL")
+            raise RenderRefusal(
+                f"a PCR plate in the Temperature Module's aluminium block holds 100 uL, not {need:g} uL"
+            )
         return catalogue.TEMP_BLOCK_PCR, None
     kind = "pcr_plate" if module == "thermocycler" else lab.kind
     choice = catalogue.choose_labware(kind, lab.wells, need)
@@ -146,9 +182,11 @@ def _choose_pipettes(draft: Draft) -> tuple[list[PipetteInfo], dict[tuple[int, i
     return mounted, {key: by_index[i] for i, (key, _, _) in enumerate(needs)}
 
 
-def _place_sources(draft: Draft, pipettes: list[PipetteInfo], assignment: dict) -> tuple[dict[str, Source], list[dict]]:
+def _place_sources(
+    draft: Draft, pipettes: list[PipetteInfo], assignment: dict
+) -> tuple[dict[str, Source], list[dict]]:
     drawn: Counter[str] = Counter()
-    for oi, op in enumerate(draft.ops):
+    for op in draft.ops:
         for k, src in enumerate(op.sources):
             if isinstance(src, Reagent):
                 drawn[src.liquid] += op.volumes[k] * op.channels
@@ -164,7 +202,10 @@ def _place_sources(draft: Draft, pipettes: list[PipetteInfo], assignment: dict) 
                 troughs.append(lid)
                 continue
             if vol * 1.1 + DEAD_VOLUME_UL["reservoir1"] > 195000.0:
-                raise RenderRefusal(f"{draft.liquids[lid].name}: the plan draws {vol / 1000:g} mL, more than a 195 mL reservoir holds")
+                raise RenderRefusal(
+                    f"{draft.liquids[lid].name}: the plan draws {vol / 1000:g} mL, "
+                    "more than a 195 mL reservoir holds"
+                )
             rid = draft.new_id(f"{lid}_reservoir", set(sources))
             sources[lid] = Source(rid, "A1", "reservoir1")
             continue
@@ -185,7 +226,7 @@ def _place_sources(draft: Draft, pipettes: list[PipetteInfo], assignment: dict) 
         extra.append({"id": tid, "load_name": "opentrons_24_tuberack_nest_1.5ml_snapcap"})
         for lid, well in zip(tubes, well_names(24), strict=False):
             sources[lid] = Source(tid, well, "tube")
-    for lid, src in sources.items():
+    for src in sources.values():
         if src.kind == "reservoir1" and not any(e["id"] == src.labware for e in extra):
             extra.append({"id": src.labware, "load_name": "nest_1_reservoir_195ml"})
     return sources, extra
@@ -201,8 +242,15 @@ def _loc(layout: _Layout, loc: Loc) -> str:
     return f"{loc[0]}:{loc[1]}"
 
 
-def _document(draft: Draft, layout: _Layout, title: str, description: str, *, racks: dict[str, int] | None,
-              loads: dict[tuple[str, str], float] | None) -> dict[str, Any]:
+def _document(
+    draft: Draft,
+    layout: _Layout,
+    title: str,
+    description: str,
+    *,
+    racks: dict[str, int] | None,
+    loads: dict[tuple[str, str], float] | None,
+) -> dict[str, Any]:
     labware, modules, pipettes = _deck(draft, layout, racks)
     liquids = _liquids(draft, layout, loads)
     steps: list[dict[str, Any]] = []
@@ -210,7 +258,12 @@ def _document(draft: Draft, layout: _Layout, title: str, description: str, *, ra
         steps += _steps(draft, layout, oi, op)
     return {
         "labwright": "labwright/1",
-        "metadata": {"name": title, "robot": draft.robot, "description": description, "author": "labwright offline planner"},
+        "metadata": {
+            "name": title,
+            "robot": draft.robot,
+            "description": description,
+            "author": "labwright offline planner",
+        },
         "labware": labware,
         "modules": modules,
         "pipettes": pipettes,
@@ -224,7 +277,14 @@ def _deck(draft: Draft, layout: _Layout, racks: dict[str, int] | None) -> tuple[
     modules = []
     hs_sides: set[str] = set()
     for mod in draft.modules.values():
-        slot = next((s for s in MODULE_SLOTS[draft.robot][mod.type] if s in free and not _blocked(s, modules, draft.robot)), None)
+        slot = next(
+            (
+                s
+                for s in MODULE_SLOTS[draft.robot][mod.type]
+                if s in free and not _blocked(s, modules, draft.robot)
+            ),
+            None,
+        )
         if slot is None:
             raise RenderRefusal(f"no free slot for the {mod.type.replace('_', '-')} module")
         modules.append({"id": mod.id, "type": mod.type, "slot": slot})
@@ -233,8 +293,9 @@ def _deck(draft: Draft, layout: _Layout, racks: dict[str, int] | None) -> tuple[
         free = [s for s in free if s not in taken]
         if mod.type == "heater_shaker" and draft.robot == "ot2":
             hs_sides |= OT2_SIDES.get(slot, set())
-            free = [s for s in free if s not in OT2_NEIGHBOURS.get(slot, set()) - OT2_SIDES.get(slot, set())] + [
-                s for s in free if s in OT2_NEIGHBOURS.get(slot, set()) - OT2_SIDES.get(slot, set())]
+            free = [
+                s for s in free if s not in OT2_NEIGHBOURS.get(slot, set()) - OT2_SIDES.get(slot, set())
+            ] + [s for s in free if s in OT2_NEIGHBOURS.get(slot, set()) - OT2_SIDES.get(slot, set())]
     items: list[dict[str, Any]] = []
     for lab in draft.labware.values():
         name, adapter = layout.load_names[lab.id]
@@ -253,14 +314,20 @@ def _deck(draft: Draft, layout: _Layout, racks: dict[str, int] | None) -> tuple[
             rid = f"tips_{pip.name.split('_')[0]}_{pip.channels}ch" + (f"_{k + 1}" if n > 1 else "")
             ids.append(rid)
             items.append({"id": rid, "load_name": layout.tips[pip.name]})
-        pipettes.append({"id": f"p{i}", "model": pip.name, "mount": "left" if i == 0 else "right", "tip_racks": ids})
+        pipettes.append(
+            {"id": f"p{i}", "model": pip.name, "mount": "left" if i == 0 else "right", "tip_racks": ids}
+        )
     for entry in items:
         if "module" in entry:
             continue
-        tall = load_labware(entry["load_name"]).height_mm > 53.0 and not entry["load_name"].startswith("opentrons_96_tiprack_300")
+        tall = load_labware(entry["load_name"]).height_mm > 53.0 and not entry["load_name"].startswith(
+            "opentrons_96_tiprack_300"
+        )
         slot = next((s for s in free if not (tall and s in hs_sides)), None)
         if slot is None:
-            raise RenderRefusal(f"the deck has no free slot left for {entry['id']} ({len(items)} labware in all)")
+            raise RenderRefusal(
+                f"the deck has no free slot left for {entry['id']} ({len(items)} labware in all)"
+            )
         entry["slot"] = slot
         free.remove(slot)
     return items, modules, pipettes
@@ -278,15 +345,21 @@ def _blocked(slot: str, modules: list[dict[str, Any]], robot: str) -> bool:
     return False
 
 
-def _liquids(draft: Draft, layout: _Layout, loads: dict[tuple[str, str], float] | None) -> list[dict[str, Any]]:
+def _liquids(
+    draft: Draft, layout: _Layout, loads: dict[tuple[str, str], float] | None
+) -> list[dict[str, Any]]:
     out = []
     for decl in draft.liquids.values():
         initial: dict[str, float] = {}
         for (lab, well), vol in decl.wells.items():
-            initial[f"{lab}:{well}"] = (loads or {}).get((lab, well), _nominal(layout, lab)) if vol < 0 else vol
+            initial[f"{lab}:{well}"] = (
+                (loads or {}).get((lab, well), _nominal(layout, lab)) if vol < 0 else vol
+            )
         if decl.id in layout.sources:
             src = layout.sources[decl.id]
-            initial[f"{src.labware}:{src.well}"] = (loads or {}).get((src.labware, src.well), _nominal(layout, src.labware))
+            initial[f"{src.labware}:{src.well}"] = (loads or {}).get(
+                (src.labware, src.well), _nominal(layout, src.labware)
+            )
         entry: dict[str, Any] = {"id": decl.id, "name": decl.name}
         for key in ("concentration", "cas", "smiles"):
             if getattr(decl, key):
@@ -346,12 +419,27 @@ def _liquid_step(layout: _Layout, op: Op, pi: int, pairs: list[int], note: str) 
     if op.op == "mix":
         loc = _loc(layout, op.dests[pairs[0]])
         v = min(max(vols[0], pip.min_volume_ul), pip.max_volume_ul)
-        return [{"op": "pick_up_tip", "pipette": pid},
-                {"op": "mix", "pipette": pid, "location": loc, "repetitions": op.mix_reps, "volume_ul": v, "note": note},
-                {"op": "drop_tip", "pipette": pid}]
+        return [
+            {"op": "pick_up_tip", "pipette": pid},
+            {
+                "op": "mix",
+                "pipette": pid,
+                "location": loc,
+                "repetitions": op.mix_reps,
+                "volume_ul": v,
+                "note": note,
+            },
+            {"op": "drop_tip", "pipette": pid},
+        ]
     sources = [_loc(layout, op.sources[k]) for k in pairs]
     dests = [_loc(layout, op.dests[k]) for k in pairs]
-    step: dict[str, Any] = {"op": op.op, "pipette": pid, "volume_ul": volume, "new_tip": op.new_tip, "note": note}
+    step: dict[str, Any] = {
+        "op": op.op,
+        "pipette": pid,
+        "volume_ul": volume,
+        "new_tip": op.new_tip,
+        "note": note,
+    }
     if op.op == "distribute":
         step.update(source=sources[0], dest=dests)
     elif op.op == "consolidate":
@@ -408,7 +496,10 @@ def _loads(draft: Draft, layout: _Layout, drawn: Counter[tuple[str, str]]) -> di
         load = math.ceil((need * 1.05 + DEAD_VOLUME_UL[src.kind]) / 10) * 10
         cap = _nominal(layout, src.labware)
         if need > cap:
-            raise RenderRefusal(f"{draft.liquids[lid].name}: the plan draws {need:g} uL, more than one source well holds ({cap:g} uL)")
+            raise RenderRefusal(
+                f"{draft.liquids[lid].name}: the plan draws {need:g} uL, "
+                f"more than one source well holds ({cap:g} uL)"
+            )
         out[(src.labware, src.well)] = min(load, cap)
     for decl in draft.liquids.values():
         for (lab, well), vol in decl.wells.items():

@@ -73,7 +73,9 @@ class _Doc:
         return next((s for s in order if s not in used and not s.endswith("4")), None)
 
     def new_id(self, base: str) -> str:
-        ids = {x.get("id") for k in ("labware", "pipettes", "modules", "liquids") for x in self.doc.get(k, [])}
+        ids = {
+            x.get("id") for k in ("labware", "pipettes", "modules", "liquids") for x in self.doc.get(k, [])
+        }
         n = 2
         while f"{base}_{n}" in ids:
             n += 1
@@ -208,7 +210,9 @@ def _bigger_tips(work: _Doc, pip: dict[str, Any], info: Any, volume: float, f: F
             lw["load_name"] = rack
     if not changed:
         return False
-    work.changes.append(f"{f.code} (step {f.step}): {volume:g} uL needs {size:g} uL tips; " + "; ".join(changed))
+    work.changes.append(
+        f"{f.code} (step {f.step}): {volume:g} uL needs {size:g} uL tips; " + "; ".join(changed)
+    )
     return True
 
 
@@ -219,7 +223,11 @@ def _split_pair(work: _Doc, index: int, info: Any, f: Finding) -> bool:
     if start < 0 or start + 1 >= len(steps):
         return False
     asp, disp = steps[start], steps[start + 1]
-    if asp.get("op") != "aspirate" or disp.get("op") != "dispense" or asp.get("volume_ul") != disp.get("volume_ul"):
+    if (
+        asp.get("op") != "aspirate"
+        or disp.get("op") != "dispense"
+        or asp.get("volume_ul") != disp.get("volume_ul")
+    ):
         return False
     parts = catalogue.chunks(float(asp["volume_ul"]), info)
     if len(parts) < 2 or min(parts) < info.min_volume_ul:
@@ -257,10 +265,18 @@ def _bigger_labware(work: _Doc, f: Finding) -> bool:
     if need <= 0:
         need = _initial_total(work, where)
     info = load_labware(lw["load_name"])
-    kind = "reservoir" if "reservoir" in lw["load_name"] else "tube" if info.category == "tubeRack" else (
-        "pcr_plate" if "pcr" in lw["load_name"] else "plate")
-    options = [c for c in catalogue.candidates(kind, len(info.wells) if kind != "tube" else None)
-               if c.nominal_ul >= need and c.wells == len(info.wells)]
+    kind = (
+        "reservoir"
+        if "reservoir" in lw["load_name"]
+        else "tube"
+        if info.category == "tubeRack"
+        else ("pcr_plate" if "pcr" in lw["load_name"] else "plate")
+    )
+    options = [
+        c
+        for c in catalogue.candidates(kind, len(info.wells) if kind != "tube" else None)
+        if c.nominal_ul >= need and c.wells == len(info.wells)
+    ]
     if lw.get("module"):
         options = [c for c in options if c.load_name in catalogue.HS_ADAPTERS or not lw.get("adapter")]
     if not options:
@@ -304,7 +320,8 @@ def _more_liquid(work: _Doc, f: Finding) -> bool:
                 return False
             new = round(min(float(vols[spec]) + deficit * 1.1, cap), 2)
             work.changes.append(
-                f"{f.code} ({spec}): the step draws {float(need):g} uL but the well holds {float(available):g} uL; "
+                f"{f.code} ({spec}): the step draws {float(need):g} uL "
+                f"but the well holds {float(available):g} uL; "
                 f"{liq['id']} loaded there {float(vols[spec]):g} -> {new:g} uL"
             )
             vols[spec] = new
@@ -327,7 +344,10 @@ def _more_tips(work: _Doc, f: Finding) -> bool:
     rid = work.new_id(racks[0]["id"])
     work.doc["labware"].append({"id": rid, "load_name": racks[0]["load_name"], "slot": slot})
     pip["tip_racks"].append(rid)
-    work.changes.append(f"{f.code} (step {f.step}): {pid} ran out of tips; added {rid} ({racks[0]['load_name']}) in slot {slot}")
+    work.changes.append(
+        f"{f.code} (step {f.step}): {pid} ran out of tips; "
+        f"added {rid} ({racks[0]['load_name']}) in slot {slot}"
+    )
     work.done.add(("tips", pid))
     return True
 
@@ -360,7 +380,10 @@ def _rack_fix(work: _Doc, f: Finding) -> bool:
     info = load_pipette(pip["model"])
     if rack is None or not info.default_tipracks:
         return False
-    work.changes.append(f"{f.code}: {rack['id']} {rack['load_name']} -> {info.default_tipracks[0]} (tips {pip['model']} takes)")
+    work.changes.append(
+        f"{f.code}: {rack['id']} {rack['load_name']} -> {info.default_tipracks[0]} "
+        f"(tips {pip['model']} takes)"
+    )
     rack["load_name"] = info.default_tipracks[0]
     return True
 
@@ -383,7 +406,10 @@ def _load_name_fix(work: _Doc, f: Finding) -> bool:
     close = difflib.get_close_matches(item.get("load_name", ""), all_labware_names(), n=2, cutoff=0.85)
     if len(close) != 1:
         return False
-    work.changes.append(f"{f.code}: {item['id']} load name {item['load_name']!r} -> {close[0]!r} (the one close catalogue name)")
+    work.changes.append(
+        f"{f.code}: {item['id']} load name {item['load_name']!r} -> {close[0]!r} "
+        "(the one close catalogue name)"
+    )
     item["load_name"] = close[0]
     return True
 

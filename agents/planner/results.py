@@ -16,7 +16,9 @@ class PlanResult(BaseModel):
     document: dict[str, Any] | None = Field(
         description="the protocol in the labwright protocol language; None if nothing could be planned"
     )
-    not_understood: list[str] = Field(description="parts of the request it did not understand (never guessed)")
+    not_understood: list[str] = Field(
+        description="parts of the request it did not understand (never guessed)"
+    )
     refusal: str | None = Field(description="a reason it will not plan this, else None")
 
 

@@ -22,8 +22,18 @@ from labwright.simulators.deck.layout import Deck, PlacedLabware
 
 # Okabe-Ito colour-blind-safe palette, then a few more
 PALETTE = (
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-    "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#8C564B",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+    "#9467BD",
 )
 UNKNOWN_FILL = "#9E9E9E"
 EMPTY_FILL = "#FFFFFF"
@@ -48,9 +58,7 @@ def slot_origins(robot: str) -> dict[str, tuple[float, float]]:
 
 def liquid_colours(state: EndState) -> dict[str, str]:
     """Liquid id -> colour: its own, else the palette in declaration order."""
-    return {
-        lid: liq.color or PALETTE[i % len(PALETTE)] for i, (lid, liq) in enumerate(state.liquids.items())
-    }
+    return {lid: liq.color or PALETTE[i % len(PALETTE)] for i, (lid, liq) in enumerate(state.liquids.items())}
 
 
 def _hex(colour: str) -> tuple[int, int, int]:

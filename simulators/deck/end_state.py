@@ -23,9 +23,12 @@ from labwright.simulators.deck.state import EPS, TipStatus, WellState
 from labwright.simulators.deck.twin import DeckTwin
 from pydantic import BaseModel, ConfigDict, Field
 
-# uL are reported to 1e-4 uL: far below any pipette's resolution, and free of float noise
-# (a 1:3 dilution leaves 33.333333333333336 uL)
+# Volumes are reported to 1e-4 uL: far below any pipette's resolution, and free of float noise
+# (a 1:3 dilution leaves 33.333333333333336 uL). Amounts of each liquid keep six significant
+# digits, down to TRACE_UL: what float arithmetic leaves in an emptied well is far below it, the
+# stock in the twelfth well of a 10-fold series (1e-9 of it) far above.
 _DIGITS = 4
+TRACE_UL = 1e-12
 
 
 class WellEnd(BaseModel):
@@ -91,10 +94,15 @@ def _r(value: float) -> float:
     return 0.0 if out == 0 else out  # no -0.0
 
 
+def _sig(value: float) -> float:
+    """Six significant digits: a tenth dilution step still shows its 1.5e-9 uL of stock."""
+    return float(f"{value:.6g}")
+
+
 def _well_end(w: WellState) -> WellEnd:
     return WellEnd(
         volume_ul=(_r(w.low), _r(w.high)),
-        composition_ul={k: _r(v) for k, v in sorted(w.amounts.items()) if v > EPS},
+        composition_ul={k: _sig(v) for k, v in sorted(w.amounts.items()) if v > TRACE_UL},
     )
 
 

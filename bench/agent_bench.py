@@ -1,0 +1,216 @@
+"""The chat agent's bench, offline planner part (issue 15, item 8).
+
+For every request of ``bench/agent_requests.py``: plan it with the offline planner, verify the
+protocol with the real verifier (every pass, safety included), repair it with the offline repair
+step against the findings (at most 3 rounds), and check the outcome:
+
+* an end-state request succeeds when the final protocol has no error and its replay on the deck
+  twin (``labwright.simulators.deck.end_state``) leaves every named well with the expected
+  volume and liquids (within 0.05 uL), the wells that must stay empty untouched, and the
+  expected time of its timed steps;
+* a refusal succeeds when the planner refuses with the expected reason, or the verifier gives
+  the expected finding and the repair step gives up on it (nothing certified);
+* a not-understood request succeeds when the planner names the part it did not understand and
+  returns no protocol.
+
+Prints the success rate, the mean number of repair rounds, and each request's latency (plan,
+verification and repair; the first request also pays for building the parser and loading the
+definitions, which is shown apart). Target (issue 15): a whole request under 1 s.
+
+Run: .venv/bin/python bench/agent_bench.py [--json] [--only N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from agent_requests import REQUESTS, Request  # noqa: E402
+
+MAX_ROUNDS = 3
+TOLERANCE_UL = 0.05
+
+
+@dataclass
+class Outcome:
+    index: int
+    text: str
+    expected: str
+    ok: bool
+    got: str
+    rounds: int = 0
+    plan_s: float = 0.0
+    total_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+
+
+def verify_and_repair(document: dict[str, Any]) -> tuple[dict[str, Any], Any, int, list[str], bool]:
+    """Verify; repair against the findings and verify again, at most ``MAX_ROUNDS`` times.
+    Returns the last document, its report, the repair rounds, the changes and whether the repair
+    step gave up."""
+    from labwright.agents.planner import repair_offline
+    from labwright.verifiers.verifier import VerifyOptions, verify_document
+
+    options = VerifyOptions()
+    report = verify_document(document, options)
+    rounds, changes, gave_up = 0, [], False
+    while not report.ok and rounds < MAX_ROUNDS:
+        repaired = repair_offline(document, report.findings)
+        rounds += 1
+        changes += repaired.changes
+        if repaired.gave_up and not repaired.changes:
+            gave_up = True
+            break
+        document = repaired.document
+        report = verify_document(document, options)
+        gave_up = repaired.gave_up and not report.ok
+    return document, report, rounds, changes, gave_up
+
+
+def check_end_state(document: dict[str, Any], req: Request) -> list[str]:
+    """What differs between the protocol's end state and the request's expectation."""
+    from labwright.protocols.models import Protocol
+    from labwright.simulators.deck.end_state import end_state
+    from labwright.simulators.deck.resolve import resolve
+
+    state = end_state(resolve(Protocol.model_validate(document)))
+    problems = []
+    if req.robot and state.robot != req.robot:
+        problems.append(f"robot {state.robot}, expected {req.robot}")
+    for loc, spec in req.wells.items():
+        well = state.well(loc)
+        if well is None:
+            problems.append(f"{loc}: untouched, expected {spec}")
+            continue
+        low, high = well.volume_ul
+        if abs(low - float(spec["volume_ul"])) > TOLERANCE_UL or abs(high - low) > TOLERANCE_UL:
+            problems.append(f"{loc}: holds {low:g}-{high:g} uL, expected {spec['volume_ul']:g}")
+        by_name: dict[str, float] = {}
+        for key, v in well.composition_ul.items():
+            name = state.liquids[key].name if key in state.liquids else key
+            by_name[name] = by_name.get(name, 0.0) + v
+        want = {k: float(v) for k, v in spec["liquids"].items()}  # type: ignore[union-attr]
+        names = set(by_name) | set(want)  # a trace below the tolerance counts as absent
+        if any(abs(by_name.get(k, 0.0) - want.get(k, 0.0)) > TOLERANCE_UL for k in names):
+            problems.append(f"{loc}: contents {by_name}, expected {want}")
+    for loc in req.absent:
+        well = state.well(loc)
+        if well is not None and well.volume_ul[1] > 0:
+            problems.append(f"{loc}: should be untouched, holds {well.volume_ul}")
+    if req.duration_s is not None and abs(state.duration_s - req.duration_s) > 1e-6:
+        problems.append(f"timed steps last {state.duration_s:g} s, expected {req.duration_s:g}")
+    return problems
+
+
+def run_one(index: int, req: Request) -> Outcome:
+    from labwright.agents.planner import plan_offline
+
+    t0 = time.perf_counter()
+    plan = plan_offline(req.text)
+    plan_s = time.perf_counter() - t0
+    out = Outcome(index, req.text, req.outcome, False, "", plan_s=plan_s)
+    if plan.document is None:
+        out.got = f"refusal: {plan.refusal}" if plan.refusal else f"not understood: {plan.not_understood}"
+        out.total_s = time.perf_counter() - t0
+        if req.refusal:
+            out.ok = plan.refusal is not None and req.refusal.lower() in plan.refusal.lower()
+        elif req.not_understood:
+            out.ok = any(req.not_understood.lower() in part.lower() for part in plan.not_understood)
+        return out
+    document, report, rounds, changes, gave_up = verify_and_repair(plan.document)
+    out.total_s = time.perf_counter() - t0
+    out.rounds, out.changes = rounds, changes
+    errors = sorted({f.code for f in report.findings if f.severity.value == "error"})
+    if req.refused_by:
+        out.got = f"verifier: {errors}, repair gave up: {gave_up}"
+        out.ok = req.refused_by in errors and gave_up
+        return out
+    if errors:
+        out.got = f"errors after {rounds} repair rounds: {errors}"
+        return out
+    if req.outcome != "end_state":
+        out.got = "a protocol was planned"
+        return out
+    out.problems = check_end_state(document, req)
+    out.ok = not out.problems
+    out.got = "end state as expected" if out.ok else "end state differs"
+    return out
+
+
+def run(only: int | None = None) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from labwright.agents.planner.grammar import parser
+
+    parser()
+    warm_s = time.perf_counter() - t0
+    outcomes = [run_one(i, r) for i, r in enumerate(REQUESTS) if only is None or i == only]
+    planned = [o for o in outcomes if o.expected == "end_state" or o.rounds]
+    totals = [o.total_s for o in outcomes]
+    return {
+        "requests": len(outcomes),
+        "succeeded": sum(o.ok for o in outcomes),
+        "success_rate": sum(o.ok for o in outcomes) / len(outcomes),
+        "by_outcome": {
+            k: [sum(o.ok for o in outcomes if o.expected == k), sum(o.expected == k for o in outcomes)]
+            for k in ("end_state", "refusal", "not_understood")
+        },
+        "mean_repair_rounds": statistics.fmean(o.rounds for o in planned) if planned else 0.0,
+        "parser_build_s": warm_s,
+        "latency_s": {
+            "median": statistics.median(totals),
+            "max": max(totals),
+            "mean": statistics.fmean(totals),
+        },
+        "under_1s": sum(t < 1.0 for t in totals),
+        "outcomes": [o.__dict__ for o in outcomes],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    ap.add_argument("--only", type=int, default=None, help="run one request (its index)")
+    args = ap.parse_args()
+    result = run(args.only)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    for o in result["outcomes"]:
+        mark = "ok  " if o["ok"] else "FAIL"
+        print(
+            f"{mark} #{o['index']:<2} {o['total_s'] * 1000:7.0f} ms  plan {o['plan_s'] * 1000:5.0f} ms  "
+            f"rounds {o['rounds']}  [{o['expected']}] {o['text'][:70]!r}"
+        )
+        if not o["ok"]:
+            print(f"       got: {o['got']}")
+            for p in o["problems"][:6]:
+                print(f"       - {p}")
+        for c in o["changes"]:
+            print(f"       repair: {c}")
+    lat = result["latency_s"]
+    print()
+    print(
+        f"offline planner: {result['succeeded']}/{result['requests']} requests succeeded "
+        f"({result['success_rate']:.1%}); by outcome (ok/total): {result['by_outcome']}"
+    )
+    print(f"mean repair rounds (planned protocols): {result['mean_repair_rounds']:.2f}")
+    print(
+        f"latency per request (plan + verify + repair): median {lat['median'] * 1000:.0f} ms, "
+        f"mean {lat['mean'] * 1000:.0f} ms, max {lat['max'] * 1000:.0f} ms; "
+        f"{result['under_1s']}/{result['requests']} under 1 s"
+    )
+    print(f"parser build (once per process): {result['parser_build_s'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
