@@ -119,7 +119,8 @@ REQUESTS: list[Request] = [
         tags=("serial", "measure"),
     ),
     Request(
-        "Do a 10-fold serial dilution of tartrazine in water across row A of a 96-well plate with 150 µL per well.",
+        "Do a 10-fold serial dilution of tartrazine in water across row A of a 96-well plate with "
+        "150 µL per well.",
         serial("plate", ROW_A, "tartrazine", "water", 150, 10),
         tags=("serial", "units"),
     ),
@@ -136,7 +137,8 @@ REQUESTS: list[Request] = [
         tags=("serial",),
     ),
     Request(
-        "Prepare a two-fold serial dilution of ethanol in water down column 3 of a deep well plate with 1 mL per well.",
+        "Prepare a two-fold serial dilution of ethanol in water down column 3 of a deep well plate "
+        "with 1 mL per well.",
         serial("deep_plate", [f"{r}3" for r in _rows()], "ethanol", "water", 1000, 2),
         tags=("serial", "labware"),
     ),
@@ -181,7 +183,8 @@ REQUESTS: list[Request] = [
         tags=("distribute", "labware"),
     ),
     Request(
-        "Put 1.5 mL of water into wells A1 to D1 of a deep well plate, then add 200 uL of ethanol to wells A1 to D1 "
+        "Put 1.5 mL of water into wells A1 to D1 of a deep well plate, then add 200 uL of ethanol to "
+        "wells A1 to D1 "
         "of the deep well plate.",
         wells_of("deep_plate", ["A1", "B1", "C1", "D1"], {"water": 1500, "ethanol": 200}),
         tags=("transfer",),
@@ -233,25 +236,29 @@ REQUESTS: list[Request] = [
         tags=("copy", "multichannel"),
     ),
     Request(
-        "Replicate 10 uL from every well of a 96 well plate of bacterial culture into a new plate containing 90 uL "
+        "Replicate 10 uL from every well of a 96 well plate of bacterial culture into a new plate "
+        "containing 90 uL "
         "per well of LB.",
         wells_of("plate_2", ["A1", "E7", "H12"], {"bacterial culture": 10, "LB": 90}),
         tags=("copy", "multichannel"),
     ),
     # ---------------------------------------------------------------- series, grids, normalisation
     Request(
-        "Make a mixing series of red dye and blue dye in row A of a 96 well plate, 200 uL per well, in 11 steps.",
+        "Make a mixing series of red dye and blue dye in row A of a 96 well plate, 200 uL per well, "
+        "in 11 steps.",
         series("plate", [f"A{c}" for c in range(1, 12)], "red dye", "blue dye", 200, 0, 100),
         absent=("plate:A12",),
         tags=("series",),
     ),
     Request(
-        "Make a dilution series of tartrazine in water from 10% to 100% across row C, 200 uL per well, in 10 steps.",
+        "Make a dilution series of tartrazine in water from 10% to 100% across row C, 200 uL per "
+        "well, in 10 steps.",
         series("plate", [f"C{c}" for c in range(1, 11)], "tartrazine", "water", 200, 10, 100),
         tags=("series",),
     ),
     Request(
-        "Make a grid of red dye from 0 to 100 uL down the rows and blue dye from 0 to 100 uL across the columns in "
+        "Make a grid of red dye from 0 to 100 uL down the rows and blue dye from 0 to 100 uL across "
+        "the columns in "
         "a 96 well plate, topped up to 250 uL with water.",
         {
             **grid_cell("plate", 0, 0, 8, 12, ("red dye", 0, 100), ("blue dye", 0, 100), ("water", 250)),
@@ -261,7 +268,8 @@ REQUESTS: list[Request] = [
         tags=("grid",),
     ),
     Request(
-        "Make a 4 x 6 grid of ethanol (0 to 50 uL down the rows) and water (0 to 100 uL across the columns) in a "
+        "Make a 4 x 6 grid of ethanol (0 to 50 uL down the rows) and water (0 to 100 uL across the "
+        "columns) in a "
         "96 well plate.",
         {
             **grid_cell("plate", 1, 1, 4, 6, ("ethanol", 0, 50), ("water", 0, 100)),
@@ -312,20 +320,23 @@ REQUESTS: list[Request] = [
         tags=("incubate", "units"),
     ),
     Request(
-        "Add 150 uL of water to each well of column 1 of a 96 well plate, then shake the plate at 300 rpm for 90 secs.",
+        "Add 150 uL of water to each well of column 1 of a 96 well plate, then shake the plate at "
+        "300 rpm for 90 secs.",
         wells_of("plate", COL1, {"water": 150}),
         duration_s=90,
         tags=("shake", "units"),
     ),
     Request(
-        "Add 20 uL of tartrazine to wells A1 and A2 of a 96 well plate, wait 5 min, then measure absorbance at 427 nm.",
+        "Add 20 uL of tartrazine to wells A1 and A2 of a 96 well plate, wait 5 min, then measure "
+        "absorbance at 427 nm.",
         wells_of("plate", ["A1", "A2"], {"tartrazine": 20}),
         duration_s=300,
         tags=("wait", "measure"),
     ),
     Request("Incubate for 10 minutes at room temperature.", duration_s=600, tags=("incubate",)),
     Request(
-        "Add 100 uL of LB to column 1 of a 96 well plate, then incubate at 30 C with shaking at 800 rpm for 15 min.",
+        "Add 100 uL of LB to column 1 of a 96 well plate, then incubate at 30 C with shaking at 800 "
+        "rpm for 15 min.",
         refusal="holds 30 degC while shaking",
         tags=("incubate", "shake", "refusal"),
     ),
@@ -352,7 +363,8 @@ REQUESTS: list[Request] = [
         tags=("refusal",),
     ),
     Request(
-        "Add 100 uL of bleach to well A1 of a 96 well plate, then add 100 uL of ammonia to well A1 of the plate.",
+        "Add 100 uL of bleach to well A1 of a 96 well plate, then add 100 uL of ammonia to well A1 "
+        "of the plate.",
         refused_by="SAFETY_INCOMPATIBLE",
         tags=("refusal", "safety"),
     ),
