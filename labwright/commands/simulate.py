@@ -155,7 +155,7 @@ def print_end_state(out: Any, name: str, state: Any, svg: Path | None) -> None:
         table.add_column("contents (uL)")
         for well, w in lw.wells.items():
             contents = ", ".join(
-                f"{names.get(k, 'hand-filled' if k.startswith('?') else k)} {v:g}"
+                f"hand-filled {k[1:]} (amount unknown)" if k.startswith("?") else f"{names.get(k, k)} {v:g}"
                 for k, v in w.composition_ul.items()
             )
             table.add_row(well, _volume(*w.volume_ul), escape(contents or "empty"))

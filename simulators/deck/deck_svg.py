@@ -70,6 +70,8 @@ def well_fill(well: WellEnd | None, colours: dict[str, str]) -> str:
     if well is None:
         return UNTOUCHED_FILL
     parts = [(colours.get(k, UNKNOWN_FILL), v) for k, v in well.composition_ul.items() if v > 0]
+    if any(k.startswith("?") for k in well.composition_ul) and well.volume_ul[1] > 0:
+        return UNKNOWN_FILL
     if not parts:
         return UNKNOWN_FILL if well.volume_ul[1] > 0 else EMPTY_FILL
     total = sum(v for _, v in parts)
@@ -83,7 +85,7 @@ def _describe(name: str, well: WellEnd | None, state: EndState) -> str:
     low, high = well.volume_ul
     vol = f"{low:g} uL" if abs(high - low) < 1e-6 else f"{low:g}-{high:g} uL"
     contents = ", ".join(
-        f"{state.liquids[k].name if k in state.liquids else 'hand-filled'} {v:g} uL"
+        f"{state.liquids[k].name} {v:g} uL" if k in state.liquids else "hand-filled, amount unknown"
         for k, v in well.composition_ul.items()
     )
     return f"{name}: {vol}" + (f" ({contents})" if contents else "")

@@ -36,7 +36,8 @@ class WellEnd(BaseModel):
 
     volume_ul: tuple[float, float] = Field(description="[low, high]: what the well holds at least, at most")
     composition_ul: dict[str, float] = Field(
-        default_factory=dict, description="liquid id (or ?LABWARE:WELL for hand-filled contents) -> uL"
+        default_factory=dict,
+        description="liquid id -> uL; ?LABWARE:WELL: contents filled by hand, amount unknown (0 uL listed)",
     )
 
 
@@ -102,7 +103,11 @@ def _sig(value: float) -> float:
 def _well_end(w: WellState) -> WellEnd:
     return WellEnd(
         volume_ul=(_r(w.low), _r(w.high)),
-        composition_ul={k: _sig(v) for k, v in sorted(w.amounts.items()) if v > TRACE_UL},
+        # hand-filled contents ("?LABWARE:WELL") stay listed: their amount is unknown, and the
+        # twin's best estimate of it (0 uL) must not make them disappear
+        composition_ul={
+            k: _sig(v) for k, v in sorted(w.amounts.items()) if v > TRACE_UL or k.startswith("?")
+        },
     )
 
 
