@@ -89,8 +89,14 @@ def test_hand_filled_wells_keep_their_interval_and_unknown_contents() -> None:
 
 def test_timed_steps_add_up_to_the_duration() -> None:
     modules = [{"id": "hs", "type": "heater_shaker", "slot": "4"}]
-    labware = [{"id": "hsplate", "load_name": "nest_96_wellplate_200ul_flat", "module": "hs",
-                "adapter": "opentrons_96_flat_bottom_adapter"}]
+    labware = [
+        {
+            "id": "hsplate",
+            "load_name": "nest_96_wellplate_200ul_flat",
+            "module": "hs",
+            "adapter": "opentrons_96_flat_bottom_adapter",
+        }
+    ]
     steps = [{"op": "delay", "seconds": 30}, {"op": "shake", "module": "hs", "rpm": 500, "seconds": 60}]
     state = _state(_doc(steps, modules=modules, labware=labware))
     assert state.duration_s == 90
@@ -125,8 +131,15 @@ def test_traces_of_a_long_dilution_series_are_kept() -> None:
     dests = [f"plate:A{c}" for c in range(2, 13)]
     steps = [
         {"op": "transfer", "pipette": "p", "volume_ul": 180, "source": "res:A1", "dest": dests},
-        {"op": "transfer", "pipette": "p", "volume_ul": 20, "source": [f"plate:A{c}" for c in range(1, 12)],
-         "dest": dests, "new_tip": "always", "mix_after": {"repetitions": 2, "volume_ul": 100}},
+        {
+            "op": "transfer",
+            "pipette": "p",
+            "volume_ul": 20,
+            "source": [f"plate:A{c}" for c in range(1, 12)],
+            "dest": dests,
+            "new_tip": "always",
+            "mix_after": {"repetitions": 2, "volume_ul": 100},
+        },
     ]
     state = _state(_doc(steps, liquids, labware=[]))
     assert state.well("plate:A12").composition_ul["dye"] == pytest.approx(20 * 0.1**10, rel=1e-4)
