@@ -265,13 +265,13 @@ def _bigger_labware(work: _Doc, f: Finding) -> bool:
     if need <= 0:
         need = _initial_total(work, where)
     info = load_labware(lw["load_name"])
-    kind = (
-        "reservoir"
-        if "reservoir" in lw["load_name"]
-        else "tube"
-        if info.category == "tubeRack"
-        else ("pcr_plate" if "pcr" in lw["load_name"] else "plate")
-    )
+    module = next((m for m in work.doc.get("modules", []) if m.get("id") == lw.get("module")), None)
+    if "reservoir" in lw["load_name"]:
+        kind = "reservoir"
+    elif info.category == "tubeRack":
+        kind = "tube"
+    else:  # any plate of the format; a thermocycler takes PCR plates only
+        kind = "pcr_plate" if module is not None and module.get("type") == "thermocycler" else "plate"
     options = [
         c
         for c in catalogue.candidates(kind, len(info.wells) if kind != "tube" else None)
