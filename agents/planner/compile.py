@@ -231,6 +231,8 @@ def place_wells(
     labs = containers(
         draft, place.container, text, default_plate=default_plate or place.selection is not None
     )
+    if len(labs) > 1:
+        _missing(draft, f"{len(labs)} plates in one step: name one plate per step, or copy a plate", text)
     lab = labs[0]
     if lab.kind == "tube":
         return lab, [_next_tube(draft, lab)]
