@@ -304,29 +304,73 @@ def _initial_total(work: _Doc, where: tuple[str, str]) -> float:
 
 
 def _more_liquid(work: _Doc, f: Finding) -> bool:
+    """Load a source that runs dry with what the whole protocol draws from it.
+
+    The verifier reports the first aspirations that find the well short; the volume the whole
+    run needs comes from the deck twin's expansion of the protocol: the lowest the well's
+    balance (dispensed in minus aspirated out, in order) falls below its starting volume.
+    """
     where = _well_of(f)
-    need = f.data.get("volume_ul")
-    available = f.data.get("available_ul")
-    if where is None or need is None or available is None:
-        return False
+    if where is None or ("source", where) in work.done:
+        return where is not None
     spec = f"{where[0]}:{where[1]}"
-    for liq in work.doc.get("liquids", []):
-        vols = liq.get("initial_volumes_ul", {})
-        if spec in vols:
-            lw = work.labware(where[0])
-            cap = min(w.nominal_ul for w in load_labware(lw["load_name"]).wells.values()) if lw else 0.0
-            deficit = float(need) - float(available)
-            if float(vols[spec]) + deficit > cap:
-                return False
-            new = round(min(float(vols[spec]) + deficit * 1.1, cap), 2)
-            work.changes.append(
-                f"{f.code} ({spec}): the step draws {float(need):g} uL "
-                f"but the well holds {float(available):g} uL; "
-                f"{liq['id']} loaded there {float(vols[spec]):g} -> {new:g} uL"
-            )
-            vols[spec] = new
-            return True
-    return False
+    liq = next((x for x in work.doc.get("liquids", []) if spec in x.get("initial_volumes_ul", {})), None)
+    lw = work.labware(where[0])
+    if liq is None or lw is None:
+        return False
+    vols = liq["initial_volumes_ul"]
+    others = sum(
+        float(v)
+        for x in work.doc["liquids"]
+        if x is not liq
+        for k, v in x.get("initial_volumes_ul", {}).items()
+        if k == spec
+    )
+    need = _shortfall(work.doc, where) - others
+    cap = min(w.nominal_ul for w in load_labware(lw["load_name"]).wells.values())
+    if need <= float(vols[spec]) or need > cap:
+        return False
+    new = round(min(need * 1.05, cap), 2)
+    work.changes.append(
+        f"{f.code} ({spec}): the protocol draws {need:g} uL in all from a well loaded with "
+        f"{float(vols[spec]):g} uL; {liq['id']} loaded there {float(vols[spec]):g} -> {new:g} uL"
+    )
+    vols[spec] = new
+    work.done.add(("source", where))
+    return True
+
+
+def _shortfall(doc: dict[str, Any], where: tuple[str, str]) -> float:
+    """How far below its start the well's volume falls during the run (deck twin expansion)."""
+    from labwright.protocols.models import Protocol
+    from labwright.simulators.deck import actions as a
+    from labwright.simulators.deck.replay import expand_resolved
+    from labwright.simulators.deck.resolve import resolve
+
+    resolved = resolve(Protocol.model_validate(doc))
+    actions, _ = expand_resolved(resolved)
+    trough = len(resolved.deck.labware[where[0]].info.wells) <= 12
+    balance = lowest = 0.0
+    for act in actions:
+        if not isinstance(act, a.Aspirate | a.Dispense) or act.well.labware != where[0]:
+            continue
+        channels = resolved.deck.pipettes[act.pipette].channels
+        if trough and act.well.well == where[1]:
+            amount = act.volume_ul * channels  # every channel in the one trough
+        elif not trough and _under_channel(act.well.well, where[1], channels):
+            amount = act.volume_ul
+        else:
+            continue
+        balance += -amount if isinstance(act, a.Aspirate) else amount
+        lowest = min(lowest, balance)
+    return -lowest
+
+
+def _under_channel(named: str, well: str, channels: int) -> bool:
+    """Whether ``well`` is under one of the channels of a pipette sent to ``named``."""
+    if channels == 1:
+        return named == well
+    return named[1:] == well[1:] and 0 <= ord(well[0]) - ord(named[0]) < channels
 
 
 def _more_tips(work: _Doc, f: Finding) -> bool:
