@@ -361,6 +361,9 @@ def _liquids(
                 (src.labware, src.well), _nominal(layout, src.labware)
             )
         entry: dict[str, Any] = {"id": decl.id, "name": decl.name}
+        colour = _colour_of(decl.name)
+        if colour:
+            entry["color"] = colour
         for key in ("concentration", "cas", "smiles"):
             if getattr(decl, key):
                 entry[key] = getattr(decl, key)
@@ -369,6 +372,26 @@ def _liquids(
         entry["initial_volumes_ul"] = {k: round(v, 2) for k, v in initial.items()}
         out.append(entry)
     return out
+
+
+# a liquid named by its colour ("red dye", "blue food colouring") is drawn in that colour
+COLOUR_WORDS = {
+    "red": "#D62728",
+    "blue": "#1F5FBF",
+    "yellow": "#F2C500",
+    "green": "#2CA02C",
+    "orange": "#FF7F0E",
+    "purple": "#8E44AD",
+    "violet": "#8E44AD",
+    "pink": "#E377C2",
+    "black": "#222222",
+    "brown": "#8C564B",
+}
+
+
+def _colour_of(name: str) -> str | None:
+    words = name.lower().replace("-", " ").split()
+    return next((COLOUR_WORDS[w] for w in words if w in COLOUR_WORDS), None)
 
 
 def _nominal(layout: _Layout, lab_id: str) -> float:

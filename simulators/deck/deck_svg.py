@@ -101,8 +101,6 @@ def _labware_svg(
         f'<g class="labware" data-labware={quoteattr(lw.id)}>',
         f'<rect x="{ox:.2f}" y="{oy:.2f}" width="{SLOT_W:.2f}" height="{SLOT_H:.2f}" rx="3" '
         'fill="#FAFAFA" stroke="#555" stroke-width="0.6"/>',
-        f'<text x="{ox + 2:.2f}" y="{oy - 2:.2f}" font-size="5" font-family="sans-serif">'
-        f"{escape(lw.id)} · {escape(info.load_name)}</text>",
     ]
     # labware definitions put wells in mm from the labware's front-left corner, y up
     for name in info.well_names:
@@ -126,6 +124,12 @@ def _labware_svg(
             x, y = cx - w / 2, cy - h / 2
             shape = f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" {attrs}>'
             out.append(f"{shape}<title>{escape(title)}</title></rect>")
+    # the name inside the labware's top edge, over the wells, with a white halo to stay legible
+    out.append(
+        f'<text x="{ox + 2:.2f}" y="{oy + 4.5:.2f}" font-size="4.2" font-family="sans-serif" '
+        f'stroke="#FFFFFF" stroke-width="1.2" paint-order="stroke">'
+        f"{escape(lw.id)} · {escape(info.load_name)}</text>"
+    )
     out.append("</g>")
     return out
 
