@@ -374,7 +374,8 @@ def _liquids(
     return out
 
 
-# a liquid named by its colour ("red dye", "blue food colouring") is drawn in that colour
+# a liquid named by its colour ("red dye", "blue food colouring") is drawn in that colour on the
+# deck map
 COLOUR_WORDS = {
     "red": "#D62728",
     "blue": "#1F5FBF",
@@ -386,6 +387,7 @@ COLOUR_WORDS = {
     "pink": "#E377C2",
     "black": "#222222",
     "brown": "#8C564B",
+    "water": "#BFE3F5",  # clear liquids: a pale blue that mixes without hiding the dyes
 }
 
 
