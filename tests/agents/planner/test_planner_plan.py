@@ -150,3 +150,26 @@ def test_bench_request(index: int) -> None:
     """Each bench request through the planner, the real verifier and the repair loop."""
     outcome = agent_bench.run_one(index, REQUESTS[index])
     assert outcome.ok, (outcome.got, outcome.problems)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        EXAMPLE,
+        "Copy 20 uL of every well of a 96 well plate of samples into 2 new plates with an 8-channel pipette.",
+        "Add 100 uL of PBS to row A of a 96 well plate, then shake at 500 rpm for 2 minutes.",
+    ],
+    ids=["serial_dilution", "plate_copy_8ch", "heater_shaker"],
+)
+def test_planned_protocols_run_in_the_opentrons_simulator(request_text: str, tmp_path: Path) -> None:
+    """Exported to Opentrons Python, a planned protocol passes `opentrons_simulate` (9.0.0)."""
+    import subprocess
+
+    from labwright.simulators.opentrons_interop.export import export_opentrons
+
+    doc = plan_offline(request_text).document
+    path = tmp_path / "planned.py"
+    path.write_text(export_opentrons(Protocol.model_validate(doc)))
+    exe = Path(sys.executable).with_name("opentrons_simulate")
+    done = subprocess.run([str(exe), str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
