@@ -192,11 +192,7 @@ def plan_lines(doc: dict[str, Any], notes: list[str]) -> list[str]:
         f"Deck ({'OT-2' if doc['metadata']['robot'] == 'ot2' else 'Flex'}): "
         + "; ".join(
             f"{x['id']} = {x['load_name']} in "
-            + (
-                f"slot {x['slot']}"
-                if "slot" in x
-                else _on_module(mods[x["module"]])
-            )
+            + (f"slot {x['slot']}" if "slot" in x else _on_module(mods[x["module"]]))
             for x in doc["labware"]
         )
     ]
@@ -207,9 +203,7 @@ def plan_lines(doc: dict[str, Any], notes: list[str]) -> list[str]:
     for liq in doc["liquids"]:
         ident = f" (CAS {liq['cas']})" if liq.get("cas") else ""
         for where, v in liq["initial_volumes_ul"].items():
-            lines.append(
-                f"Load {v:g} uL of {_conc(liq)}{liq['name']}{ident} into {where}"
-            )
+            lines.append(f"Load {v:g} uL of {_conc(liq)}{liq['name']}{ident} into {where}")
     for n, step in enumerate(doc["steps"], 1):
         lines.append(f"{n}. {_step_words(step)}")
     return lines + list(notes)

@@ -148,7 +148,7 @@ _each_well: "each"i | "per"i "well"i | "in"i "each"i "well"i | "each"i "well"i
 amount: volume _each?
 transfer: _transfer_verb amount _o_of_liquid _o_from_place _to place
         | _transfer_verb liquid _o_from_place _to place                 -> transfer_no_volume
-_o_of_liquid: (_of liquid)?
+_o_of_liquid: (_of? liquid)?
 _o_from_place: (_from place)?
 _transfer_verb: transfer_verb
 !transfer_verb: "transfer"i | "move"i | "pipette"i | "add"i | "put"i | "dispense"i | "aliquot"i
@@ -283,8 +283,6 @@ robot: "opentrons"i? ("flex"i)                         -> flex
 %%import common.WS
 %%ignore WS
 """
-
-
 
 
 def _fill(template: str, values: dict[str, str]) -> str:

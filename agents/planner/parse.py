@@ -58,9 +58,24 @@ def parse_request(text: str) -> ParsedRequest:
     return result
 
 
+_ROW_NAMES = re.compile(r"\b(rows?\s+)([a-p])\b(?:(\s*(?:-|–|to|through|and|,)\s*)([a-p])\b)?", re.I)
+_LEADING_LETTER = re.compile(r"^([AI])(?=\s)")
+
+
+def _normalise(text: str) -> str:
+    """Row letters are capitals ("row b" -> "row B"); a sentence's first word "A" or "I" is the
+    article or the pronoun, not a row (the lexer reads a lone capital B-P as a row)."""
+    text = _ROW_NAMES.sub(
+        lambda m: m.group(1) + m.group(2).upper() + (m.group(3) + m.group(4).upper() if m.group(4) else ""),
+        text,
+    )
+    return _LEADING_LETTER.sub(lambda m: m.group(1).lower(), text)
+
+
 def _parse(text: str) -> list[it.Intent] | None:
     from lark.exceptions import LarkError
 
+    text = _normalise(text)
     try:
         tree = parser().parse(text)
     except LarkError:

@@ -148,3 +148,18 @@ def test_every_bench_request_parses_into_plain_data(req) -> None:  # noqa: ANN00
     assert all(_no_parse_trees(i) for i in parsed.intents)
     if req.outcome != "not_understood":
         assert not parsed.not_understood, parsed.not_understood
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to aliquot 200 uL of LB into every well of a deep well plate",
+        "Please add 100ul water to all wells of a 96-well plate",
+        "Can you add 20 uL of buffer to rows b to d of a 96 well plate?",
+        "Add 5 ul of water to wells a1 to a4 of a pcr plate",
+        "Dispense 100 uL of water into each well of column 2 of a 96 well plate",
+    ],
+)
+def test_everyday_phrasings(text: str) -> None:
+    t = _only(text)
+    assert isinstance(t, it.Transfer) and t.volume_ul is not None and t.liquid is not None
