@@ -266,10 +266,6 @@ def column_wells(top: str) -> list[str]:
     return [f"{chr(65 + r)}{top[1:]}" for r in range(8)]
 
 
-def _fill_loc(draft: Draft, lab: Lab, wells: list[str], channels: int) -> list[Loc]:
-    return [(lab.id, w) for w in wells]
-
-
 def _add_transfer(draft: Draft, op: Op) -> None:
     """Record an operation and update the running volumes of its wells."""
     after: list[float] = []

@@ -89,7 +89,7 @@ def render(draft: Draft, title: str, description: str) -> Rendered:
     }
     loads = _loads(draft, layout, drawn)
     doc = _document(draft, layout, title, description, racks=racks, loads=loads)
-    return Rendered(doc, _plan_lines(draft, layout, doc, loads))
+    return Rendered(doc, _plan_lines(doc, draft.notes))
 
 
 # --------------------------------------------------------------------------------- layout
@@ -539,7 +539,7 @@ def _loads(draft: Draft, layout: _Layout, drawn: Counter[tuple[str, str]]) -> di
 # ---------------------------------------------------------------------------------- words
 
 
-def _plan_lines(draft: Draft, layout: _Layout, doc: dict[str, Any], loads: dict) -> list[str]:
+def _plan_lines(doc: dict[str, Any], notes: list[str]) -> list[str]:
     from labwright.agents.planner.describe import plan_lines
 
-    return plan_lines(doc, draft.notes)
+    return plan_lines(doc, notes)
