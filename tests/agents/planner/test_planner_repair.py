@@ -268,3 +268,18 @@ def test_faulty_versions_of_planned_protocols_are_repaired(request_text: str, sp
     assert changes[0].startswith(code)
     got = _well(fixed, "plate:A1")
     assert got.composition_ul == pytest.approx(want.composition_ul)
+
+
+def test_the_bench_repairs_spoiled_drafts_back_to_their_expected_end_state() -> None:
+    """bench/agent_bench.py's second part, on the requests whose drafts every spoiler applies to."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    import agent_bench
+    from agent_requests import REQUESTS
+
+    result = agent_bench.run_spoiled([(i, REQUESTS[i]) for i in (2, 20, 24)])
+    assert {row["spoil"] for row in result["rows"]} == {"small_plate", "one_rack", "dry_sources"}
+    assert result["repaired"] == result["drafts"] >= 5, [r for r in result["rows"] if not r["ok"]]
+    assert all(1 <= row["rounds"] <= agent_bench.MAX_ROUNDS for row in result["rows"])
