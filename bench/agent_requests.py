@@ -337,7 +337,7 @@ REQUESTS: list[Request] = [
     Request(
         "Add 100 uL of LB to column 1 of a 96 well plate, then incubate at 30 C with shaking at 800 "
         "rpm for 15 min.",
-        refusal="holds 30 degC while shaking",
+        refusal="Heater-Shaker, which holds 37-95 degC, not 30 degC",
         tags=("incubate", "shake", "refusal"),
     ),
     # ---------------------------------------------------------------- refusals

@@ -530,12 +530,19 @@ def module_for(draft: Draft, celsius: float | None, shaking: bool, text: str) ->
             t: catalogue.module_range(t, "temperature")
             for t in ("temperature", "heater_shaker", "thermocycler")
         }
+        if shaking and not ranges[mtype][0] <= celsius <= ranges[mtype][1]:
+            lo, hi = ranges["heater_shaker"]
+            _refuse(
+                draft,
+                f"the request shakes the plate, so it sits on the Heater-Shaker, which holds {lo:g}-{hi:g} "
+                f"degC, not {celsius:g} degC (a plate sits on one module, moving it is not planned): "
+                f"{text!r}",
+            )
         if not mtype or not ranges[mtype][0] <= celsius <= ranges[mtype][1]:
             spans = ", ".join(
                 f"{t.replace('_', '-')} module {lo:g}-{hi:g} degC" for t, (lo, hi) in ranges.items()
             )
-            what = "while shaking " if shaking else ""
-            _refuse(draft, f"no Opentrons module holds {celsius:g} degC {what}({spans}): {text!r}")
+            _refuse(draft, f"no Opentrons module holds {celsius:g} degC ({spans}): {text!r}")
     for mod in draft.modules.values():
         if mod.type == mtype:
             return mod.id
