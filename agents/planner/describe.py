@@ -25,7 +25,7 @@ def _where(place: it.Place | None) -> str:
     if sel is not None:
         parts.append(
             {
-                "wells": lambda: "wells " + ", ".join(sel.items),
+                "wells": lambda: ("well " if len(sel.items) == 1 else "wells ") + ", ".join(sel.items),
                 "well_range": lambda: f"wells {sel.items[0]}-{sel.items[1]}",
                 "columns": lambda: ("column " if len(sel.items) == 1 else "columns ") + ", ".join(sel.items),
                 "rows": lambda: ("row " if len(sel.items) == 1 else "rows ") + ", ".join(sel.items),
@@ -45,6 +45,15 @@ def _where(place: it.Place | None) -> str:
         count = f"{c.count} new {kind}s" if c.count > 1 else (("a new " if c.new else "a ") + kind)
         parts.append(count + (f" of {c.contents.label}" if c.contents else ""))
     return " of ".join(parts)
+
+
+def _dur(seconds: float) -> str:
+    """2 min, 1.5 h, 90 s: time the way a chemist writes it."""
+    if seconds >= 3600 and seconds % 360 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 6 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
 
 
 def understood(intents: list[it.Intent]) -> str:
@@ -108,15 +117,17 @@ def _say(i: it.Intent) -> str:  # noqa: C901 - one line per intent type
             else ""
         )
         shake = f" shaking at {i.shake_rpm:g} rpm" if i.shaking and i.shake_rpm else ""
-        return f"incubate{at}{shake}" + (f" for {i.seconds:g} s" if i.seconds else "")
+        return f"incubate{at}{shake}" + (f" for {_dur(i.seconds)}" if i.seconds else "")
     if isinstance(i, it.Shake):
         return (
-            "shake" + (f" at {i.rpm:g} rpm" if i.rpm else "") + (f" for {i.seconds:g} s" if i.seconds else "")
+            "shake"
+            + (f" at {i.rpm:g} rpm" if i.rpm else "")
+            + (f" for {_dur(i.seconds)}" if i.seconds else "")
         )
     if isinstance(i, it.Measure):
         return f"measure {i.kind}" + (f" at {i.wavelength_nm:g} nm" if i.wavelength_nm else "")
     if isinstance(i, it.Wait):
-        return f"wait {i.seconds:g} s"
+        return f"wait {_dur(i.seconds)}"
     if isinstance(i, it.Mix):
         return f"mix {_where(i.place)}"
     if isinstance(i, it.Setting):
