@@ -137,6 +137,15 @@ REQUESTS: list[Request] = [
         tags=("serial",),
     ),
     Request(
+        "Make a 1:2 serial dilution of fluorescein in PBS across columns 1 to 12 of a 96 well plate with an "
+        "8-channel pipette, 100 uL per well.",
+        {
+            **serial("plate", [f"A{c}" for c in range(1, 13)], "fluorescein", "PBS", 100, 2),
+            **serial("plate", [f"H{c}" for c in range(1, 13)], "fluorescein", "PBS", 100, 2),
+        },
+        tags=("serial", "multichannel"),
+    ),
+    Request(
         "Prepare a two-fold serial dilution of ethanol in water down column 3 of a deep well plate "
         "with 1 mL per well.",
         serial("deep_plate", [f"{r}3" for r in _rows()], "ethanol", "water", 1000, 2),

@@ -87,7 +87,7 @@ def _attach_settings(intents: list[it.Intent], draft: Draft) -> dict[int, dict[s
 SETTINGS_OF: dict[type, tuple[str, ...]] = {
     it.Transfer: ("channels", "new_tip"),
     it.CopyPlate: ("channels", "final_volume"),
-    it.SerialDilution: ("final_volume", "n_wells", "channels"),
+    it.SerialDilution: ("final_volume", "n_wells", "channels"),  # 8 channels: one series per row
     it.Series: ("final_volume", "n_wells"),
     it.Grid: ("top_up",),
     it.Normalise: ("final_volume",),

@@ -5,7 +5,8 @@ The arithmetic is the bench chemist's:
 * serial dilution by a factor F to a final volume V per well: diluent V in every well but the
   first, stock V + t in the first, then t = V / (F - 1) carried from each well to the next and
   mixed, and t taken from the last well to waste, so that every well ends with V at 1/F of the
-  concentration of the well before it;
+  concentration of the well before it (with an 8-channel pipette, column after column: eight
+  series at once, one per row);
 * a mixing (or dilution) series of A with B over N wells: well i holds a fraction f_i of A
   (from the first to the last fraction, linearly) and 1 - f_i of B, V in total;
 * a grid: A varies down the rows and B across the columns, each linearly between its bounds,
@@ -26,6 +27,7 @@ from labwright.agents.planner.compile import (
     _refuse,
     _Stop,
     check_volume,
+    columns_only,
     conc_value,
     containers,
     liquid,
@@ -46,64 +48,66 @@ def _serial(draft: Draft, sd: it.SerialDilution, s: dict[str, Any], shaking: boo
         _missing(draft, "the final volume per well (e.g. '100 uL per well')", sd.text)
     if sd.diluent is None:
         _missing(draft, f"what to dilute {sd.stock.name} in (e.g. 'in PBS')", sd.text)
-    if s.get("channels") == 8:
-        _missing(draft, "serial dilutions are planned well by well with a single-channel pipette", sd.text)
+    channels = int(s.get("channels", 1))
     lab, wells = place_wells(draft, sd.place, sd.text, default_plate=True)
+    if channels == 8:  # eight series at once, one per row, column after column
+        wells = columns_only(draft, wells, lab, sd.text)
     if "n_wells" in s:
         wells = wells[: int(s["n_wells"])]
     if len(wells) < 2:
-        _missing(draft, "a serial dilution needs at least two wells", sd.text)
+        _missing(
+            draft, "a serial dilution needs at least two wells (columns with an 8-channel pipette)", sd.text
+        )
     carry = rounded(volume / (sd.factor - 1))
     check_volume(draft, min(volume, carry), sd.text)
-    diluent = Reagent(liquid(draft, sd.diluent))
-    stock = Reagent(liquid(draft, sd.stock))
+    diluent = Reagent(liquid(draft, sd.diluent, multichannel=channels == 8))
+    stock = Reagent(liquid(draft, sd.stock, multichannel=channels == 8))
     dests = [(lab.id, w) for w in wells]
-    _add_transfer(
-        draft,
+    unit = "column" if channels == 8 else "well"
+    first = f"the first {unit}"
+    steps = [
         Op(
             "transfer",
             sd.text,
             [volume] * (len(dests) - 1),
             [diluent] * (len(dests) - 1),
             dests[1:],
-            note=f"{volume:g} uL {sd.diluent.name} in every well but the first",
+            channels,
+            note=f"{volume:g} uL {sd.diluent.name} in every {unit} but the first",
         ),
-    )
-    _add_transfer(
-        draft,
         Op(
             "transfer",
             sd.text,
             [rounded(volume + carry)],
             [stock],
             dests[:1],
-            note=f"{volume + carry:g} uL {sd.stock.label} into the first well",
+            channels,
+            note=f"{volume + carry:g} uL {sd.stock.label} into {first}",
         ),
-    )
-    _add_transfer(
-        draft,
         Op(
             "transfer",
             sd.text,
             [carry] * (len(dests) - 1),
             dests[:-1],
             dests[1:],
+            channels,
             new_tip="always",
             mix_after=True,
             note=f"carry {carry:g} uL down the series (1:{sd.factor:g} each), mixing",
         ),
-    )
-    _add_transfer(
-        draft,
         Op(
             "transfer",
             sd.text,
             [carry],
             dests[-1:],
             [WASTE],
-            note=f"take {carry:g} uL from the last well to waste, leaving {volume:g} uL",
+            channels,
+            note=f"take {carry:g} uL from the last {'column' if channels == 8 else 'well'} to waste, "
+            f"leaving {volume:g} uL",
         ),
-    )
+    ]
+    for op in steps:
+        _add_transfer(draft, op)
 
 
 def _series(draft: Draft, se: it.Series, s: dict[str, Any], shaking: bool) -> None:
