@@ -22,6 +22,7 @@ app = typer.Typer(
 # (module name under labwright.commands, command/group name, help)
 _GROUPS: list[tuple[str, str]] = [
     ("validate", ""),
+    ("simulate", ""),
     ("demo", ""),
     ("export", ""),
     ("run", ""),
