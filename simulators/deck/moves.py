@@ -107,7 +107,16 @@ class MoveHandling(TwinState):
         if to.kind not in (SLOT, MODULE):
             return []
         held = self.places.occupant(to)
-        if held is not None and held != act.labware:
+        if held == act.labware:
+            return [
+                (
+                    "DECK_SLOT_OCCUPIED",
+                    f"step {act.step} moves {act.labware!r} to {to.describe()}, where it already is "
+                    "(the robot refuses a move into an occupied place)",
+                    "remove this move, or move the labware elsewhere first",
+                )
+            ]
+        if held is not None:
             return [
                 (
                     "DECK_SLOT_OCCUPIED",
