@@ -405,6 +405,19 @@ def deck_slots(robot: str) -> tuple[str, ...]:
     return tuple(a["id"] for a in areas if a.get("areaType") in ("slot", "stagingSlot"))
 
 
+@lru_cache(maxsize=1)
+def modules_beside_staging() -> frozenset[str]:
+    """Module models that may share a Flex column-3 cutout with the staging slot beside it: a
+    cutout fixture of the deck definition provides both (``stagingAreaSlotWithMagneticBlockV1``).
+    Any other module there leaves no room for the staging area."""
+    out: set[str] = set()
+    for fixture in deck_definition("flex")["cutoutFixtures"]:
+        for areas in fixture.get("providesAddressableAreas", {}).values():
+            if any(len(a) == 2 and a[1] == "4" for a in areas):
+                out |= {model for model in MODULE_API_NAME for a in areas if a.startswith(model)}
+    return frozenset(out)
+
+
 # The OT-2 fixed trash is slot 12; a Flex protocol names its trash bin's slot (default A3,
 # where the Opentrons app places it).
 DEFAULT_TRASH_SLOT = {"ot2": "12", "flex": "A3"}

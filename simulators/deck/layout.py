@@ -26,6 +26,7 @@ from labwright.simulators.deck.definitions import (
     load_labware,
     load_module,
     load_pipette,
+    modules_beside_staging,
 )
 from labwright.simulators.deck.stacking import plate_reader_refusal, slot_refusal, stacking_refusal
 
@@ -101,14 +102,14 @@ def build_deck(
     builder.place_waste_chute()
     for i, mod in enumerate(protocol.modules):
         builder.place_module(i, mod)
-    for i, lw in _stack_order(protocol.labware):
+    for i, lw in stack_order(protocol.labware):
         builder.place_labware(i, lw)
     for i, pip in enumerate(protocol.pipettes):
         builder.mount_pipette(i, pip)
     return builder.deck, builder.issues
 
 
-def _stack_order(labware: list[m.Labware]) -> list[tuple[int, m.Labware]]:
+def stack_order(labware: list[m.Labware]) -> list[tuple[int, m.Labware]]:
     """Labware in the order it can be placed: what sits on other labware after that labware
     (a parent declared later, or never, leaves its children at the end, to be reported)."""
     placed: set[str] = set()
@@ -140,6 +141,11 @@ class _DeckBuilder:
         self.mounts: dict[str, str] = {}  # mount -> pipette id
         claimed = {mo.slot for mo in protocol.modules} | {lw.slot for lw in protocol.labware}
         claimed |= {s.slot for s in protocol.steps if isinstance(s, m.MoveLabware)}  # moved into
+        # a staging slot (A4-D4) is half of a staging-area fixture in cutout X3, which then holds
+        # no trash bin and no module (Opentrons deck configuration, ot3_standard)
+        staging = {slot for slot in claimed if slot and robot == "flex" and slot[1:] == "4"}
+        self.staging_cutouts = {slot[0] + "3" for slot in staging}
+        claimed |= self.staging_cutouts
         if robot == "flex" and self.deck.trash_slot in claimed:
             # The Flex has no fixed trash: A3 is only where the app puts the trash bin by default.
             # A protocol that places something in A3 keeps its trash bin / waste chute elsewhere.
@@ -229,6 +235,17 @@ class _DeckBuilder:
             return
         slot = self._module_slot(mod, allowed, ptr)
         if slot is None or not self._slot_exists(slot, f"module {mod.id!r}", f"{ptr}/slot"):
+            return
+        if slot in self.staging_cutouts and info.model not in modules_beside_staging():
+            self._issue(
+                "DECK_MODULE_SLOT_INVALID",
+                "deck",
+                f"{info.display_name} cannot go in slot {slot}: staging slot {slot[0]}4 is used, and "
+                f"its staging area takes cutout {slot}",
+                f"move the module to another slot, or stop using slot {slot[0]}4",
+                f"{ptr}/slot",
+                slot=slot,
+            )
             return
         if slot not in allowed:
             self._issue(
@@ -476,8 +493,7 @@ class _DeckBuilder:
 
 
 _STACK_HINT = (
-    "put it on an adapter or labware its Opentrons definition lists (stackingOffsetWithLabware), "
-    "or in a slot"
+    "put it on an adapter or labware its Opentrons definition lists (stackingOffsetWithLabware), or in a slot"
 )
 
 

@@ -28,9 +28,8 @@ def stacking_refusal(top: LabwareInfo, bottom: LabwareInfo, *, bottom_on_module:
         return f"{top.load_name} is an adapter; an adapter cannot sit on other labware"
     if not _listed(top, bottom.load_name):
         named = [k for k in top.stacks_on if k != "default"]
-        return (
-            f"{top.load_name} cannot sit on {bottom.load_name}: its definition "
-            + (f"lists only {', '.join(named)}" if named else "lists no labware it stacks on")
+        return f"{top.load_name} cannot sit on {bottom.load_name}: its definition " + (
+            f"lists only {', '.join(named)}" if named else "lists no labware it stacks on"
         )
     if top.is_lid and top.compatible_parents is not None and bottom.load_name not in top.compatible_parents:
         return f"lid {top.load_name} does not fit {bottom.load_name}"

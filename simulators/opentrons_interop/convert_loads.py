@@ -103,7 +103,7 @@ def on_load_labware(conv: Conversion, cmd: EngineCommand) -> None:
     lw.is_trash = "trash" in load_name and not (info and info.wells and len(info.wells) > 1)
     if not lw.is_trash:
         kind = CATEGORY_WORD.get(info.category, "") if info else ""
-        if kind == "adapter" and info is not None and len(info.wells) > 1:
+        if kind == "adapter" and info is not None and len(info.wells) > 1 and "adapter" not in info.roles:
             kind = "plate"  # an adapter-and-plate combination definition
         base = kind or slug(load_name, 40)
         lw.id = unique(f"{base}_{_suffix(conv.slot_of(lw) or 'offdeck')}", conv.taken_ids)
