@@ -1,8 +1,10 @@
 """Labware moves through Opentrons interop, on the real Opentrons 9.0.0 analysis.
 
-- Round trip: a labwright protocol with gripper and manual moves, staging and off-deck labware,
-  a latch, a lid and the waste chute is exported, run by Opentrons' analysis, imported back, and
-  gives the same moves (the same places, the same strategy and offsets) and the same verdict.
+- Round trip (``-m slow``; the example's findings round trip and its run in the Opentrons
+  simulator are checked by ``test_opentrons_export.py`` on every run): a labwright protocol with
+  gripper and manual moves, staging and off-deck labware, a latch, a lid and the waste chute is
+  exported, run by Opentrons' analysis, imported back, and gives the same moves (the same places,
+  the same strategy and offsets) and the same verdict.
 - Real Flex gripper protocols of Opentrons' own analysis corpus (which Opentrons accepts)
   validate with their moves replayed, without the DECK_SLOT_OCCUPIED false alarms that a static
   deck gave them; one the analysis refuses for a move into an occupied place is refused by the
@@ -44,6 +46,7 @@ def _moves(steps: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str,
     return out
 
 
+@pytest.mark.slow  # about 20 s: an export, one sandboxed Opentrons analysis, two verifications
 def test_round_trip_keeps_every_move(tmp_path: Path) -> None:
     protocol = load_protocol(EXAMPLE)
     exported = tmp_path / "moves.py"
@@ -62,7 +65,7 @@ def test_round_trip_keeps_every_move(tmp_path: Path) -> None:
     hs = "heater_shaker"
     assert imported[:2] == [{"op": "close_latch", "module": hs}] * 2
     assert imported[2:] == original
-    assert [m["op"] for m in original].count("move_labware") == 7
+    assert [m["op"] for m in original].count("move_labware") == 6
     assert {
         "op": "move_labware",
         "labware": original[-1]["labware"],
@@ -75,10 +78,8 @@ def test_round_trip_keeps_every_move(tmp_path: Path) -> None:
     assert starts["opentrons_96_wellplate_200ul_pcr_full_skirt/elution plate"][2] is True
     sample = starts["nest_96_wellplate_100ul_pcr_full_skirt/sample plate"]
     assert sample[1] is not None and back[sample[1]] == "opentrons_96_pcr_adapter/"
-    assert (
-        verify(result.protocol, VerifyOptions(certify=False)).ok
-        == verify(protocol, VerifyOptions(certify=False)).ok
-    )
+    options = VerifyOptions(certify=False, safety=False)
+    assert verify(result.protocol, options).ok and verify(protocol, options).ok
 
 
 @pytest.mark.parametrize(
