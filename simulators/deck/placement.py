@@ -54,6 +54,7 @@ class Places:
                 self.where[lw.id] = Place(SLOT, lw.slot or "")
         self.moved = False  # no move yet: the resolved deck still says where everything is
         self._off = self._not_on_deck()
+        self._unreachable = self._off | self._covered()
 
     # --------------------------------------------------------------------------- queries
 
@@ -100,12 +101,21 @@ class Places:
         """The labware not on the deck now (off the deck, thrown away, or on such labware)."""
         return self._off
 
+    def unreachable(self) -> frozenset[str]:
+        """The labware a pipette cannot reach into now: off the deck, or covered by other
+        labware (a lid, or a plate on an adapter)."""
+        return self._unreachable
+
     # --------------------------------------------------------------------------- update
 
     def move(self, labware: str, to: Place) -> None:
         self.where[labware] = to
         self.moved = True
         self._off = self._not_on_deck()
+        self._unreachable = self._off | self._covered()
+
+    def _covered(self) -> frozenset[str]:
+        return frozenset(p.ref for p in self.where.values() if p.kind == LABWARE)
 
     def _not_on_deck(self) -> frozenset[str]:
         return frozenset(i for i in self.where if self.base(i).kind in (OFF_DECK, WASTE_CHUTE))

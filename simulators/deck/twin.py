@@ -148,17 +148,18 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
         handler = _HANDLERS.get(kind)
         if handler is None:  # the reducer of an action type is DeckTwin._on_<TypeName>
             handler = _HANDLERS[kind] = getattr(DeckTwin, f"_on_{kind.__name__}")
-        off = self.places.off_deck()
-        if off:  # some labware is off the deck now: the action must not reach into it
-            self._reaches_off_deck(act, off, before=True)
+        blocked = self.places.unreachable()
+        if blocked:  # some labware is off the deck or covered now: the action must not reach into it
+            self._reaches_unreachable(act, blocked, before=True)
         handler(self, act)
-        if off and kind is a.PickUpTip:
-            self._reaches_off_deck(act, off, before=False)
+        if blocked and kind is a.PickUpTip:
+            self._reaches_unreachable(act, blocked, before=False)
 
-    def _reaches_off_deck(self, act: a.Action, off: frozenset[str], *, before: bool) -> None:
-        """LOCATION_OFF_DECK: an action in labware that is off the deck (or in the waste chute).
-        ``before``: the place the action names; after a pick-up of the next tip, the rack the
-        twin took it from (Opentrons takes the next tip from the pipette's racks in order)."""
+    def _reaches_unreachable(self, act: a.Action, blocked: frozenset[str], *, before: bool) -> None:
+        """An action in labware that is off the deck (or in the waste chute), LOCATION_OFF_DECK,
+        or covered by other labware (a lid), LOCATION_COVERED. ``before``: the place the action
+        names; after a pick-up of the next tip, the rack the twin took it from (Opentrons takes the
+        next tip from the pipette's racks in order)."""
         if isinstance(act, a.MoveLabware):
             return  # a move carries labware; it does not reach into it
         if before:
@@ -169,19 +170,25 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
                 return
             rack = self.pipettes[act.pipette].last_rack_well  # type: ignore[attr-defined]
             labware = rack.labware if rack is not None else None
-        if labware in off:
-            where = self.places.base(labware).describe()
-            self._add(
-                finding(
-                    "LOCATION_OFF_DECK",
-                    "location",
-                    "error",
-                    f"step {act.step} reaches into {labware!r}, which is {where} at that point",
-                    f"move {labware!r} onto the deck (move_labware) before this step",
-                    step=act.step,
-                    pointer=f"/steps/{act.step}",
-                )
+        if labware not in blocked:
+            return
+        if labware in self.places.off_deck():
+            code, where = "LOCATION_OFF_DECK", f"is {self.places.base(labware).describe()}"
+            hint = f"move {labware!r} onto the deck (move_labware) before this step"
+        else:
+            code, where = "LOCATION_COVERED", f"is covered by {self.places.stacked_on(labware)!r}"
+            hint = f"move {self.places.stacked_on(labware)!r} off {labware!r} (move_labware) before this step"
+        self._add(
+            finding(
+                code,
+                "location",
+                "error",
+                f"step {act.step} reaches into {labware!r}, which {where} at that point",
+                hint,
+                step=act.step,
+                pointer=f"/steps/{act.step}",
             )
+        )
 
     def run(self, acts: Iterable[a.Action]) -> None:
         for act in acts:

@@ -66,8 +66,6 @@ SILENT = {
     "liquidProbe",
     "tryLiquidProbe",
     "setTipState",
-    "loadLid",
-    "loadLidStack",
     "temperatureModule/waitForTemperature",
     "heaterShaker/waitForTemperature",
     "thermocycler/waitForBlockTemperature",

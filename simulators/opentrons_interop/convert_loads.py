@@ -102,7 +102,7 @@ def on_load_labware(conv: Conversion, cmd: EngineCommand) -> None:
     lw = LoadedLabware(engine_id, load_name, namespace, version, p.get("displayName") or "", placement, info)
     lw.is_trash = "trash" in load_name and not (info and info.wells and len(info.wells) > 1)
     if not lw.is_trash:
-        kind = CATEGORY_WORD.get(info.category, "") if info else ""
+        kind = ("lid" if info.is_lid else CATEGORY_WORD.get(info.category, "")) if info else ""
         if kind == "adapter" and info is not None and len(info.wells) > 1 and "adapter" not in info.roles:
             kind = "plate"  # an adapter-and-plate combination definition
         base = kind or slug(load_name, 40)
@@ -188,7 +188,29 @@ def on_load_liquid(conv: Conversion, cmd: EngineCommand) -> None:
         conv.loads.append((p.get("liquidId", ""), p.get("labwareId", ""), well, float(volume)))
 
 
+def on_load_lid_stack(conv: Conversion, cmd: EngineCommand) -> None:
+    """A lid stack: the place holder Opentrons puts where ``move_lid`` sets a lid down on the
+    deck. A lid moved onto it is moved to its place; lids loaded in a stack are not modelled."""
+    conv.lid_stacks[cmd.result_id("stackLabwareId")] = Placement.of(cmd.params.get("location"))
+    if cmd.result.get("labwareIds"):
+        conv.note(
+            "lid-stack",
+            finding(
+                "IMPORT_LID_STACK_UNSUPPORTED",
+                "deck",
+                "warning",
+                "the protocol loads a stack of lids; labwright does not model lid stacks, so the "
+                "lids in it and their moves are not verified",
+                "check the lid stack by hand",
+                pointer="/labware",
+            ),
+        )
+
+
 def on_move_labware(conv: Conversion, cmd: EngineCommand) -> None:
+    if cmd.labware_id in conv.lid_stacks:  # the place holder moves, no labware does
+        conv.lid_stacks[cmd.labware_id] = Placement.of(cmd.params.get("newLocation"))
+        return
     lw = conv.labware.get(cmd.labware_id)
     if lw is None:
         return
@@ -235,6 +257,8 @@ def _move_destination(conv: Conversion, raw: Any) -> dict[str, Any] | None:
     if target.kind == "module":
         mod = conv.modules.get(target.ref)
         return {"module": mod.id} if mod else None
+    if target.kind == "labware" and target.ref in conv.lid_stacks:  # a lid set down on the deck
+        return _move_destination(conv, _engine_location(conv.lid_stacks[target.ref]))
     if target.kind == "labware":
         parent = conv.labware.get(target.ref)
         return {"on_labware": parent.id} if parent and parent.id and not conv.folded(parent) else None
@@ -261,6 +285,8 @@ def on_configure_nozzle_layout(conv: Conversion, cmd: EngineCommand) -> None:
 
 HANDLERS: dict[str, Callable[[Conversion, EngineCommand], None]] = {
     "loadLabware": on_load_labware,
+    "loadLid": on_load_labware,  # a lid loaded on its labware (load_labware(..., lid=)): same params
+    "loadLidStack": on_load_lid_stack,
     "loadModule": on_load_module,
     "loadPipette": on_load_pipette,
     "loadLiquid": on_load_liquid,

@@ -120,6 +120,8 @@ class Conversion:
         self.ever_moved: set[str] = set()
         self.moved_onto: set[str] = set()
         self.loaded_on: dict[str, list[str]] = defaultdict(list)
+        # Opentrons' lid stack objects (where move_lid sets a lid down in a slot): their places
+        self.lid_stacks: dict[str, Placement] = {}
 
     # ----------------------------------------------------------------------- writing
 

@@ -54,6 +54,9 @@ from labwright.simulators.opentrons_interop.liquid_identity import IDENTITY_KEYS
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
+# load_labware(..., lid=) and move_lid are new in 2.23; lid_version= (the lid definition the
+# verifier checked, not the labware's version, which 2.23-2.25 apply to the lid too) in 2.26
+API_LEVEL_LIDS = "2.26"
 ROBOT_TYPE = {"ot2": "OT-2", "flex": "Flex"}
 DEFAULT_CLEARANCE_MM = 1.0  # InstrumentContext.well_bottom_clearance default (aspirate and dispense)
 # Wavelengths the Absorbance Plate Reader reads in its default hardware configuration
@@ -162,6 +165,11 @@ class _Exporter:
         self.labware = {lw.id: lw for lw in protocol.labware}
         self.pipettes = {pi.id: pi for pi in protocol.pipettes}
         self.readers = [mo.id for mo in protocol.modules if mo.type is m.ModuleType.PLATE_READER]
+        # lid labware (allowedRoles "lid"): loaded with the labware it covers (``lid=``) and
+        # moved with ``protocol.move_lid``, so that Opentrons knows it for a lid
+        placed = self.deck.labware
+        self.lids = {lw.id for lw in protocol.labware if lw.id in placed and placed[lw.id].info.is_lid}
+        self.lid_of = {lw.on_labware: lw for lw in protocol.labware if lw.id in self.lids and lw.on_labware}
         self.uses_point = False
         self.home: dict[str, str] = {}  # labware id -> where a move_labware step put it
         self.used_custom: dict[str, dict[str, Any]] = {}
@@ -189,6 +197,13 @@ class _Exporter:
                 self.used_custom[lw.load_name] = self.custom[lw.load_name]
             if lw.module is None and lw.slot is None and lw.on_labware is None and not lw.off_deck:
                 raise ExportError(f"labware {lw.id!r} has neither a slot nor a module", hint="add `slot:`")
+        for lw in self.p.labware:
+            if lw.id in self.lids and (lw.on_labware is None or lw.on_labware in self.custom_ids()):
+                raise ExportError(
+                    f"lid {lw.id!r} must start on the Opentrons labware it covers to be exported",
+                    hint="declare it with on_labware: the plate it covers (Opentrons loads a lid with its "
+                    "labware, load_labware(..., lid=...))",
+                )
         for pi in self.p.pipettes:
             for rack in pi.tip_racks:
                 need("labware", rack, self.labware, f"pipette {pi.id!r}")
@@ -206,9 +221,14 @@ class _Exporter:
             for loc in _step_locations(step):
                 need("labware", parse_location(loc).labware, self.labware, where)
 
+    def custom_ids(self) -> set[str]:
+        return {lw.id for lw in self.p.labware if lw.load_name in self.custom}
+
     # ------------------------------------------------------------------ header
 
     def api_level(self) -> str:
+        if self.lids:
+            return API_LEVEL_LIDS
         return API_LEVEL_PLATE_READER if self.readers else API_LEVEL
 
     def header(self, out: _Lines) -> None:
@@ -267,7 +287,8 @@ class _Exporter:
                 out.extend(_call(f"{self.mod_var[mo.id]} = protocol.load_module", args))
         out.add("# labware (definition versions pinned to those labwright verified against)")
         for _, lw in stack_order(self.p.labware):
-            out.extend(self._load_labware(lw))
+            if lw.id not in self.lids:  # a lid is loaded with the labware it covers
+                out.extend(self._load_labware(lw))
         for mo in self.p.modules:
             if mo.type is m.ModuleType.HEATER_SHAKER and any(lw.module == mo.id for lw in self.p.labware):
                 out.add(f"{self.mod_var[mo.id]}.close_labware_latch()  # hold the plate")
@@ -337,6 +358,9 @@ class _Exporter:
             version = placed.info.version if placed is not None else lw.version
             if version is not None:  # the definition the verifier checked, not the apiLevel's default
                 extra.append(f"version={version}")
+            if lw.id in self.lid_of:
+                lid = self.deck.labware[self.lid_of[lw.id].id].info
+                extra += [f"lid={_str(lid.load_name)}", f"lid_version={lid.version}"]
         lines: list[str] = []
         if lw.module is not None:
             parent = self.mod_var[lw.module]
@@ -364,14 +388,16 @@ class _Exporter:
             to = self.lw_var[step.on_labware]
         else:
             to = "waste_chute" if step.waste_chute else "protocol_api.OFF_DECK"
-        args = [self.lw_var[step.labware], to, f"use_gripper={step.use_gripper}"]
+        lid = step.labware in self.lids
+        what = self._home(self.labware[step.labware]) if lid else self.lw_var[step.labware]
+        args = [what, to, f"use_gripper={step.use_gripper}"]
         offsets = (("pick_up_offset", step.pick_up_offset_mm), ("drop_offset", step.drop_offset_mm))
         for name, offset in offsets:
             if offset is not None:
                 xyz = ", ".join(f'"{k}": {_num(getattr(offset, k))}' for k in "xyz")
                 args.append(f"{name}={{{xyz}}}")
         self.home[step.labware] = to
-        return _call("protocol.move_labware", args)
+        return _call(f"protocol.{'move_lid' if lid else 'move_labware'}", args)
 
     def _define_liquid(self, out: _Lines, li: m.Liquid) -> None:
         identity = {key: getattr(li, key) for key in IDENTITY_KEYS}

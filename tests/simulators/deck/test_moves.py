@@ -300,3 +300,38 @@ def test_a_staging_slot_takes_its_cutout_from_modules_and_the_trash() -> None:
     resolved = resolve(parse_protocol(doc))
     assert [f.code for f in resolved.findings] == ["DECK_MODULE_SLOT_INVALID"]
     assert "staging slot B4" in resolved.findings[0].message
+
+
+# ----------------------------------------------------------------------------------- lids
+
+LID_DECK = """
+labware:
+  - {id: plate, load_name: corning_96_wellplate_360ul_flat, slot: D2}
+  - {id: lid, load_name: corning_96_wellplate_360ul_lid, on_labware: plate}
+  - {id: pcr, load_name: nest_96_wellplate_100ul_pcr_full_skirt, slot: C3}
+  - {id: tips, load_name: opentrons_flex_96_tiprack_200ul, slot: B2}
+modules:
+  - {id: mag, type: magnetic_block, slot: C1}
+pipettes:
+  - {id: p, model: flex_1channel_1000, mount: left, tip_racks: [tips]}
+"""
+
+
+def test_a_lid_travels_with_its_plate_and_covers_it() -> None:
+    report = flex(
+        "  - {op: move_labware, labware: plate, module: mag, use_gripper: true}\n"
+        "  - {op: transfer, pipette: p, volume: 50 uL, source: plate:A1, dest: plate:A2}\n"
+        "  - {op: move_labware, labware: lid, slot: C2, use_gripper: true}\n"
+        "  - {op: transfer, pipette: p, volume: 50 uL, source: plate:A1, dest: plate:A2}\n"
+        "  - {op: move_labware, labware: lid, on_labware: pcr, use_gripper: true}\n",
+        LID_DECK,
+    )
+    found = [(f.code, f.step) for f in report.findings if f.severity.value == "error"]
+    # the lid rides along (no MOVE_LABWARE_STACKED); pipetting under it is refused; the lid
+    # lists the plates it fits: not the PCR plate
+    assert found == [("LOCATION_COVERED", 1), ("MOVE_STACKING_INCOMPATIBLE", 4)]
+    assert "covered by 'lid'" in messages(report, "LOCATION_COVERED")[0]
+    assert (
+        "cannot sit on nest_96_wellplate_100ul_pcr_full_skirt"
+        in messages(report, "MOVE_STACKING_INCOMPATIBLE")[0]
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labwright.protocols.io import load_protocol, to_document
+from labwright.protocols.io import load_protocol, parse_protocol, to_document
 from labwright.simulators.opentrons_interop.export import export_opentrons
 from labwright.simulators.opentrons_interop.importer import import_opentrons_python
 from labwright.verifiers.opentrons_python import verify_opentrons_python
@@ -112,3 +112,36 @@ def test_corpus_move_into_an_occupied_module_is_refused_for_that_move() -> None:
     occupied = [f for f in report.findings if f.code == "DECK_SLOT_OCCUPIED"]
     assert len(occupied) == 1 and "where it already is" in occupied[0].message
     assert result.step_lines[occupied[0].step] == 339
+
+
+def test_a_lid_comes_back_as_a_lid_on_its_plate(tmp_path: Path) -> None:
+    """Opentrons loads the lid with its plate (``loadLid``) and sets it down in a slot on a lid
+    stack object (``move_lid``); the import gives the lid labware and its moves back."""
+    doc = {
+        "labwright": "labwright/1",
+        "metadata": {"name": "lid", "robot": "flex"},
+        "labware": [
+            {"id": "plate", "load_name": "corning_96_wellplate_360ul_flat", "slot": "D2"},
+            {"id": "lid", "load_name": "corning_96_wellplate_360ul_lid", "on_labware": "plate"},
+        ],
+        "steps": [
+            {"op": "move_labware", "labware": "lid", "slot": "C2", "use_gripper": True},
+            {"op": "move_labware", "labware": "lid", "on_labware": "plate", "use_gripper": True},
+        ],
+    }
+    exported = tmp_path / "lid.py"
+    exported.write_text(export_opentrons(parse_protocol(doc)))
+    result = import_opentrons_python(exported)
+    assert result.protocol is not None and result.issues == []
+    lid = next(lw for lw in result.protocol.labware if lw.load_name == "corning_96_wellplate_360ul_lid")
+    plate = next(lw for lw in result.protocol.labware if lw.load_name == "corning_96_wellplate_360ul_flat")
+    assert lid.on_labware == plate.id
+    assert steps_of(result.document, "move_labware") == [
+        {"op": "move_labware", "labware": lid.id, "slot": "C2", "use_gripper": True},
+        {"op": "move_labware", "labware": lid.id, "on_labware": plate.id, "use_gripper": True},
+    ]
+
+
+def steps_of(document: dict[str, Any] | None, op: str) -> list[dict[str, Any]]:
+    assert document is not None
+    return [s for s in document["steps"] if s["op"] == op]

@@ -563,6 +563,39 @@ def test_every_option_and_module_op_runs_in_the_simulator_as_the_twin_expands_it
     assert {"aspirate", "dispense", "pick_up_tip", "drop_tip", "blow_out", "air_gap", "touch_tip"} <= kinds
 
 
+LIDS: dict[str, Any] = {
+    "labwright": "labwright/1",
+    "metadata": {"name": "lids", "robot": "flex"},
+    "labware": [
+        {"id": "plate", "load_name": "corning_96_wellplate_360ul_flat", "slot": "D2"},
+        {"id": "lid", "load_name": "corning_96_wellplate_360ul_lid", "on_labware": "plate"},
+        {"id": "tips", "load_name": "opentrons_flex_96_tiprack_200ul", "slot": "B2"},
+    ],
+    "modules": [{"id": "mag", "type": "magnetic_block", "slot": "C1"}],
+    "pipettes": [{"id": "p", "model": "flex_1channel_1000", "mount": "left", "tip_racks": ["tips"]}],
+    "liquids": [{"id": "dye", "name": "tartrazine", "initial_volumes_ul": {"plate:A1": 200}}],
+    "steps": [
+        {"op": "move_labware", "labware": "plate", "module": "mag", "use_gripper": True},
+        {"op": "move_labware", "labware": "lid", "slot": "C2", "use_gripper": True},
+        {"op": "transfer", "pipette": "p", "volume_ul": 50, "source": "plate:A1", "dest": "plate:A2"},
+        {"op": "move_labware", "labware": "lid", "on_labware": "plate", "use_gripper": True},
+        {"op": "move_labware", "labware": "plate", "slot": "D2", "use_gripper": True},
+    ],
+}
+
+
+def test_lids_load_with_their_plate_and_move_with_move_lid() -> None:
+    """A lid is loaded with the plate it covers (``lid=``, apiLevel 2.26 for ``lid_version``) and
+    moved with ``move_lid``: then Opentrons knows it for a lid, and the plate moves with it."""
+    protocol = parse_protocol(LIDS)
+    text = export_opentrons(protocol)
+    assert '"apiLevel": "2.26"' in text and 'lid="corning_96_wellplate_360ul_lid"' in text
+    assert 'protocol.move_lid(plate, "C2", use_gripper=True)' in text
+    assert 'protocol.move_lid("C2", plate, use_gripper=True)' in text
+    assert verify(protocol, VerifyOptions(certify=False, safety=False)).ok
+    assert len(check_in_simulator(protocol)) == 4  # pick-up, aspirate, dispense, drop
+
+
 def test_custom_labware_is_embedded_and_plate_reader_needs_api_2_21() -> None:
     ot2 = export_opentrons(_protocol(OT2_OPTIONS))
     assert "CUSTOM_LABWARE" in ot2 and "load_labware_from_definition" in ot2
