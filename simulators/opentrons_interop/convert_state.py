@@ -211,18 +211,6 @@ class Conversion:
             return self.slot_of(parent) if parent else None
         return None
 
-    def describe(self, target: Placement) -> str:
-        kind, ref = target
-        if kind == "slot":
-            return f"slot {ref}"
-        if kind == "module":
-            mod = self.modules.get(ref)
-            return mod.id if mod else "a module"
-        if kind == "labware":
-            lw = self.labware.get(ref)
-            return (lw.id or lw.load_name) if lw else "another labware"
-        return "off the deck"
-
     def pipette_id(self, engine_pip: str) -> str | None:
         p = self.pipettes.get(engine_pip)
         return p["id"] if p else None
