@@ -193,10 +193,18 @@ class Module(Model):
 
 
 class Labware(Model):
+    """Where a labware starts: in a deck slot (Flex staging slots A4-D4 included), on a module,
+    on another labware (an adapter, or the plate a lid covers), or off the deck (brought on by a
+    ``move_labware`` step). Exactly one of ``slot``, ``module``, ``on_labware``, ``off_deck``."""
+
     id: Ident
     load_name: str = Field(min_length=1, description="Opentrons load name")
     slot: Slot | None = Field(default=None, description="deck slot, unless on a module")
     module: str | None = Field(default=None, description="id of the module it sits on")
+    on_labware: str | None = Field(
+        default=None, description="id of the labware it sits on: an adapter, or the plate a lid covers"
+    )
+    off_deck: bool = Field(default=False, description="starts off the deck; move_labware brings it on")
     adapter: str | None = Field(default=None, description="Opentrons adapter load name, if any")
     namespace: str = "opentrons"
     version: int | None = None
@@ -465,6 +473,61 @@ class MeasureKind(StrEnum):
     LUMINESCENCE = "luminescence"
 
 
+class OpenLatch(_Step):
+    """Open a Heater-Shaker's labware latch: needed before labware is moved onto or off it."""
+
+    op: Literal["open_latch"] = "open_latch"
+    module: str
+
+
+class CloseLatch(_Step):
+    op: Literal["close_latch"] = "close_latch"
+    module: str
+
+
+class Offset(Model):
+    """A gripper offset in mm (Opentrons ``pick_up_offset`` / ``drop_offset``)."""
+
+    x: Millimetres = 0.0
+    y: Millimetres = 0.0
+    z: Millimetres = 0.0
+
+
+class MoveLabware(_Step):
+    """Move a labware with the Flex gripper, or by hand (the robot pauses for the operator).
+
+    The destination is exactly one of: a deck slot (Flex staging slots A4-D4 included), a
+    module, another labware or adapter to stack on, off the deck, or the Flex waste chute (the
+    labware is thrown away). Its wells keep their contents and their state.
+    """
+
+    op: Literal["move_labware"] = "move_labware"
+    labware: str = Field(description="id of the labware to move")
+    slot: Slot | None = Field(default=None, description="destination deck slot")
+    module: str | None = Field(default=None, description="destination module id")
+    on_labware: str | None = Field(default=None, description="id of the labware or adapter to stack it on")
+    off_deck: bool = Field(default=False, description="take it off the deck")
+    waste_chute: bool = Field(default=False, description="drop it into the Flex waste chute (disposal)")
+    use_gripper: bool = Field(
+        default=False, description="Flex gripper; false: the robot pauses while the operator moves it"
+    )
+    pick_up_offset_mm: Offset | None = Field(default=None, description="gripper offset when picking up")
+    drop_offset_mm: Offset | None = Field(default=None, description="gripper offset when dropping")
+
+    DESTINATIONS: ClassVar[tuple[str, ...]] = ("slot", "module", "on_labware", "off_deck", "waste_chute")
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> MoveLabware:
+        given = [name for name in self.DESTINATIONS if getattr(self, name) not in (None, False)]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "destination_count",
+                f"move_labware needs exactly one destination ({', '.join(self.DESTINATIONS)}); "
+                + (f"got {', '.join(given)}" if given else "none is given"),
+            )
+        return self
+
+
 class Measure(_Step):
     op: Literal["measure"] = "measure"
     labware: str
@@ -495,6 +558,9 @@ Step = Annotated[
     | Shake
     | OpenLid
     | CloseLid
+    | OpenLatch
+    | CloseLatch
+    | MoveLabware
     | Delay
     | Pause
     | Comment
@@ -505,7 +571,8 @@ Step = Annotated[
 STEP_OPS: tuple[str, ...] = (
     "transfer distribute consolidate aspirate dispense mix blow_out touch_tip air_gap "
     "pick_up_tip drop_tip return_tip configure_nozzles set_temperature deactivate engage_magnets "
-    "disengage_magnets shake open_lid close_lid delay pause comment measure"
+    "disengage_magnets shake open_lid close_lid open_latch close_latch move_labware delay pause "
+    "comment measure"
 ).split()
 
 

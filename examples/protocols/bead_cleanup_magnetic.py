@@ -6,7 +6,7 @@ paramagnetic beads, separate on the magnets, discard the supernatant, wash the b
 fresh column of tips for every move into or out of the samples.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-98f53c21ec603645a2362ead97bc09951a6a8d1f75698717e1b21949550fe63b). Step numbers in the comments
+3d055bf0f97b612165ba97405758fa1fae1cb003e645f53b42e416b945282bde). Step numbers in the comments
 are the verifier's.
 """
 

@@ -5,7 +5,7 @@ pool A and of libraries 13-24 into pool B (1.5 mL tubes), one consolidate per po
 is drawn in a single trip with one tip; each pool is then mixed with a fresh tip.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-b3ce826c253b8355ec03778a3c2946773550b8faf9d8ba3774891ef0da11135d). Step numbers in the comments
+109c4588f8c86cc61af128af2185caf1f2caf20059d53b19d49763686ddf3271). Step numbers in the comments
 are the verifier's.
 """
 

@@ -7,7 +7,7 @@ Lambert); water and the first two dyes are dispensed from above the liquid with 
 the blue dye goes in last with a fresh tip per well and is mixed in.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-0cfcf510d94ff1a406f713edd8a160a383b3913c59fef519b8086238fb9aa66e). Step numbers in the comments
+205d0b141abf352f5d39bb092e7ac3d0d965f3c4d0bf424c83cde2f342031add). Step numbers in the comments
 are the verifier's.
 """
 

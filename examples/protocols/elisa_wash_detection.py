@@ -7,7 +7,7 @@ uL of HRP detection antibody for 1 h, three more washes, 100 uL of TMB substrate
 then read at 450 nm off-deck.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-bf2220481f0eb089a4a53822dc89c1e919e6ff84811ea37ae24341ad3caa0a69). Step numbers in the comments
+ce8f33440da137c74bfd7db5312a74195079333634783c530d0891156a7fbb4d). Step numbers in the comments
 are the verifier's.
 """
 

@@ -5,7 +5,7 @@ series (2 to 0.0625 mg/mL) in triplicate across rows A-C of a flat 96-well plate
 uL of Bradford reagent to columns 1-7 with the 8-channel (rows D-H are reagent blanks).
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-dc822d35e6da9da8d07c84a259b150210c3090c0ddb344a8ca75ccea8b206e88). Step numbers in the comments
+a3a10fd9f511edb3b66c8b3294f04f7f7002ae726eb0716e80fb4850cd31d9f7). Step numbers in the comments
 are the verifier's.
 """
 

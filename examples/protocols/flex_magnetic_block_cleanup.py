@@ -7,7 +7,7 @@ ethanol and air-dried, resuspended in elution buffer and shaken on the Heater-Sh
 suspension goes back onto the magnet and the eluate is moved to a PCR plate.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-803a5cba2b806082f9cebed867f1b543181b479a4dcc08512a0cde686b76fb8c). Step numbers in the comments
+61304755d3718b19b319d432ce2f04eb5b52d0eb2e7bfd749286798152042c32). Step numbers in the comments
 are the verifier's.
 """
 

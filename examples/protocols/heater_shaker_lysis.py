@@ -6,7 +6,7 @@ buffer (P1000, dispensed from above the liquid) are added; the plate is shaken t
 56 degC with shaking for 10 minutes, and the module is switched off.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-a368bcf32b3c1146133dbdd600d8b883021aadc6cb012de43c5102f43cb3d14a). Step numbers in the comments
+cc7b14453a770edf4a2fbf19649eb91e8e24040e13a79c5d13dddf6881098b1e). Step numbers in the comments
 are the verifier's.
 """
 

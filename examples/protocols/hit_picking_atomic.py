@@ -6,7 +6,7 @@ aspirate near the bottom, air gap, dispense, mix, blow out in the well, touch ti
 vehicle control is added with a tip that is returned to its rack.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-c4620fcbde71167d034c431b6fa55d9ec6c825e5f84c1cf9918e18a31f68c166). Step numbers in the comments
+08b1794ccd461e3f1eee5bd49f7584fa97582d5c86d6817ea073215bffd70612). Step numbers in the comments
 are the verifier's.
 """
 

@@ -5,7 +5,7 @@ distributes 20 uL of master mix into 24 wells of a PCR plate, adds 5 uL of each 
 templates (new tip per template, mixed in) and 5 uL of water to two no-template controls.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-f52845046532c942ad695a9c10d31f120045535ff72f17c42ab8417a0dc8f6f3). Step numbers in the comments
+617afbb1311a4e14d1935584378da401f709d0e5c91de04db12b28ea145b3dbd). Step numbers in the comments
 are the verifier's.
 """
 

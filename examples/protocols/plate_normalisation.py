@@ -6,7 +6,7 @@ its own volume of DNA (P20, a fresh tip per sample, mixed in). Volumes are compu
 extracts' concentrations (from 25 to 100 ng/uL).
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-d0bd5f4c9e06ff02f6d1d23e0f58e5b630a7555d0ab4db9bb43b7c849caba92e). Step numbers in the comments
+2feaa272230dac99876da2b838a727f517c2fd9c4d9f3dc67e2b1220d8f1fc9e). Step numbers in the comments
 are the verifier's.
 """
 

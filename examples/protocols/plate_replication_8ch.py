@@ -5,7 +5,7 @@ of fresh medium (a 1:10 dilution, two replicates), column by column with a P300 
 and a fresh column of tips for every column, mixing the new cultures.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-28ea92714a5ed5f447927343cf7cfcf5e32ebd1f43cddf76fd5f7f9b45955d18). Step numbers in the comments
+9ca422809bbd6b6099197419e9d9f61d534dcb3672e9809d84ebe386b437130b). Step numbers in the comments
 are the verifier's.
 """
 

@@ -3,7 +3,7 @@
 Two-fold serial dilution across row A of a flat 96-well plate (OT-2, P300 single).
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-7939e6f7fc8fcd4d1b3233b6f1add2fa3a95d60a309a965c7b8a3464f0120b0a). Step numbers in the comments
+877878c0d2e1aff4d6c069ae4fcc68554d158074e5b53537edb9cb679cce382e). Step numbers in the comments
 are the verifier's.
 """
 

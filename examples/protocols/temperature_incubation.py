@@ -6,7 +6,7 @@ and 10 uL of enzyme mix (fresh tip per well, mixed), incubates for 30 minutes, a
 is stopped with 10 uL of loading dye before the module is switched off.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-e248a7d0a1e53cc65cad302d1cc68a985844f516b1edba0229e4f1d3486fe44b). Step numbers in the comments
+43d51cd9042141b97f78018bad9c3952613b1231b868e5c7ae57287e7f7c2d4e). Step numbers in the comments
 are the verifier's.
 """
 

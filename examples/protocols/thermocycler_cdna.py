@@ -7,7 +7,7 @@ transcription (50 degC, 30 min) and enzyme inactivation (85 degC, 5 min), and ho
 4 degC until it is collected.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-83c8ae59cc5ef7e3678b07902c94f594601c5974614b0c7979fb4708bc51713a). Step numbers in the comments
+11bea267b2719e052a48f59ead00cc42320d1542e457ed57f86c66a838df55ba). Step numbers in the comments
 are the verifier's.
 """
 

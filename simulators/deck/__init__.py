@@ -5,6 +5,7 @@ deck comes from here: the Opentrons labware, pipette, module and deck definition
 (``definitions``, ``well_volume``), the placement of labware and modules in slots (``layout``),
 the protocol resolved once against that deck with typed locations (``resolve``), the expansion
 of protocol steps into primitive actions (``actions``, ``expand``), and the replay of those
-actions (``replay``) on interval volumes, tips and modules (``twin``: the ``state`` and its
-reducers ``tips``, ``liquids``, ``modules``).
+actions (``replay``) on interval volumes, tips, modules and labware places (``twin``: the
+``state`` and its reducers ``tips``, ``liquids``, ``modules``, ``moves``; where each labware is
+during the run is ``placement``, and what may stand on what is ``stacking``).
 """

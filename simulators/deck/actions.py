@@ -24,6 +24,7 @@ __all__ = [
     "Measure",
     "ModuleAction",
     "ModuleOp",
+    "MoveLabware",
     "PickUpTip",
     "Position",
     "ReturnTip",
@@ -41,6 +42,8 @@ class ModuleOp(StrEnum):
     SHAKE = "shake"
     OPEN_LID = "open_lid"
     CLOSE_LID = "close_lid"
+    OPEN_LATCH = "open_latch"
+    CLOSE_LATCH = "close_latch"
 
 
 class WaitKind(StrEnum):
@@ -125,6 +128,16 @@ class ModuleAction(Action):
     value: float | None = None
     target: str = "default"
     seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MoveLabware(Action):
+    """A labware moved to ``to_kind`` (slot, module, labware, off_deck, waste_chute) ``to_ref``."""
+
+    labware: str
+    to_kind: str
+    to_ref: str = ""
+    use_gripper: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -68,6 +68,20 @@ class LabwareInfo:
     is_adapter: bool = False
     quirks: tuple[str, ...] = ()
     definition: dict[str, Any] = field(repr=False, default_factory=dict)
+    roles: tuple[str, ...] = ()  # allowedRoles: labware, adapter, lid, fixture, system
+    # stackingOffsetWithLabware keys: the labware it may sit on ("default": any, unless
+    # compatibleParentLabware lists them)
+    stacks_on: tuple[str, ...] = ()
+    compatible_parents: tuple[str, ...] | None = None  # compatibleParentLabware (lids)
+
+    @property
+    def is_lid(self) -> bool:
+        return "lid" in self.roles
+
+    @property
+    def gripper_compatible(self) -> bool:
+        """Opentrons' ``validate_gripper_compatible``: no ``gripperIncompatible`` quirk."""
+        return "gripperIncompatible" not in self.quirks
 
     @property
     def well_names(self) -> list[str]:
@@ -102,6 +116,8 @@ def labware_info_from_definition(defn: dict[str, Any]) -> LabwareInfo:
     if is_tiprack and wells:
         tip_volume = next(iter(wells.values())).nominal_ul
     category = defn.get("metadata", {}).get("displayCategory", "")
+    roles = tuple(defn.get("allowedRoles") or ())
+    parents = defn.get("compatibleParentLabware")
     return LabwareInfo(
         load_name=params.get("loadName", ""),
         namespace=defn.get("namespace", "custom_beta"),
@@ -113,9 +129,13 @@ def labware_info_from_definition(defn: dict[str, Any]) -> LabwareInfo:
         ordering=tuple(tuple(col) for col in defn.get("ordering", [])),
         wells=wells,
         tip_volume_ul=tip_volume,
-        is_adapter=category == "adapter",
-        quirks=tuple(params.get("quirks", [])),
+        # Opentrons tells an adapter by its allowedRoles (an aluminium block is one too)
+        is_adapter=category == "adapter" or "adapter" in roles,
+        quirks=tuple(params.get("quirks") or ()),
         definition=defn,
+        roles=roles,
+        stacks_on=tuple(defn.get("stackingOffsetWithLabware") or ()),
+        compatible_parents=tuple(parents) if isinstance(parents, list) else None,
     )
 
 
@@ -409,6 +429,19 @@ def deck_slots(robot: str) -> tuple[str, ...]:
     """Slots that can hold labware or a module (fixed-trash areas excluded)."""
     areas = deck_definition(robot)["locations"]["addressableAreas"]
     return tuple(a["id"] for a in areas if a.get("areaType") in ("slot", "stagingSlot"))
+
+
+@lru_cache(maxsize=1)
+def modules_beside_staging() -> frozenset[str]:
+    """Module models that may share a Flex column-3 cutout with the staging slot beside it: a
+    cutout fixture of the deck definition provides both (``stagingAreaSlotWithMagneticBlockV1``).
+    Any other module there leaves no room for the staging area."""
+    out: set[str] = set()
+    for fixture in deck_definition("flex")["cutoutFixtures"]:
+        for areas in fixture.get("providesAddressableAreas", {}).values():
+            if any(len(a) == 2 and a[1] == "4" for a in areas):
+                out |= {model for model in MODULE_API_NAME for a in areas if a.startswith(model)}
+    return frozenset(out)
 
 
 # The OT-2 fixed trash is slot 12; a Flex protocol names its trash bin's slot (default A3,

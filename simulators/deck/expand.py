@@ -165,6 +165,21 @@ def _module(
     return expand
 
 
+def _move(rs: ResolvedStep, step: m.MoveLabware) -> a.MoveLabware:
+    """A move step: the one destination it names (the schema makes sure there is one)."""
+    if step.slot is not None:
+        kind, ref = "slot", step.slot
+    elif step.module is not None:
+        kind, ref = "module", step.module
+    elif step.on_labware is not None:
+        kind, ref = "labware", step.on_labware
+    else:
+        kind, ref = ("waste_chute" if step.waste_chute else "off_deck"), ""
+    return a.MoveLabware(
+        **_at(rs), labware=step.labware, to_kind=kind, to_ref=ref, use_gripper=step.use_gripper
+    )
+
+
 def _wait(
     kind: a.WaitKind, seconds: str | None = None, text: str | None = None
 ) -> Callable[..., list[a.Action]]:
@@ -203,6 +218,9 @@ _EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
     m.Shake: _module(a.ModuleOp.SHAKE, value="rpm", seconds="seconds"),
     m.OpenLid: _module(a.ModuleOp.OPEN_LID),
     m.CloseLid: _module(a.ModuleOp.CLOSE_LID),
+    m.OpenLatch: _module(a.ModuleOp.OPEN_LATCH),
+    m.CloseLatch: _module(a.ModuleOp.CLOSE_LATCH),
+    m.MoveLabware: lambda rs, step, deck: [_move(rs, step)],
     m.Delay: _wait(a.WaitKind.DELAY, seconds="seconds"),
     m.Pause: _wait(a.WaitKind.PAUSE, text="message"),
     m.Comment: _wait(a.WaitKind.COMMENT, text="text"),

@@ -27,16 +27,27 @@ from labwright.simulators.deck.definitions import (
     load_module,
     load_pipette,
     successor_pipettes,
+    modules_beside_staging,
 )
+from labwright.simulators.deck.stacking import plate_reader_refusal, slot_refusal, stacking_refusal
+
+# The Flex waste chute is installed in deck cutout D3 (Opentrons deck definition ot3_standard).
+WASTE_CHUTE_SLOT = "D3"
 
 
 @dataclass
 class PlacedLabware:
+    """Where a labware starts. On another labware, ``slot`` and ``module`` are those of the
+    bottom of its stack; off the deck, both are None. Moves change where it is during the run:
+    the deck twin keeps that (``placement.Places``)."""
+
     id: str
     info: LabwareInfo
     slot: str | None
     module: str | None
     index: int  # position in protocol.labware
+    parent: str | None = None  # the labware it sits on
+    off_deck: bool = False
 
 
 @dataclass
@@ -54,18 +65,22 @@ class Deck:
     modules: dict[str, PlacedModule] = field(default_factory=dict)
     pipettes: dict[str, PipetteInfo] = field(default_factory=dict)
     tipracks: dict[str, list[str]] = field(default_factory=dict)  # pipette id -> rack ids
-    occupied: dict[str, str] = field(default_factory=dict)  # slot -> what holds it
+    occupied: dict[str, str] = field(default_factory=dict)  # slot -> what holds it at the start
+    fixed: dict[str, str] = field(default_factory=dict)  # slot -> module or trash there all run
     # pipettes whose declared tip racks did not all resolve (already reported): running out of
     # tips for them follows from that finding and is not reported again
     tipracks_incomplete: set[str] = field(default_factory=set)
     trash_slot: str = ""
+    waste_chute: bool = False  # a move_labware step throws labware into the Flex waste chute
 
     def module_of_labware(self, labware_id: str) -> PlacedModule | None:
+        """The module under a labware (through the adapters below it) where it starts."""
         lw = self.labware.get(labware_id)
         return self.modules.get(lw.module) if lw and lw.module else None
 
     def labware_on_module(self, module_id: str) -> list[PlacedLabware]:
-        return [lw for lw in self.labware.values() if lw.module == module_id]
+        """The labware standing directly on a module where the run starts."""
+        return [lw for lw in self.labware.values() if lw.module == module_id and lw.parent is None]
 
 
 def custom_definitions(
@@ -85,13 +100,31 @@ def build_deck(
 ) -> tuple[Deck, list[Finding]]:
     """Place modules, then labware (which may sit on modules), then pipettes and their racks."""
     builder = _DeckBuilder(protocol, extra_labware)
+    builder.place_waste_chute()
     for i, mod in enumerate(protocol.modules):
         builder.place_module(i, mod)
-    for i, lw in enumerate(protocol.labware):
+    for i, lw in stack_order(protocol.labware):
         builder.place_labware(i, lw)
     for i, pip in enumerate(protocol.pipettes):
         builder.mount_pipette(i, pip)
     return builder.deck, builder.issues
+
+
+def stack_order(labware: list[m.Labware]) -> list[tuple[int, m.Labware]]:
+    """Labware in the order it can be placed: what sits on other labware after that labware
+    (a parent declared later, or never, leaves its children at the end, to be reported)."""
+    placed: set[str] = set()
+    order: list[tuple[int, m.Labware]] = []
+    waiting = list(enumerate(labware))
+    while waiting:
+        ready = [(i, lw) for i, lw in waiting if lw.on_labware is None or lw.on_labware in placed]
+        if not ready:
+            order += waiting
+            break
+        order += ready
+        placed |= {lw.id for _, lw in ready}
+        waiting = [item for item in waiting if item not in ready]
+    return order
 
 
 class _DeckBuilder:
@@ -108,12 +141,19 @@ class _DeckBuilder:
         self.seen: dict[str, str] = {}  # id -> the kind of thing that uses it
         self.mounts: dict[str, str] = {}  # mount -> pipette id
         claimed = {mo.slot for mo in protocol.modules} | {lw.slot for lw in protocol.labware}
+        claimed |= {s.slot for s in protocol.steps if isinstance(s, m.MoveLabware)}  # moved into
+        # a staging slot (A4-D4) is half of a staging-area fixture in cutout X3, which then holds
+        # no trash bin and no module (Opentrons deck configuration, ot3_standard)
+        staging = {slot for slot in claimed if slot and robot == "flex" and slot[1:] == "4"}
+        self.staging_cutouts = {slot[0] + "3" for slot in staging}
+        claimed |= self.staging_cutouts
         if robot == "flex" and self.deck.trash_slot in claimed:
             # The Flex has no fixed trash: A3 is only where the app puts the trash bin by default.
             # A protocol that places something in A3 keeps its trash bin / waste chute elsewhere.
             self.deck.trash_slot = ""
         else:
             self.deck.occupied[self.deck.trash_slot] = "the trash"
+            self.deck.fixed[self.deck.trash_slot] = "the trash"
 
     # ------------------------------------------------------------------------- shared checks
 
@@ -133,7 +173,10 @@ class _DeckBuilder:
         self.seen[ident] = kind
         return False
 
-    def _occupy(self, slot: str, what: str, pointer: str) -> None:
+    def _occupy(self, slot: str, what: str, pointer: str, *, fixed: bool = False) -> None:
+        """Claim ``slot`` for ``what``; ``fixed``: for the whole run (a module, the waste chute)."""
+        if fixed and slot not in self.deck.occupied:
+            self.deck.fixed[slot] = what
         occupied = self.deck.occupied
         if slot in occupied:
             self._issue(
@@ -163,6 +206,13 @@ class _DeckBuilder:
     def _definition_missing(self, code: str, exc: DefinitionNotFoundError, pointer: str) -> None:
         self._issue(code, "reference", exc.message, exc.hint, pointer)
 
+    def place_waste_chute(self) -> None:
+        """The Flex waste chute takes cutout D3 when a move throws labware into it."""
+        uses = any(isinstance(s, m.MoveLabware) and s.waste_chute for s in self.protocol.steps)
+        if uses and self.robot == "flex":
+            self.deck.waste_chute = True
+            self._occupy(WASTE_CHUTE_SLOT, "the waste chute", "/steps", fixed=True)
+
     # ------------------------------------------------------------------------------ modules
 
     def place_module(self, i: int, mod: m.Module) -> None:
@@ -187,6 +237,17 @@ class _DeckBuilder:
         slot = self._module_slot(mod, allowed, ptr)
         if slot is None or not self._slot_exists(slot, f"module {mod.id!r}", f"{ptr}/slot"):
             return
+        if slot in self.staging_cutouts and info.model not in modules_beside_staging():
+            self._issue(
+                "DECK_MODULE_SLOT_INVALID",
+                "deck",
+                f"{info.display_name} cannot go in slot {slot}: staging slot {slot[0]}4 is used, and "
+                f"its staging area takes cutout {slot}",
+                f"move the module to another slot, or stop using slot {slot[0]}4",
+                f"{ptr}/slot",
+                slot=slot,
+            )
+            return
         if slot not in allowed:
             self._issue(
                 "DECK_MODULE_SLOT_INVALID",
@@ -199,7 +260,7 @@ class _DeckBuilder:
             return
         is_tc = mod.type.value == "thermocycler"
         for s in THERMOCYCLER_FOOTPRINT[self.robot] if is_tc else (slot,):
-            self._occupy(s, f"module {mod.id!r}", f"{ptr}/slot")
+            self._occupy(s, f"module {mod.id!r}", f"{ptr}/slot", fixed=True)
         self.deck.modules[mod.id] = PlacedModule(mod.id, info, slot, i)
 
     def _module_slot(self, mod: m.Module, allowed: list[str], ptr: str) -> str | None:
@@ -224,10 +285,65 @@ class _DeckBuilder:
         except DefinitionNotFoundError as exc:
             self._definition_missing("LABWARE_DEFINITION_NOT_FOUND", exc, f"{ptr}/load_name")
             return
+        given = [
+            name
+            for name, value in (
+                ("module", lw.module),
+                ("on_labware", lw.on_labware),
+                ("off_deck", lw.off_deck or None),
+                ("slot", lw.slot),
+            )
+            if value is not None
+        ]
+        if len(given) > 1 and given != ["module", "slot"]:  # module + slot: reported below
+            self._issue(
+                "DECK_LABWARE_PLACEMENT_AMBIGUOUS",
+                "deck",
+                f"labware {lw.id!r} names {' and '.join(given)}; it can start in one place only",
+                f"keep `{given[0]}:` and drop the others",
+                f"{ptr}/{given[1]}",
+            )
         if lw.module is not None:
             self._place_on_module(i, lw, info)
+        elif lw.on_labware is not None:
+            self._place_on_labware(i, lw, info)
+        elif lw.off_deck:
+            self.deck.labware[lw.id] = PlacedLabware(lw.id, info, None, None, i, off_deck=True)
         else:
             self._place_in_slot(i, lw, info)
+
+    def _place_on_labware(self, i: int, lw: m.Labware, info: LabwareInfo) -> None:
+        ptr = f"/labware/{i}/on_labware"
+        deck = self.deck
+        parent = deck.labware.get(lw.on_labware or "")
+        if parent is None:
+            if lw.on_labware not in {other.id for other in self.protocol.labware}:
+                self._issue(
+                    "UNKNOWN_LABWARE",
+                    "reference",
+                    f"labware {lw.id!r} sits on {lw.on_labware!r}, which is not declared",
+                    f"declare it under labware: ({did_you_mean(lw.on_labware or '', list(deck.labware))})",
+                    ptr,
+                )
+            return
+        holder = next((o for o in deck.labware.values() if o.parent == parent.id), None)
+        if holder is not None:
+            self._issue(
+                "DECK_SLOT_OCCUPIED",
+                "deck",
+                f"labware {parent.id!r} already carries {holder.id!r}; cannot also place {lw.id!r} on it",
+                "stack one labware on each adapter or plate",
+                ptr,
+            )
+            return
+        on_module = parent.module is not None and parent.parent is None
+        refusal = stacking_refusal(info, parent.info, bottom_on_module=on_module)
+        if refusal is not None:
+            self._issue("DECK_LABWARE_STACKING_INCOMPATIBLE", "deck", refusal, _STACK_HINT, ptr)
+            return
+        deck.labware[lw.id] = PlacedLabware(
+            lw.id, info, parent.slot, parent.module, i, parent=parent.id, off_deck=parent.off_deck
+        )
 
     def _place_on_module(self, i: int, lw: m.Labware, info: LabwareInfo) -> None:
         ptr = f"/labware/{i}"
@@ -260,6 +376,12 @@ class _DeckBuilder:
                 f"{ptr}/module",
             )
             return
+        if deck.modules[lw.module].info.type == "plate_reader":
+            refusal = plate_reader_refusal(info)
+            if refusal is not None:
+                code = "DECK_MODULE_LABWARE_INCOMPATIBLE"
+                self._issue(code, "deck", refusal, _READER_HINT, f"{ptr}/module")
+                return
         deck.labware[lw.id] = PlacedLabware(lw.id, info, deck.modules[lw.module].slot, lw.module, i)
 
     def _place_in_slot(self, i: int, lw: m.Labware, info: LabwareInfo) -> None:
@@ -284,6 +406,10 @@ class _DeckBuilder:
                 f"{ptr}/slot",
                 slot=lw.slot,
             )
+            return
+        refusal = slot_refusal(info)
+        if refusal is not None:
+            self._issue("DECK_LABWARE_STACKING_INCOMPATIBLE", "deck", refusal, _STACK_HINT, f"{ptr}/slot")
             return
         self._occupy(lw.slot, f"labware {lw.id!r}", f"{ptr}/slot")
         self.deck.labware[lw.id] = PlacedLabware(lw.id, info, lw.slot, None, i)
@@ -387,6 +513,14 @@ class _DeckBuilder:
             rptr,
         )
         return False
+
+
+_STACK_HINT = (
+    "put it on an adapter or labware its Opentrons definition lists (stackingOffsetWithLabware), or in a slot"
+)
+
+
+_READER_HINT = "read a 96-well plate of at most 16 mm in the plate reader"
 
 
 def _robot_name(robot: str) -> str:

@@ -1,5 +1,6 @@
-"""The deck twin's module reducer: temperatures, magnets, lids and shaking, the heating events
-the safety pass reads, and the lid that blocks pipetting."""
+"""The deck twin's module reducer: temperatures, magnets, lids, latches and shaking, the heating
+events the safety pass reads, and the lid that blocks pipetting. The module under a labware is
+the one it stands on now (``places``): a move takes its liquid onto or off a heated module."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from labwright.simulators.deck.state import AMBIENT_C, EPS, LidState, ModuleStat
 
 class ModuleHandling(TwinState):
     def _module_blocks_pipetting(self, ref: WellRef, a_: a.Action) -> None:
-        mod = self.deck.module_of_labware(ref.labware)
+        mod = self.places.module_of(ref.labware)
         if mod is None:
             return
         if mod.info.type == "thermocycler" and self.modules[mod.id].lid is LidState.CLOSED:
@@ -44,13 +45,16 @@ class ModuleHandling(TwinState):
         st.target_c = act.value
         if act.value is None or act.value <= AMBIENT_C:
             return
-        for lw in self.deck.labware_on_module(act.module):
-            for ref, w in self.wells.items():
-                if ref.labware == lw.id and w.amounts and (w.high > EPS):
-                    self._heat(act, ref, act.value, mod)
+        self._heat_labware(act, set(self.places.on_module(act.module)), act.value, mod)
+
+    def _heat_labware(self, act: a.Action, labware: set[str], celsius: float, mod: PlacedModule) -> None:
+        """Heating events for the wells with liquid of ``labware`` on a heated module."""
+        for ref, w in self.wells.items():
+            if ref.labware in labware and w.amounts and (w.high > EPS):
+                self._heat(act, ref, celsius, mod)
 
     def _heat_on_arrival(self, ref: WellRef, act: a.Action) -> None:
-        mod = self.deck.module_of_labware(ref.labware)
+        mod = self.places.module_of(ref.labware)
         if mod is None:
             return
         target = self.modules[mod.id].target_c
@@ -90,7 +94,16 @@ def _lid(state: LidState) -> Callable[[ModuleHandling, a.ModuleAction, PlacedMod
     return reduce
 
 
+def _latch(state: LidState) -> Callable[[ModuleHandling, a.ModuleAction, PlacedModule, ModuleState], None]:
+    def reduce(twin: ModuleHandling, act: a.ModuleAction, mod: PlacedModule, st: ModuleState) -> None:
+        st.latch = state
+
+    return reduce
+
+
 def _shake(twin: ModuleHandling, act: a.ModuleAction, mod: PlacedModule, st: ModuleState) -> None:
+    # the latch holds the plate while it shakes (the export closes it before shaking)
+    st.latch = LidState.CLOSED
     twin.elapsed_s += act.seconds or 0.0
 
 
@@ -104,4 +117,6 @@ _MODULE_REDUCERS: dict[
     a.ModuleOp.SHAKE: _shake,
     a.ModuleOp.OPEN_LID: _lid(LidState.OPEN),
     a.ModuleOp.CLOSE_LID: _lid(LidState.CLOSED),
+    a.ModuleOp.OPEN_LATCH: _latch(LidState.OPEN),
+    a.ModuleOp.CLOSE_LATCH: _latch(LidState.CLOSED),
 }

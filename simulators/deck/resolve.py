@@ -18,6 +18,7 @@ from typing import Any
 from labwright.protocols import models as m
 from labwright.protocols.findings import Finding, finding
 from labwright.protocols.locations import TRASH, WellRef, parse_location
+from labwright.simulators.deck.definitions import deck_slots
 from labwright.simulators.deck.layout import Deck, build_deck, did_you_mean, expand_well_spec
 
 # which module types accept which module ops
@@ -29,6 +30,8 @@ MODULE_OPS: dict[str, frozenset[str]] = {
     "shake": frozenset({"heater_shaker"}),
     "open_lid": frozenset({"thermocycler"}),
     "close_lid": frozenset({"thermocycler"}),
+    "open_latch": frozenset({"heater_shaker"}),
+    "close_latch": frozenset({"heater_shaker"}),
     "measure": frozenset({"plate_reader"}),
 }
 
@@ -236,6 +239,8 @@ class _StepResolver:
         parsed = {name: self._locations(name) for name in location_fields}
         if isinstance(self.step, m.Measure):
             self._check_measure(self.step)
+        elif isinstance(self.step, m.MoveLabware):
+            self._check_move(self.step)
         location = parsed.get("location", ())
         return ResolvedStep(
             self.i,
@@ -314,6 +319,41 @@ class _StepResolver:
                     "name wells of that labware",
                     f"{self.ptr}/wells/{j}",
                 )
+
+    def _check_move(self, step: m.MoveLabware) -> None:
+        """The moved labware and the destination named exist (what may go there is the twin's)."""
+        for field_name in ("labware", "on_labware"):
+            ident = getattr(step, field_name)
+            if ident is None or ident in self.deck.labware:
+                continue
+            if ident in self.names.broken_labware:
+                self.ok = False
+                continue
+            self.error(
+                "UNKNOWN_LABWARE",
+                f"step {self.i} moves {'onto ' if field_name == 'on_labware' else ''}labware {ident!r}, "
+                "which is not declared",
+                did_you_mean(ident, sorted(self.names.labware)),
+                f"{self.ptr}/{field_name}",
+            )
+        robot = self.deck.robot
+        if step.slot is not None and step.slot not in deck_slots(robot):
+            self.error(
+                "DECK_SLOT_INVALID",
+                f"step {self.i} moves labware to slot {step.slot!r}, which the "
+                f"{'OT-2' if robot == 'ot2' else 'Flex'} deck does not have",
+                f"use one of {', '.join(deck_slots(robot))}",
+                f"{self.ptr}/slot",
+                "deck",
+            )
+        if step.waste_chute and robot != "flex":
+            self.error(
+                "MOVE_WASTE_CHUTE_UNAVAILABLE",
+                f"step {self.i} throws labware into the waste chute; only the Flex has one",
+                "move it off the deck instead (off_deck: true)",
+                f"{self.ptr}/waste_chute",
+                "deck",
+            )
 
     # locations ------------------------------------------------------------------------
 

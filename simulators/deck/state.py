@@ -15,6 +15,7 @@ from labwright.protocols.locations import WellRef
 from labwright.simulators.deck.events import HeatEvent, MeasureEvent, MixEvent
 from labwright.simulators.deck.layout import Deck
 from labwright.simulators.deck.nozzles import Nozzles, wells_under
+from labwright.simulators.deck.placement import Places
 
 EPS = 1e-6
 AMBIENT_C = 25.0
@@ -116,6 +117,7 @@ class ModuleState:
     lid_target_c: float | None = None
     magnets_engaged: bool = False
     lid: LidState = LidState.UNKNOWN
+    latch: LidState = LidState.UNKNOWN  # a Heater-Shaker's labware latch
 
 
 class TwinState(ABC):
@@ -127,6 +129,7 @@ class TwinState(ABC):
     """
 
     deck: Deck
+    places: Places  # where each labware is now (moves change it)
     wells: dict[WellRef, WellState]
     tips: dict[WellRef, TipState]
     pipettes: dict[str, PipetteState]
@@ -171,3 +174,7 @@ class TwinState(ABC):
     @abstractmethod
     def _heat_on_arrival(self, ref: WellRef, act: Any) -> None:
         """Record heating of liquid arriving in a heated vessel (ModuleHandling)."""
+
+    @abstractmethod
+    def _heat_labware(self, act: Any, labware: set[str], celsius: float, mod: Any) -> None:
+        """Record heating of what ``labware`` holds on a heated module (ModuleHandling)."""

@@ -27,6 +27,8 @@ from labwright.simulators.deck.layout import Deck
 from labwright.simulators.deck.liquids import LiquidHandling
 from labwright.simulators.deck.modules import ModuleHandling
 from labwright.simulators.deck.nozzles import full_layout
+from labwright.simulators.deck.moves import MoveHandling
+from labwright.simulators.deck.placement import Places
 from labwright.simulators.deck.state import (
     AMBIENT_C,
     EPS,
@@ -57,7 +59,7 @@ __all__ = [
 _HANDLERS: dict[type, Callable[[DeckTwin, Any], None]] = {}
 
 
-class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
+class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
     """Replays actions over the deck state. One instance per replay.
 
     ``declares_liquids``: whether the protocol declares any liquid; if not, every well starts
@@ -66,10 +68,15 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
 
     def __init__(self, deck: Deck, *, declares_liquids: bool) -> None:
         self.deck = deck
+        self.places = Places(deck)
         self.wells = {}
         self.tips = {}
         self.pipettes = {p: PipetteState(full_layout(info)) for p, info in deck.pipettes.items()}
         self.modules = {mid: ModuleState() for mid in deck.modules}
+        for mid, mod in deck.modules.items():
+            if mod.info.type == "heater_shaker" and deck.labware_on_module(mid):
+                # the export closes the latch over labware loaded on a Heater-Shaker
+                self.modules[mid].latch = LidState.CLOSED
         self.mixes = []
         self.heats = []
         self.measurements = []
@@ -143,7 +150,47 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling):
         handler = _HANDLERS.get(kind)
         if handler is None:  # the reducer of an action type is DeckTwin._on_<TypeName>
             handler = _HANDLERS[kind] = getattr(DeckTwin, f"_on_{kind.__name__}")
+        blocked = self.places.unreachable()
+        if blocked:  # some labware is off the deck or covered now: the action must not reach into it
+            self._reaches_unreachable(act, blocked, before=True)
         handler(self, act)
+        if blocked and kind is a.PickUpTip:
+            self._reaches_unreachable(act, blocked, before=False)
+
+    def _reaches_unreachable(self, act: a.Action, blocked: frozenset[str], *, before: bool) -> None:
+        """An action in labware that is off the deck (or in the waste chute), LOCATION_OFF_DECK,
+        or covered by other labware (a lid), LOCATION_COVERED. ``before``: the place the action
+        names; after a pick-up of the next tip, the rack the twin took it from (Opentrons takes the
+        next tip from the pipette's racks in order)."""
+        if isinstance(act, a.MoveLabware):
+            return  # a move carries labware; it does not reach into it
+        if before:
+            ref = getattr(act, "well", None) or getattr(act, "location", None)
+            labware = ref.labware if ref is not None else getattr(act, "labware", None)
+        else:
+            if getattr(act, "location", None) is not None:
+                return
+            rack = self.pipettes[act.pipette].last_rack_well  # type: ignore[attr-defined]
+            labware = rack.labware if rack is not None else None
+        if labware not in blocked:
+            return
+        if labware in self.places.off_deck():
+            code, where = "LOCATION_OFF_DECK", f"is {self.places.base(labware).describe()}"
+            hint = f"move {labware!r} onto the deck (move_labware) before this step"
+        else:
+            code, where = "LOCATION_COVERED", f"is covered by {self.places.stacked_on(labware)!r}"
+            hint = f"move {self.places.stacked_on(labware)!r} off {labware!r} (move_labware) before this step"
+        self._add(
+            finding(
+                code,
+                "location",
+                "error",
+                f"step {act.step} reaches into {labware!r}, which {where} at that point",
+                hint,
+                step=act.step,
+                pointer=f"/steps/{act.step}",
+            )
+        )
 
     def run(self, acts: Iterable[a.Action]) -> None:
         for act in acts:

@@ -66,8 +66,6 @@ SILENT = {
     "liquidProbe",
     "tryLiquidProbe",
     "setTipState",
-    "loadLid",
-    "loadLidStack",
     "temperatureModule/waitForTemperature",
     "heaterShaker/waitForTemperature",
     "thermocycler/waitForBlockTemperature",
@@ -91,7 +89,8 @@ def _convert(conv: Conversion) -> None:
     """Every succeeded command, in order, through its handler."""
     conv.calibrate()
     for i, cmd in enumerate(conv.commands):
-        if not cmd.succeeded:
+        # a move the analysis refused stays in: the deck twin then says why (the run ends there)
+        if not cmd.succeeded and cmd.command_type != "moveLabware":
             continue
         conv.index = i
         conv.line = conv.source_line(cmd)

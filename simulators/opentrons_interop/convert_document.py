@@ -1,8 +1,8 @@
 """The protocol document a conversion writes: metadata, labware, modules, pipettes, liquids, steps.
 
-Labware is placed where it starts (or, when loaded off the deck, where it first arrives); an
-adapter with labware on it becomes that labware's ``adapter``. Liquids are the defined liquids
-loaded into wells, with the identity the export wrote into their description
+Labware is placed where it is loaded (a slot, a module, another labware, or off the deck); an
+adapter that carries one labware for the whole run becomes that labware's ``adapter``. Liquids are
+the defined liquids loaded into wells, with the identity the export wrote into their description
 (``liquid_identity``).
 """
 
@@ -14,7 +14,6 @@ from typing import Any
 
 from labwright.protocols.findings import finding
 from labwright.simulators.opentrons_interop.convert_state import Conversion, LoadedLabware, slug, unique
-from labwright.simulators.opentrons_interop.engine_commands import Placement
 from labwright.simulators.opentrons_interop.liquid_identity import decode_liquid_identity
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
@@ -58,58 +57,42 @@ def document(conv: Conversion) -> dict[str, Any]:
 
 
 def _labware_docs(conv: Conversion) -> list[dict[str, Any]]:
+    """Each labware where it is loaded: a slot (staging slots included), a module, another
+    labware, or off the deck; ``move_labware`` steps take it from there."""
     docs: list[dict[str, Any]] = []
-    used_slots: dict[str, str] = {}
     for lw in conv.labware.values():
         if not lw.id or conv.folded(lw):
             continue
-        placement, adapter = _resolve(conv, lw)
-        if placement is None:
-            conv.note(
-                f"offdeck-{lw.id}",
-                finding(
-                    "IMPORT_LABWARE_OFF_DECK",
-                    "deck",
-                    "info",
-                    f"{lw.id} stays off the deck for the whole run; it is left out",
-                    "nothing to do",
-                    pointer="/labware",
-                ),
-            )
+        where, adapter = _load_place(conv, lw)
+        if where is None:
             continue
-        doc: dict[str, Any] = {"id": lw.id, "load_name": lw.load_name}
-        if placement.kind == "module":
-            mod = conv.modules.get(placement.ref)
-            if mod is None:
-                continue
-            doc["module"] = mod.id
-        else:
-            doc["slot"] = _slot(conv, lw, placement.ref, used_slots)
+        doc: dict[str, Any] = {"id": lw.id, "load_name": lw.load_name, **where}
         doc.update(_labware_extras(lw, adapter))
         docs.append(doc)
     return docs
 
 
-def _slot(conv: Conversion, lw: LoadedLabware, slot: str, used_slots: dict[str, str]) -> str:
-    """The slot of ``lw``: a free one when it arrives (from off the deck) on a slot already used."""
-    if slot in used_slots and lw.placement.kind == "offdeck":
-        free = _free_slot(conv, used_slots)
-        if free is not None:
-            conv.note(
-                f"reslot-{lw.id}",
-                finding(
-                    "IMPORT_LABWARE_SLOT_REUSED",
-                    "deck",
-                    "info",
-                    f"{lw.id} is moved onto slot {slot} after {used_slots[slot]} leaves it; "
-                    f"labwright's static deck places it in free slot {free}",
-                    "nothing to do",
-                    pointer="/labware",
-                ),
-            )
-            slot = free
-    used_slots.setdefault(slot, lw.id)
-    return slot
+def _load_place(
+    conv: Conversion, lw: LoadedLabware, depth: int = 0
+) -> tuple[dict[str, Any] | None, str | None]:
+    """(the placement fields of ``lw`` at its load, the load name of a folded adapter under it)."""
+    if lw.arrives_mid_run:
+        return {"off_deck": True}, None
+    kind, ref = lw.placement
+    if kind == "slot":
+        return {"slot": ref}, None
+    if kind == "module":
+        mod = conv.modules.get(ref)
+        return ({"module": mod.id} if mod else None), None
+    if kind == "labware":
+        parent = conv.labware.get(ref)
+        if parent is None or depth > 4:
+            return None, None
+        if conv.folded(parent):
+            where, _ = _load_place(conv, parent, depth + 1)
+            return where, parent.load_name
+        return ({"on_labware": parent.id} if parent.id else None), None
+    return {"off_deck": True}, None
 
 
 def _labware_extras(lw: LoadedLabware, adapter: str | None) -> dict[str, Any]:
@@ -123,36 +106,6 @@ def _labware_extras(lw: LoadedLabware, adapter: str | None) -> dict[str, Any]:
     if lw.label:
         extras["label"] = lw.label
     return extras
-
-
-def _resolve(conv: Conversion, lw: LoadedLabware, depth: int = 0) -> tuple[Placement | None, str | None]:
-    """(("slot", s) | ("module", engine id) | None, adapter load name) of a labware."""
-    placement = lw.placement
-    if placement.kind == "offdeck":
-        arrivals = [t for t in lw.moved_to if t.kind != "offdeck"]
-        if not arrivals:
-            return None, None
-        placement = arrivals[0]
-    if placement.kind == "labware" and depth < 4:
-        parent = conv.labware.get(placement.ref)
-        if parent is None:
-            return None, None
-        where, _ = _resolve(conv, parent, depth + 1)
-        return where, parent.load_name if conv.folded(parent) else None
-    if placement.kind in ("slot", "module"):
-        return placement, None
-    return None, None
-
-
-def _free_slot(conv: Conversion, used: dict[str, str]) -> str | None:
-    from labwright.simulators.deck.definitions import DEFAULT_TRASH_SLOT, deck_slots
-
-    occupied = set(used) | {m.slot for m in conv.modules.values() if m.slot}
-    occupied.add(DEFAULT_TRASH_SLOT[conv.robot])
-    for slot in deck_slots(conv.robot):
-        if slot not in occupied:
-            return slot
-    return None
 
 
 # ------------------------------------------------------------------------------- liquids

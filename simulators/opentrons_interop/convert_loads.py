@@ -2,14 +2,16 @@
 
 ``loadLabware`` / ``loadModule`` / ``loadPipette`` -> labware (adapters folded into the labware on
 them; trash labware becomes the robot's trash), modules (labwright module type and model),
-pipettes (Opentrons API names); ``loadLiquid`` -> initial volumes; ``moveLabware`` -> a comment
-(labwright's deck is static); ``configureNozzleLayout`` -> a note for partial layouts.
+pipettes (Opentrons API names); ``loadLiquid`` -> initial volumes; ``moveLabware`` ->
+``move_labware`` (the gripper, or by hand; to a slot or staging slot, a module, onto labware, off
+the deck, or into the waste chute); ``configureNozzleLayout`` -> a note for partial layouts.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from labwright.protocols.errors import DefinitionNotFoundError
 from labwright.protocols.findings import finding
@@ -100,14 +102,53 @@ def on_load_labware(conv: Conversion, cmd: EngineCommand) -> None:
     lw = LoadedLabware(engine_id, load_name, namespace, version, p.get("displayName") or "", placement, info)
     lw.is_trash = "trash" in load_name and not (info and info.wells and len(info.wells) > 1)
     if not lw.is_trash:
-        kind = CATEGORY_WORD.get(info.category, "") if info else ""
-        if kind == "adapter" and info is not None and len(info.wells) > 1:
+        kind = ("lid" if info.is_lid else CATEGORY_WORD.get(info.category, "")) if info else ""
+        if kind == "adapter" and info is not None and len(info.wells) > 1 and "adapter" not in info.roles:
             kind = "plate"  # an adapter-and-plate combination definition
         base = kind or slug(load_name, 40)
         lw.id = unique(f"{base}_{_suffix(conv.slot_of(lw) or 'offdeck')}", conv.taken_ids)
     conv.labware[engine_id] = lw
     if not conv.cap.is_legacy:
         conv.settle_calibration(str(cmd.result.get("labwareId", "")))
+    if lw.id and _vacated(conv, lw):
+        _arrives_mid_run(conv, lw)
+
+
+def _vacated(conv: Conversion, lw: LoadedLabware) -> bool:
+    """Whether ``lw`` is loaded into a place that other labware held earlier in the run (loaded or
+    moved there, then taken away: ``del protocol.deck[slot]`` or a move, then a new
+    ``load_labware`` there)."""
+    place = lw.placement
+    if place.kind == "offdeck":
+        return False
+    return any(o is not lw and (o.placement == place or place in o.moved_to) for o in conv.labware.values())
+
+
+def _arrives_mid_run(conv: Conversion, lw: LoadedLabware) -> None:
+    """Declare ``lw`` off the deck and move it by hand to where it is loaded, at this point."""
+    destination = _move_destination(conv, _engine_location(lw.placement))
+    if destination is None:
+        return
+    lw.arrives_mid_run = True
+    conv.step({"op": "move_labware", "labware": lw.id, **destination})
+    conv.note(
+        "arrives-mid-run",
+        finding(
+            "IMPORT_LABWARE_LOADED_MID_RUN",
+            "deck",
+            "info",
+            f"{lw.id} is loaded during the run where other labware was; labwright declares it off "
+            "the deck and moves it there by hand at that point (the export pauses for the operator)",
+            "nothing to do",
+            pointer="/labware",
+        ),
+    )
+
+
+def _engine_location(place: Placement) -> dict[str, str] | str:
+    """An engine ``location`` for a placement (the inverse of ``Placement.of``)."""
+    key = {"slot": "slotName", "module": "moduleId", "labware": "labwareId"}.get(place.kind)
+    return {key: place.ref} if key else "offDeck"
 
 
 def on_load_module(conv: Conversion, cmd: EngineCommand) -> None:
@@ -147,26 +188,81 @@ def on_load_liquid(conv: Conversion, cmd: EngineCommand) -> None:
         conv.loads.append((p.get("liquidId", ""), p.get("labwareId", ""), well, float(volume)))
 
 
+def on_load_lid_stack(conv: Conversion, cmd: EngineCommand) -> None:
+    """A lid stack: the place holder Opentrons puts where ``move_lid`` sets a lid down on the
+    deck. A lid moved onto it is moved to its place; lids loaded in a stack are not modelled."""
+    conv.lid_stacks[cmd.result_id("stackLabwareId")] = Placement.of(cmd.params.get("location"))
+    if cmd.result.get("labwareIds"):
+        conv.note(
+            "lid-stack",
+            finding(
+                "IMPORT_LID_STACK_UNSUPPORTED",
+                "deck",
+                "warning",
+                "the protocol loads a stack of lids; labwright does not model lid stacks, so the "
+                "lids in it and their moves are not verified",
+                "check the lid stack by hand",
+                pointer="/labware",
+            ),
+        )
+
+
 def on_move_labware(conv: Conversion, cmd: EngineCommand) -> None:
+    if cmd.labware_id in conv.lid_stacks:  # the place holder moves, no labware does
+        conv.lid_stacks[cmd.labware_id] = Placement.of(cmd.params.get("newLocation"))
+        return
     lw = conv.labware.get(cmd.labware_id)
     if lw is None:
         return
-    target = Placement.of(cmd.params.get("newLocation"))
-    lw.moved_to.append(target)
-    if lw.id:
-        conv.step({"op": "comment", "text": f"move labware {lw.id} to {conv.describe(target)}"})
-    conv.note(
-        "moved",
-        finding(
-            "IMPORT_LABWARE_MOVED",
-            "deck",
-            "info",
-            "the protocol moves labware during the run; labwright places each labware where it "
-            "starts (or first arrives on the deck) and checks wells, not the moves",
-            "check moves (gripper, manual) by hand",
-            pointer="/labware",
-        ),
-    )
+    raw = cmd.params.get("newLocation")
+    lw.moved_to.append(Placement.of(raw))
+    if not lw.id or lw.is_trash:
+        return
+    destination = _move_destination(conv, raw)
+    if destination is None:
+        conv.note(
+            f"move-{cmd.labware_id}",
+            finding(
+                "IMPORT_MOVE_UNSUPPORTED",
+                "deck",
+                "warning",
+                f"{lw.id} is moved to {raw!r}, a place labwright does not model; the move is not verified",
+                "check this move by hand",
+                step=len(conv.steps),
+                pointer=f"/steps/{len(conv.steps)}",
+            ),
+        )
+        conv.step({"op": "comment", "text": f"move labware {lw.id} to {raw}"})
+        return
+    doc: dict[str, Any] = {"op": "move_labware", "labware": lw.id, **destination}
+    if cmd.params.get("strategy") == "usingGripper":
+        doc["use_gripper"] = True
+    for key, field_name in (("pickUpOffset", "pick_up_offset_mm"), ("dropOffset", "drop_offset_mm")):
+        offset = cmd.params.get(key)
+        if isinstance(offset, dict) and any(float(offset.get(k) or 0.0) for k in "xyz"):
+            doc[field_name] = {k: float(offset.get(k) or 0.0) for k in "xyz"}
+    conv.step(doc)
+
+
+def _move_destination(conv: Conversion, raw: Any) -> dict[str, Any] | None:
+    """The destination fields of a ``move_labware`` step for an engine ``newLocation``."""
+    target = Placement.of(raw)
+    if isinstance(raw, dict) and "addressableAreaName" in raw:
+        area = str(raw["addressableAreaName"])
+        if "WasteChute" in area:  # gripperWasteChute: thrown away
+            return {"waste_chute": True}
+        return {"slot": area} if re.fullmatch(r"[A-D][1-4]", area) else None
+    if target.kind == "slot":
+        return {"slot": target.ref}
+    if target.kind == "module":
+        mod = conv.modules.get(target.ref)
+        return {"module": mod.id} if mod else None
+    if target.kind == "labware" and target.ref in conv.lid_stacks:  # a lid set down on the deck
+        return _move_destination(conv, _engine_location(conv.lid_stacks[target.ref]))
+    if target.kind == "labware":
+        parent = conv.labware.get(target.ref)
+        return {"on_labware": parent.id} if parent and parent.id and not conv.folded(parent) else None
+    return {"off_deck": True}
 
 
 def on_configure_nozzle_layout(conv: Conversion, cmd: EngineCommand) -> None:
@@ -189,6 +285,8 @@ def on_configure_nozzle_layout(conv: Conversion, cmd: EngineCommand) -> None:
 
 HANDLERS: dict[str, Callable[[Conversion, EngineCommand], None]] = {
     "loadLabware": on_load_labware,
+    "loadLid": on_load_labware,  # a lid loaded on its labware (load_labware(..., lid=)): same params
+    "loadLidStack": on_load_lid_stack,
     "loadModule": on_load_module,
     "loadPipette": on_load_pipette,
     "loadLiquid": on_load_liquid,

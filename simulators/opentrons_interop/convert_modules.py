@@ -3,7 +3,8 @@
 Module commands -> ``set_temperature`` / ``deactivate`` / ``engage_magnets`` /
 ``disengage_magnets`` / ``shake`` / ``open_lid`` / ``close_lid`` / ``measure``; a thermocycler
 profile -> a comment naming it, each of its temperatures once and one delay for its duration;
-latches and the lid heater -> comments. A protocol below apiLevel 2.14 runs on the legacy core,
+``open_latch`` / ``close_latch`` (a Heater-Shaker's labware latch); the lid heater -> comments.
+A protocol below apiLevel 2.14 runs on the legacy core,
 whose module commands reach the analysis as ``custom`` commands with text only: the run log
 (``LegacyRecord``) gives their numbers and the slot of the module addressed (``LEGACY``).
 """
@@ -145,7 +146,7 @@ def on_reader_read(conv: Conversion, cmd: EngineCommand) -> None:
     if m is None:
         return
     plate = next(
-        (lw for lw in conv.labware.values() if lw.placement == ("module", m.engine_id) and lw.id), None
+        (lw for lw in conv.labware.values() if conv.current(lw) == ("module", m.engine_id) and lw.id), None
     )
     if plate is None:
         return
@@ -166,8 +167,8 @@ HANDLERS: dict[str, Handler] = {
     ),
     "heaterShaker/setShakeSpeed": lambda conv, cmd: start_shake(conv, conv.module(cmd), cmd.params["rpm"]),
     "heaterShaker/deactivateShaker": lambda conv, cmd: end_shake(conv, cmd.module_id),
-    "heaterShaker/openLabwareLatch": _comment("open the labware latch of {module}"),
-    "heaterShaker/closeLabwareLatch": _comment("close the labware latch of {module}"),
+    "heaterShaker/openLabwareLatch": _simple("open_latch"),
+    "heaterShaker/closeLabwareLatch": _simple("close_latch"),
     "magneticModule/engage": lambda conv, cmd: simple(
         conv, conv.module(cmd), "engage_magnets", height_mm=float(cmd.params["height"])
     ),
@@ -311,12 +312,8 @@ LEGACY: dict[str, LegacyHandler] = {
     "HEATER_SHAKER_SET_SHAKE_SPEED": _legacy_from_text(start_shake, "heater_shaker"),
     "HEATER_SHAKER_DEACTIVATE_SHAKER": _legacy_end_shake,
     "HEATER_SHAKER_DEACTIVATE_HEATER": _legacy_simple("heater_shaker", "deactivate"),
-    "HEATER_SHAKER_OPEN_LABWARE_LATCH": _legacy_comment(
-        "heater_shaker", "open the labware latch of {module}"
-    ),
-    "HEATER_SHAKER_CLOSE_LABWARE_LATCH": _legacy_comment(
-        "heater_shaker", "close the labware latch of {module}"
-    ),
+    "HEATER_SHAKER_OPEN_LABWARE_LATCH": _legacy_simple("heater_shaker", "open_latch"),
+    "HEATER_SHAKER_CLOSE_LABWARE_LATCH": _legacy_simple("heater_shaker", "close_latch"),
 }
 
 # legacy commands that change nothing labwright verifies (waits, moves, homing, calibration)

@@ -40,6 +40,9 @@ class LoadedLabware:
     id: str = ""
     is_trash: bool = False
     moved_to: list[Placement] = field(default_factory=list)
+    # loaded during the run into a place other labware has left: declared off the deck, and
+    # brought there by a move step where it is loaded
+    arrives_mid_run: bool = False
 
     @property
     def is_adapter(self) -> bool:
@@ -112,6 +115,13 @@ class Conversion:
         self._call_times = [t for t, _ in capture.call_lines]
         self._pending_calibration: list[tuple[EngineCommand, int]] = []
         self.arrival: dict[str, Placement] = {}  # labware loaded off deck -> where it arrives
+        # read ahead by ``calibrate``: which labware ever moves, which labware is ever moved
+        # onto, and what is loaded on each labware (engine ids); they decide folding
+        self.ever_moved: set[str] = set()
+        self.moved_onto: set[str] = set()
+        self.loaded_on: dict[str, list[str]] = defaultdict(list)
+        # Opentrons' lid stack objects (where move_lid sets a lid down in a slot): their places
+        self.lid_stacks: dict[str, Placement] = {}
 
     # ----------------------------------------------------------------------- writing
 
@@ -175,11 +185,17 @@ class Conversion:
         return lw.is_trash
 
     def folded(self, lw: LoadedLabware) -> bool:
-        """An adapter with labware on it is folded into that labware (its ``adapter``)."""
-        if not lw.is_adapter:
+        """An adapter that carries one labware, loaded on it, for the whole run is folded into
+        that labware (its ``adapter``). One whose labware is moved off or onto it, or that moves
+        itself, stays a labware of its own (the other sits ``on_labware``)."""
+        if not lw.is_adapter or lw.engine_id in self.ever_moved or lw.engine_id in self.moved_onto:
             return False
-        on_it = Placement("labware", lw.engine_id)
-        return any(o.placement == on_it or on_it in o.moved_to for o in self.labware.values())
+        children = self.loaded_on.get(lw.engine_id, [])
+        return len(children) == 1 and children[0] not in self.ever_moved
+
+    def current(self, lw: LoadedLabware) -> Placement:
+        """Where a labware is at the command being converted (after the moves converted so far)."""
+        return lw.moved_to[-1] if lw.moved_to else lw.placement
 
     def slot_of(self, lw: LoadedLabware) -> str | None:
         kind, ref = lw.placement
@@ -194,18 +210,6 @@ class Conversion:
             parent = self.labware.get(ref)
             return self.slot_of(parent) if parent else None
         return None
-
-    def describe(self, target: Placement) -> str:
-        kind, ref = target
-        if kind == "slot":
-            return f"slot {ref}"
-        if kind == "module":
-            mod = self.modules.get(ref)
-            return mod.id if mod else "a module"
-        if kind == "labware":
-            lw = self.labware.get(ref)
-            return (lw.id or lw.load_name) if lw else "another labware"
-        return "off the deck"
 
     def pipette_id(self, engine_pip: str) -> str | None:
         p = self.pipettes.get(engine_pip)
@@ -269,9 +273,17 @@ class Conversion:
         where labware loaded off the deck first arrives."""
         moves: dict[str, int] = defaultdict(int)
         for cmd in self.commands:
-            if cmd.command_type == "moveLabware":
+            if cmd.command_type == "loadLabware" and cmd.succeeded:
+                where = Placement.of(cmd.params.get("location"))
+                if where.kind == "labware":
+                    self.loaded_on[where.ref].append(cmd.result_id("labwareId"))
+                continue
+            if cmd.command_type == "moveLabware" and cmd.succeeded:
                 moves[cmd.labware_id] += 1
+                self.ever_moved.add(cmd.labware_id)
                 target = Placement.of(cmd.params.get("newLocation"))
+                if target.kind == "labware":
+                    self.moved_onto.add(target.ref)
                 if target.kind != "offdeck":
                     self.arrival.setdefault(cmd.labware_id, target)
                 continue

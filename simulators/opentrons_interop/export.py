@@ -21,6 +21,13 @@ Choices worth knowing:
   ``define_liquid`` description by ``liquid_identity``, so that the importer can read it back.
 - A Heater-Shaker's labware latch is closed after its labware is loaded; ``shake`` closes the
   latch, shakes at the speed for the duration, then stops the shaker.
+- ``move_labware`` -> ``protocol.move_labware`` with ``use_gripper`` and the gripper offsets; a
+  slot (staging slots A4-D4 included), a module, a labware or adapter, ``protocol_api.OFF_DECK``,
+  or the waste chute (``protocol.load_waste_chute()``, loaded when a move throws labware into
+  it). Labware that starts off the deck is loaded at ``OFF_DECK``; labware on other labware is
+  loaded on it (``parent.load_labware``); an adapter of its own with ``load_adapter``.
+- ``open_latch`` / ``close_latch`` -> a Heater-Shaker's ``open_labware_latch`` /
+  ``close_labware_latch``.
 - ``measure`` drives the Flex Absorbance Plate Reader when the step (or the protocol's only
   plate reader) names one: the plate is moved in with the gripper, read, and moved back;
   otherwise the measurement is noted with ``protocol.comment``.
@@ -41,12 +48,15 @@ from labwright.protocols.errors import LabwrightError
 from labwright.protocols.io import protocol_sha256
 from labwright.protocols.locations import TRASH, WellRef, parse_location, well_row_col
 from labwright.simulators.deck.definitions import DEFAULT_MODULE_MODEL, DEFAULT_TRASH_SLOT, MODULE_API_NAME
-from labwright.simulators.deck.layout import custom_definitions
+from labwright.simulators.deck.layout import custom_definitions, stack_order
 from labwright.simulators.deck.resolve import resolve
 from labwright.simulators.opentrons_interop.liquid_identity import IDENTITY_KEYS, encode_liquid_identity
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
+# load_labware(..., lid=) and move_lid are new in 2.23; lid_version= (the lid definition the
+# verifier checked, not the labware's version, which 2.23-2.25 apply to the lid too) in 2.26
+API_LEVEL_LIDS = "2.26"
 ROBOT_TYPE = {"ot2": "OT-2", "flex": "Flex"}
 DEFAULT_CLEARANCE_MM = 1.0  # InstrumentContext.well_bottom_clearance default (aspirate and dispense)
 # Wavelengths the Absorbance Plate Reader reads in its default hardware configuration
@@ -58,7 +68,7 @@ FLEX_TRASH_SLOTS = ("A3", "B3", "C3", "D3", "D1", "C1", "B1", "A1")
 
 _RESERVED = {
     "protocol", "protocol_api", "metadata", "requirements", "run", "Point", "json", "trash",
-    "well", "CUSTOM_LABWARE",
+    "well", "CUSTOM_LABWARE", "waste_chute",
 }  # fmt: skip
 
 
@@ -155,7 +165,13 @@ class _Exporter:
         self.labware = {lw.id: lw for lw in protocol.labware}
         self.pipettes = {pi.id: pi for pi in protocol.pipettes}
         self.readers = [mo.id for mo in protocol.modules if mo.type is m.ModuleType.PLATE_READER]
+        # lid labware (allowedRoles "lid"): loaded with the labware it covers (``lid=``) and
+        # moved with ``protocol.move_lid``, so that Opentrons knows it for a lid
+        placed = self.deck.labware
+        self.lids = {lw.id for lw in protocol.labware if lw.id in placed and placed[lw.id].info.is_lid}
+        self.lid_of = {lw.on_labware: lw for lw in protocol.labware if lw.id in self.lids and lw.on_labware}
         self.uses_point = False
+        self.home: dict[str, str] = {}  # labware id -> where a move_labware step put it
         self.used_custom: dict[str, dict[str, Any]] = {}
         self._check_references()
 
@@ -171,6 +187,7 @@ class _Exporter:
 
         for lw in self.p.labware:
             need("module", lw.module, self.modules, f"labware {lw.id!r}")
+            need("labware", lw.on_labware, self.labware, f"labware {lw.id!r}")
             if lw.namespace != "opentrons" and lw.load_name not in self.custom:
                 raise ExportError(
                     f"labware {lw.id!r} ({lw.namespace}/{lw.load_name}) has no definition",
@@ -178,8 +195,15 @@ class _Exporter:
                 )
             if lw.load_name in self.custom:
                 self.used_custom[lw.load_name] = self.custom[lw.load_name]
-            if lw.module is None and lw.slot is None:
+            if lw.module is None and lw.slot is None and lw.on_labware is None and not lw.off_deck:
                 raise ExportError(f"labware {lw.id!r} has neither a slot nor a module", hint="add `slot:`")
+        for lw in self.p.labware:
+            if lw.id in self.lids and (lw.on_labware is None or lw.on_labware in self.custom_ids()):
+                raise ExportError(
+                    f"lid {lw.id!r} must start on the Opentrons labware it covers to be exported",
+                    hint="declare it with on_labware: the plate it covers (Opentrons loads a lid with its "
+                    "labware, load_labware(..., lid=...))",
+                )
         for pi in self.p.pipettes:
             for rack in pi.tip_racks:
                 need("labware", rack, self.labware, f"pipette {pi.id!r}")
@@ -190,14 +214,21 @@ class _Exporter:
             where = f"step {i} ({step.op})"
             need("pipette", getattr(step, "pipette", None), self.pipettes, where)
             need("module", getattr(step, "module", None), self.modules, where)
-            if isinstance(step, m.Measure):
+            if isinstance(step, m.Measure | m.MoveLabware):
                 need("labware", step.labware, self.labware, where)
+            if isinstance(step, m.MoveLabware):
+                need("labware", step.on_labware, self.labware, where)
             for loc in _step_locations(step):
                 need("labware", parse_location(loc).labware, self.labware, where)
+
+    def custom_ids(self) -> set[str]:
+        return {lw.id for lw in self.p.labware if lw.load_name in self.custom}
 
     # ------------------------------------------------------------------ header
 
     def api_level(self) -> str:
+        if self.lids:
+            return API_LEVEL_LIDS
         return API_LEVEL_PLATE_READER if self.readers else API_LEVEL
 
     def header(self, out: _Lines) -> None:
@@ -255,8 +286,9 @@ class _Exporter:
                     args.append(_str(slot or ""))  # a thermocycler without a slot takes its own place
                 out.extend(_call(f"{self.mod_var[mo.id]} = protocol.load_module", args))
         out.add("# labware (definition versions pinned to those labwright verified against)")
-        for lw in self.p.labware:
-            out.extend(self._load_labware(lw))
+        for _, lw in stack_order(self.p.labware):
+            if lw.id not in self.lids:  # a lid is loaded with the labware it covers
+                out.extend(self._load_labware(lw))
         for mo in self.p.modules:
             if mo.type is m.ModuleType.HEATER_SHAKER and any(lw.module == mo.id for lw in self.p.labware):
                 out.add(f"{self.mod_var[mo.id]}.close_labware_latch()  # hold the plate")
@@ -277,6 +309,8 @@ class _Exporter:
                 racks = "[" + ", ".join(self.lw_var[r] for r in pi.tip_racks) + "]"
                 args = [_str(pi.model), _str(pi.mount.value), f"tip_racks={racks}"]
                 out.extend(_call(f"{self.pip_var[pi.id]} = protocol.load_instrument", args))
+        if self.deck.waste_chute:
+            out.add("waste_chute = protocol.load_waste_chute()  # labware is thrown away through it")
         if self.p.liquids:
             out.add("# liquids")
             for li in self.p.liquids:
@@ -290,6 +324,10 @@ class _Exporter:
         taken = set(self.deck.occupied)
         for lw in self.p.labware:
             taken.add(lw.slot or "")
+        for step in self.p.steps:
+            if isinstance(step, m.MoveLabware):
+                taken.add(step.slot or "")
+        taken |= {slot[0] + "3" for slot in taken if slot[1:] == "4"}  # staging areas take X3
         for mo in self.p.modules:
             taken.add(mo.slot or "")
         for slot in FLEX_TRASH_SLOTS:
@@ -306,18 +344,23 @@ class _Exporter:
     def _load_labware(self, lw: m.Labware) -> list[str]:
         var = self.lw_var[lw.id]
         custom = lw.load_name in self.custom
+        placed = self.deck.labware.get(lw.id)
+        adapter = placed is not None and placed.info.is_adapter  # an adapter of its own
         what = f"CUSTOM_LABWARE[{_str(lw.load_name)}]" if custom else _str(lw.load_name)
-        method = "load_labware_from_definition" if custom else "load_labware"
+        kind = "adapter" if adapter else "labware"
+        method = f"load_{kind}_from_definition" if custom else f"load_{kind}"
         extra: list[str] = []
-        if lw.label:
+        if lw.label and not adapter:
             extra.append(f"label={_str(lw.label)}")
         if not custom:
             if lw.namespace != "opentrons":
                 extra.append(f"namespace={_str(lw.namespace)}")
-            placed = self.deck.labware.get(lw.id)
             version = placed.info.version if placed is not None else lw.version
             if version is not None:  # the definition the verifier checked, not the apiLevel's default
                 extra.append(f"version={version}")
+            if lw.id in self.lid_of:
+                lid = self.deck.labware[self.lid_of[lw.id].id].info
+                extra += [f"lid={_str(lid.load_name)}", f"lid_version={lid.version}"]
         lines: list[str] = []
         if lw.module is not None:
             parent = self.mod_var[lw.module]
@@ -327,11 +370,34 @@ class _Exporter:
                 lines.append(f"{var}_adapter = {parent}.load_adapter({_str(lw.adapter)})")
                 parent = f"{var}_adapter"
             return [*lines, *_call(f"{var} = {parent}.{method}", [what, *extra])]
-        slot = _str(lw.slot or "")
+        if lw.on_labware is not None:
+            return _call(f"{var} = {self.lw_var[lw.on_labware]}.{method}", [what, *extra])
+        slot = "protocol_api.OFF_DECK" if lw.off_deck else _str(lw.slot or "")
         if lw.adapter:
             lines.append(f"{var}_adapter = protocol.load_adapter({_str(lw.adapter)}, {slot})")
             return [*lines, *_call(f"{var} = {var}_adapter.{method}", [what, *extra])]
         return _call(f"{var} = protocol.{method}", [what, slot, *extra])
+
+    def _move(self, step: m.MoveLabware) -> list[str]:
+        """``protocol.move_labware`` to the step's one destination."""
+        if step.slot is not None:
+            to = _str(step.slot)
+        elif step.module is not None:
+            to = self.mod_var[step.module]
+        elif step.on_labware is not None:
+            to = self.lw_var[step.on_labware]
+        else:
+            to = "waste_chute" if step.waste_chute else "protocol_api.OFF_DECK"
+        lid = step.labware in self.lids
+        what = self._home(self.labware[step.labware]) if lid else self.lw_var[step.labware]
+        args = [what, to, f"use_gripper={step.use_gripper}"]
+        offsets = (("pick_up_offset", step.pick_up_offset_mm), ("drop_offset", step.drop_offset_mm))
+        for name, offset in offsets:
+            if offset is not None:
+                xyz = ", ".join(f'"{k}": {_num(getattr(offset, k))}' for k in "xyz")
+                args.append(f"{name}={{{xyz}}}")
+        self.home[step.labware] = to
+        return _call(f"protocol.{'move_lid' if lid else 'move_labware'}", args)
 
     def _define_liquid(self, out: _Lines, li: m.Liquid) -> None:
         identity = {key: getattr(li, key) for key in IDENTITY_KEYS}
@@ -435,6 +501,13 @@ class _Exporter:
             return self._module_step(step)
         if isinstance(step, m.Shake | m.OpenLid | m.CloseLid):
             return self._module_step(step)
+        if isinstance(step, m.OpenLatch | m.CloseLatch):
+            verb = "open" if isinstance(step, m.OpenLatch) else "close"
+            mod = self.modules[step.module]
+            note = "" if mod.type is m.ModuleType.HEATER_SHAKER else _unsupported(mod.type)
+            return [f"{self.mod_var[mod.id]}.{verb}_labware_latch(){note}"]
+        if isinstance(step, m.MoveLabware):
+            return self._move(step)
         pip = self.pip_var[step.pipette]
         if isinstance(step, m.Aspirate | m.Dispense):
             at = self._at(step.location, step.position, step.offset_mm)
@@ -568,7 +641,7 @@ class _Exporter:
         lines = [f"# {what}"]
         if nm not in PLATE_READER_WAVELENGTHS_NM:
             lines.append(f"# {nm} nm needs a custom reader configuration (default: 450, 562, 600, 650 nm)")
-        on_reader = lw.module == reader
+        on_reader = self._home(lw) == self.mod_var[reader]
         if on_reader:
             lines += [f"{rv}.close_lid()", f'{rv}.initialize("single", [{nm}])']
         else:
@@ -581,9 +654,18 @@ class _Exporter:
             ]
         lines += [f"{rv}.read(export_filename={_str(f'{lw.id}_{nm}nm')})", f"{rv}.open_lid()"]
         if not on_reader:
-            home = self.mod_var[lw.module] if lw.module else _str(lw.slot or "")
-            lines.append(f"protocol.move_labware({plate}, {home}, use_gripper=True)")
+            lines.append(f"protocol.move_labware({plate}, {self._home(lw)}, use_gripper=True)")
         return lines
+
+    def _home(self, lw: m.Labware) -> str:
+        """The Python expression of where ``lw`` is at the step being rendered (moves change it)."""
+        if lw.id in self.home:
+            return self.home[lw.id]
+        if lw.module:
+            return self.mod_var[lw.module]
+        if lw.on_labware:
+            return self.lw_var[lw.on_labware]
+        return "protocol_api.OFF_DECK" if lw.off_deck else _str(lw.slot or "")
 
     # ------------------------------------------------------------------- render
 
@@ -683,6 +765,10 @@ def _describe(step: m.Step) -> str:  # noqa: C901
         return f"lower the magnets of {step.module}"
     if isinstance(step, m.OpenLid | m.CloseLid):
         return f"{step.op.split('_')[0]} the lid of {step.module}"
+    if isinstance(step, m.OpenLatch | m.CloseLatch):
+        return f"{step.op.split('_')[0]} the labware latch of {step.module}"
+    if isinstance(step, m.MoveLabware):
+        return _describe_move(step)
     if isinstance(step, m.Deactivate):
         return f"switch off {step.module}"
     if isinstance(step, m.Delay):
@@ -700,6 +786,19 @@ def _describe(step: m.Step) -> str:  # noqa: C901
         return f"{step.op.replace('_', ' ')} {module}"
     pipette = getattr(step, "pipette", None)
     return step.op.replace("_", " ") + (f" with {pipette}" if pipette else "")
+
+
+def _describe_move(step: m.MoveLabware) -> str:
+    if step.slot is not None:
+        to = f"slot {step.slot}"
+    elif step.module is not None:
+        to = step.module
+    elif step.on_labware is not None:
+        to = f"{step.on_labware}"
+    else:
+        to = "the waste chute" if step.waste_chute else "off the deck"
+    how = "with the gripper" if step.use_gripper else "by hand (the robot pauses)"
+    return f"move {step.labware} {'onto' if step.on_labware else 'to'} {to} {how}"
 
 
 def _step_locations(step: m.Step) -> list[str]:

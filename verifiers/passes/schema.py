@@ -31,6 +31,10 @@ _CODES: dict[str, tuple[str, str]] = {
     "field_duplicate": ("FIELD_DUPLICATE", "keep one of the two keys"),
     "string_pattern_mismatch": ("VALUE_PATTERN", "check the format of this value"),
     "nozzles_invalid": ("NOZZLES_INVALID", "see configure_nozzles in `labwright schema`"),
+    "destination_count": (
+        "MOVE_DESTINATION_COUNT",
+        "give exactly one of slot, module, on_labware, off_deck: true, waste_chute: true",
+    ),
 }
 _VOLUME_FIELDS = {"volume_ul", "disposal_volume_ul", "air_gap_ul", "initial_volumes_ul"}
 _TEMPERATURE_FIELDS = {"celsius"}

@@ -86,31 +86,84 @@ class _Names:
     def __init__(self, protocol: Protocol) -> None:
         self.deck = resolve(protocol).deck
         self.by_mount = {p.mount.value: p.id for p in protocol.pipettes}
+        # labware id -> the slots move_labware steps bring it to (a module counts as its slot)
+        self.moved_to: dict[str, set[str]] = {}
+        for step in protocol.steps:
+            if isinstance(step, m.MoveLabware):
+                slot = step.slot
+                if step.module is not None:
+                    slot = self.deck.modules[step.module].slot
+                elif step.on_labware is not None:
+                    slot = self.deck.labware[step.on_labware].slot
+                self.moved_to.setdefault(step.labware, set()).add(slot or "")
 
     def pipette(self, instrument: Any) -> str:
         return self.by_mount[str(instrument.mount)]
 
-    def labware(self, lw: Any) -> str:
-        parent = lw.parent
-        while not isinstance(parent, str):  # adapter or module: walk down to the slot
-            parent = parent.parent
-        matches = [
-            p for p in self.deck.labware.values() if p.info.load_name == lw.load_name and p.slot == parent
-        ]
-        assert len(matches) == 1, (lw, parent, matches)
+    def labware(self, lw: Any, slot: str) -> str:
+        """The protocol's labware of that load name in ``slot`` (where it was when the simulator
+        logged the command): where it starts there, else the one a move brings there."""
+        same = [p for p in self.deck.labware.values() if p.info.load_name == lw.load_name]
+        matches = [p for p in same if p.slot == slot]
+        matches = matches or [p for p in same if slot in self.moved_to.get(p.id, ())]
+        assert len(matches) == 1, (lw, slot, matches)
         placed = matches[0]
         # the robot loads exactly the definition the twin checked
         assert lw.uri == f"{placed.info.namespace}/{placed.info.load_name}/{placed.info.version}", lw.uri
         return placed.id
 
-    def well(self, well: Any) -> str:
-        return f"{self.labware(well.parent)}:{well.well_name}"
+    def well(self, well: Any, slot: str) -> str:
+        return f"{self.labware(well.parent, slot)}:{well.well_name}"
+
+
+def _slot_now(labware: Any) -> str:
+    """The deck slot under a simulator labware now (through adapters and modules)."""
+    parent = labware.parent
+    while not isinstance(parent, str):  # adapter or module: walk down to the slot
+        parent = parent.parent
+    return parent
+
+
+def _snapshot(message: dict[str, Any]) -> None:
+    """Before a command runs: where its labware is and the well bottom's height then (labware
+    moves during the run, so reading them from the run log afterwards would be wrong)."""
+    from opentrons.protocol_api.labware import Well
+    from opentrons.types import Location
+
+    if message["$"] != "before":
+        return
+    payload = message["payload"]
+    loc = payload.get("location")
+    well = loc if isinstance(loc, Well) else None
+    if isinstance(loc, Location) and loc.labware.is_well:
+        well = loc.labware.as_well()
+        payload["_bottom_z"] = well.bottom().point.z
+    if well is not None:
+        payload["_slot"] = _slot_now(well.parent)
 
 
 def simulate(text: str) -> list[dict[str, Any]]:
-    from opentrons.simulate import simulate as opentrons_simulate
+    from contextlib import contextmanager
 
-    runlog, _bundle = opentrons_simulate(io.StringIO(text), "exported.py")
+    from opentrons import simulate as ot_simulate
+    from opentrons.legacy_commands import types as command_types
+
+    class _Scraper(ot_simulate._CommandScraper):
+        @contextmanager
+        def scrape(self):  # type: ignore[no-untyped-def]
+            unsubscribe = self._broker.subscribe(command_types.COMMAND, _snapshot)
+            try:
+                with super().scrape():
+                    yield
+            finally:
+                unsubscribe()
+
+    scraper = ot_simulate._CommandScraper
+    ot_simulate._CommandScraper = _Scraper  # type: ignore[misc]
+    try:
+        runlog, _bundle = ot_simulate.simulate(io.StringIO(text), "exported.py")
+    finally:
+        ot_simulate._CommandScraper = scraper  # type: ignore[misc]
     return list(runlog)
 
 
@@ -137,20 +190,21 @@ def simulator_trace(runlog: list[dict[str, Any]], protocol: Protocol) -> list[Op
             ops.append(("air_gap", pip, float(payload["volume"])))
             inside = level
         elif text.startswith("Picking up tip"):
-            ops.append(("pick_up_tip", pip, names.well(loc)))
+            ops.append(("pick_up_tip", pip, names.well(loc, payload["_slot"])))
         elif text.startswith("Dropping tip"):
-            ops.append(("drop_tip", pip, names.well(loc) if isinstance(loc, Well) else "trash"))
+            where = names.well(loc, payload["_slot"]) if isinstance(loc, Well) else "trash"
+            ops.append(("drop_tip", pip, where))
         elif text.startswith(("Aspirating", "Dispensing")):
             assert isinstance(loc, Location), entry
             well = loc.labware.as_well()
-            z = loc.point.z - well.bottom().point.z
+            z = loc.point.z - payload["_bottom_z"]
             kind = "aspirate" if text.startswith("Aspirating") else "dispense"
-            ops.append((kind, pip, float(payload["volume"]), names.well(well), z))
+            ops.append((kind, pip, float(payload["volume"]), names.well(well, payload["_slot"]), z))
         elif text.startswith("Blowing out"):
             if isinstance(loc, Location) and loc.labware.is_well:
-                ops.append(("blow_out", pip, names.well(loc.labware.as_well())))
+                ops.append(("blow_out", pip, names.well(loc.labware.as_well(), payload["_slot"])))
             elif isinstance(loc, Well):
-                ops.append(("blow_out", pip, names.well(loc)))
+                ops.append(("blow_out", pip, names.well(loc, payload["_slot"])))
             else:
                 ops.append(("blow_out", pip, "trash"))
         elif text.startswith("Touching tip"):
@@ -514,6 +568,39 @@ def test_every_option_and_module_op_runs_in_the_simulator_as_the_twin_expands_it
     ops = check_in_simulator(protocol)
     kinds = {op[0] for op in ops}
     assert {"aspirate", "dispense", "pick_up_tip", "drop_tip", "blow_out", "air_gap", "touch_tip"} <= kinds
+
+
+LIDS: dict[str, Any] = {
+    "labwright": "labwright/1",
+    "metadata": {"name": "lids", "robot": "flex"},
+    "labware": [
+        {"id": "plate", "load_name": "corning_96_wellplate_360ul_flat", "slot": "D2"},
+        {"id": "lid", "load_name": "corning_96_wellplate_360ul_lid", "on_labware": "plate"},
+        {"id": "tips", "load_name": "opentrons_flex_96_tiprack_200ul", "slot": "B2"},
+    ],
+    "modules": [{"id": "mag", "type": "magnetic_block", "slot": "C1"}],
+    "pipettes": [{"id": "p", "model": "flex_1channel_1000", "mount": "left", "tip_racks": ["tips"]}],
+    "liquids": [{"id": "dye", "name": "tartrazine", "initial_volumes_ul": {"plate:A1": 200}}],
+    "steps": [
+        {"op": "move_labware", "labware": "plate", "module": "mag", "use_gripper": True},
+        {"op": "move_labware", "labware": "lid", "slot": "C2", "use_gripper": True},
+        {"op": "transfer", "pipette": "p", "volume_ul": 50, "source": "plate:A1", "dest": "plate:A2"},
+        {"op": "move_labware", "labware": "lid", "on_labware": "plate", "use_gripper": True},
+        {"op": "move_labware", "labware": "plate", "slot": "D2", "use_gripper": True},
+    ],
+}
+
+
+def test_lids_load_with_their_plate_and_move_with_move_lid() -> None:
+    """A lid is loaded with the plate it covers (``lid=``, apiLevel 2.26 for ``lid_version``) and
+    moved with ``move_lid``: then Opentrons knows it for a lid, and the plate moves with it."""
+    protocol = parse_protocol(LIDS)
+    text = export_opentrons(protocol)
+    assert '"apiLevel": "2.26"' in text and 'lid="corning_96_wellplate_360ul_lid"' in text
+    assert 'protocol.move_lid(plate, "C2", use_gripper=True)' in text
+    assert 'protocol.move_lid("C2", plate, use_gripper=True)' in text
+    assert verify(protocol, VerifyOptions(certify=False, safety=False)).ok
+    assert len(check_in_simulator(protocol)) == 4  # pick-up, aspirate, dispense, drop
 
 
 def test_custom_labware_is_embedded_and_plate_reader_needs_api_2_21() -> None:

@@ -16,6 +16,7 @@ from labwright.protocols.models import Protocol
 from labwright.simulators.opentrons_interop.importer import ImportResult, import_opentrons_python
 from labwright.simulators.opentrons_interop.liquid_identity import decode_liquid_identity
 from labwright.simulators.opentrons_interop.rejections import categorise, clean_message
+from labwright.verifiers.verifier import VerifyOptions, verify
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "opentrons_protocols"
 FAULTY = DATA / "faulty"
@@ -160,12 +161,24 @@ def test_waste_chute_adapters_and_labware_moves() -> None:
     result = imported(DATA / "flex_bead_cleanup_magblock.py")
     assert result.protocol is not None
     plate = next(lw for lw in result.protocol.labware if lw.load_name == "nest_96_wellplate_2ml_deep")
-    assert plate.module == "heater_shaker_D1" and plate.adapter == "opentrons_96_deep_well_adapter"
+    # the plate moves off its adapter and back: the adapter is a labware of its own
+    adapter = next(lw for lw in result.protocol.labware if lw.id == plate.on_labware)
+    assert (adapter.load_name, adapter.module) == ("opentrons_96_deep_well_adapter", "heater_shaker_D1")
+    moves = steps(result, "move_labware")
+    assert [(s["labware"], s.get("module") or s.get("on_labware"), s["use_gripper"]) for s in moves] == [
+        (plate.id, "magnetic_block_C1", True),
+        (plate.id, adapter.id, True),
+        (plate.id, "magnetic_block_C1", True),
+    ]
+    assert [s["op"] for s in steps(result) if "latch" in s["op"]] == [
+        "close_latch", "open_latch", "close_latch", "open_latch"
+    ]  # fmt: skip
     assert all("location" not in s for s in steps(result, "drop_tip")), "tips go to the waste chute (trash)"
     assert {"op": "blow_out", "pipette": "flex_8channel_1000", "location": "trash"} in steps(result)
     shakes = steps(result, "shake")
     assert [(s["rpm"], s["seconds"]) for s in shakes] == [(1800.0, 300.0), (2000.0, 120.0)]
-    assert "IMPORT_LABWARE_MOVED" in {i.code for i in result.issues}
+    report = verify(result.protocol, VerifyOptions(certify=False, safety=False))
+    assert [f.code for f in report.findings if f.category.value == "deck"] == []  # the moves replay
 
 
 def test_eight_channel_draws_from_the_one_well_reservoir() -> None:
@@ -233,7 +246,9 @@ def test_flex_newest_api_level_meniscus_air_gap_trash_and_off_deck_plate() -> No
     pcr = next(
         lw for lw in result.protocol.labware if lw.load_name == "nest_96_wellplate_100ul_pcr_full_skirt"
     )
-    assert (pcr.id, pcr.slot) == ("plate_B2", "B2")
+    # loaded off the deck, placed in B2 by hand (the robot pauses) before it is used
+    assert (pcr.id, pcr.slot, pcr.off_deck) == ("plate_B2", None, True)
+    assert {"op": "move_labware", "labware": "plate_B2", "slot": "B2"} in steps(result, "move_labware")
     # the runtime parameter's default (2 columns) is what the analysis ran
     assert [s["location"] for s in steps(result, "dispense") if s["location"].startswith("plate_B2")] == [
         "plate_B2:A1",
