@@ -26,8 +26,8 @@ from labwright.simulators.deck.definitions import (
     load_labware,
     load_module,
     load_pipette,
-    successor_pipettes,
     modules_beside_staging,
+    successor_pipettes,
 )
 from labwright.simulators.deck.stacking import plate_reader_refusal, slot_refusal, stacking_refusal
 

@@ -26,8 +26,8 @@ from labwright.simulators.deck.events import MeasureEvent, MixEvent
 from labwright.simulators.deck.layout import Deck
 from labwright.simulators.deck.liquids import LiquidHandling
 from labwright.simulators.deck.modules import ModuleHandling
-from labwright.simulators.deck.nozzles import full_layout
 from labwright.simulators.deck.moves import MoveHandling
+from labwright.simulators.deck.nozzles import full_layout
 from labwright.simulators.deck.placement import Places
 from labwright.simulators.deck.state import (
     AMBIENT_C,
