@@ -257,10 +257,12 @@ def _ambiguous(name: str, entry: dict) -> Resolution:
     )
 
 
-def _from_description(description: str) -> tuple[list[ResolvedChemical], str | None] | None:
+def _from_description(
+    description: str,
+) -> tuple[str, tuple[list[ResolvedChemical], str | None]] | None:
     """What a liquid's description names, when it names chemicals: the whole text, its first
     clause, or that clause's solute ("60 mM DTT" of "60 mM DTT in MS grade water, volume per
-    well"); never an ambiguous name."""
+    well"), with the text that resolved; never an ambiguous name."""
     text = description.strip()
     if not text or len(text) > 200:
         return None
@@ -270,7 +272,7 @@ def _from_description(description: str) -> tuple[list[ResolvedChemical], str | N
         if candidate and ambiguity(candidate) is None:
             found = _resolve_text(candidate)
             if found:
-                return found
+                return candidate, found
     return None
 
 
@@ -297,9 +299,10 @@ def resolve(
 
     Unresolvable input gives ``Resolution(unknown=True)``: unknown is never treated as safe. A
     name that stands for different chemicals in different kits (``ambiguous_names.yaml``) is
-    unknown with its ``candidates``, unless a CAS number, a SMILES or the description states
-    the identity. A description is read when the name is unknown or ambiguous, or when it gives
-    the concentration the name lacks ("DTT" described as "60 mM DTT in water").
+    unknown with its ``candidates``, unless a CAS number or a SMILES states the identity. A
+    description gives the concentration a known name lacks ("DTT" described as "60 mM DTT in
+    water"); for a name that is unknown or ambiguous, what the description names is the one
+    candidate (checked for hazards as a warning: a description is free text).
     """
     conc = parse_concentration(concentration)
     if cas and database.CAS_PATTERN.match(cas.strip()):
@@ -320,9 +323,19 @@ def resolve(
             _resolve_text(name) if conc is not None else None
         )
     described = _from_description(description) if description else None
-    if described and (not found or _names_same_chemicals(found, described)):
-        items, mixture = described
+    if described and found and _names_same_chemicals(found, described[1]):
+        # the name states the identity, the description its concentration
+        items, mixture = described[1]
         return Resolution(query=name, components=items, mixture=mixture, via_description=True)
+    if described and not found:
+        # only the description names chemicals: free text, often copied from another liquid
+        # (Opentrons corpus pl_microBioID_beads_touchtip.py: "TNNE" described as "ETHANOL"),
+        # so it is a candidate, checked like an ambiguous name's: warnings, never errors
+        return Resolution(
+            query=name, unknown=True, candidates=[described[0]],
+            note=f"only its description names a chemical ('{described[0]}')",
+            source="the protocol's description of the liquid",
+        )
     if entry is not None:
         return _ambiguous(name, entry)
     if not found:

@@ -385,6 +385,14 @@ class _Pass:
             step, pointer = self.first_seen.get(lid, (None, ""))
             resolution = self.resolutions[lid]
             status = _policy_status(resolution, self.policy)
+            # a refused chemical named only as a candidate (e.g. by the description) is refused
+            # all the same: the refusal does not wait for certainty
+            named = list(self.candidates.get(lid, []))
+            if resolution.unknown and component.description:
+                named.append(resolve(component.description.strip()[:200]))
+            refused = [c for c in (_policy_status(r, self.policy) for r in named) if c.refused]
+            if refused and not status.refused:
+                status = refused[0]
             if status.refused:
                 worst = min((m for m in status.cwc if self.policy.refuses(m.schedule)),
                             key=lambda m: m.schedule)

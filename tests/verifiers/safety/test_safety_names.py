@@ -70,17 +70,38 @@ def test_a_specific_name_still_states_the_identity(name: str, record: str) -> No
     assert record in [c.record.name for c in resolve(name).components]
 
 
-def test_a_description_states_the_identity_or_the_concentration() -> None:
-    # the name alone is ambiguous; the description names one chemical
-    named = resolve("Stop Solution", description="ELISA stop solution (2 N H2SO4)")
-    assert not named.unknown and named.via_description
-    assert "sulfuric acid" in [c.record.name for c in named.components]
+def test_a_description_gives_a_concentration_or_a_candidate() -> None:
     # Opentrons corpus pl_SamplePrep_MS_Digest_Flex_upto96.py: "DTT", described with its
     # concentration: a dilute reagent, not neat dithiothreitol
     dtt = resolve("DTT", description="60 mM DTT in MS grade water, volume per well")
     assert dtt.components[0].label == "dithiothreitol (60 mM)" and dtt.components[0].dilute
+    assert dtt.via_description
     # a description that names something else does not replace a clear name
     assert resolve("EtOH", description="AMPure Beads").components[0].record.name == "ethanol"
+    # Opentrons corpus pl_microBioID_beads_touchtip.py: "TNNE" (a Tris/NaCl/NP-40/EDTA wash)
+    # described as "ETHANOL": free text names a candidate, not an identity
+    tnne = resolve("TNNE", description="ETHANOL")
+    assert tnne.unknown and tnne.candidates == ["ETHANOL"]
+    stop = resolve("Stop Solution", description="ELISA stop solution (2 N H2SO4)")
+    assert stop.unknown and stop.candidates == ["ELISA stop solution"]
+
+
+def test_a_refused_chemical_named_only_by_the_description_is_refused() -> None:
+    comps = {"a": Component(liquid_id="a", name="sample 1", description="sarin")}
+    mixes = [MixEvent(step=0, vessel="plate:A1", components=["a"], new=["a"])]
+    [refused] = [f for f in safety_pass(comps, mixes, []) if f.code == "POLICY_CWC_REFUSED"]
+    assert refused.severity == "error" and "Schedule 1" in refused.message
+
+
+def test_hazards_named_only_by_a_description_are_warnings() -> None:
+    comps = {"a": Component(liquid_id="a", name="TNNE", description="ETHANOL"),
+             "b": Component(liquid_id="b", name="nitric acid", concentration="70%")}
+    mixes = [MixEvent(step=0, vessel="plate:A1", components=["a"], new=["a"]),
+             MixEvent(step=1, vessel="plate:A1", components=["a", "b"], new=["b"])]
+    found = safety_pass(comps, mixes, [])
+    assert not [f for f in found if f.code == "SAFETY_INCOMPATIBLE"]
+    [possible] = [f for f in found if f.code == "SAFETY_POSSIBLY_INCOMPATIBLE"]
+    assert possible.severity == "warning" and "ethanol" in possible.message
 
 
 def test_an_abbreviation_is_not_read_as_a_new_structure() -> None:
