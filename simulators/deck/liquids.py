@@ -207,10 +207,14 @@ class LiquidHandling(TwinState):
         as_if_drawn = False
         if need > min(w.low, w.high) + EPS:
             as_if_drawn = self._check_available(act, ref, w, need, count)
-        low, high = min(need, w.low), min(need, w.high)
+        high = min(need, w.high)
+        # a source the operator loaded (by hand, or short of what it may hold: warned) is taken
+        # to give what is asked, up to what it can hold; a well the run filled gives at least
+        # what the run surely put in (a removal of "everything" is no proof of more)
+        low = need if need <= w.high + EPS and not w.received else min(need, w.low)
         taken = w.take(high)
         share = taken if count == 1 else {k: v / count for k, v in taken.items()}  # v / 1 == v
-        w.low = max(w.low - low, 0.0)
+        w.low = max(w.low - need, 0.0)
         w.high = max(w.high - high, 0.0)
         # past a shortage of what the operator loaded (reported once), the tip may hold the
         # volume asked for: the wells it goes on to are not reported again for the same fault

@@ -44,6 +44,7 @@ from labwright.simulators.deck.definitions import DEFAULT_MODULE_MODEL, DEFAULT_
 from labwright.simulators.deck.layout import custom_definitions
 from labwright.simulators.deck.resolve import resolve
 from labwright.simulators.opentrons_interop.liquid_identity import IDENTITY_KEYS, encode_liquid_identity
+from labwright.simulators.opentrons_interop.pause_text import encode_pause_message
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
@@ -428,7 +429,10 @@ class _Exporter:
         if isinstance(step, m.Delay):
             return [_delay(step.seconds)]
         if isinstance(step, m.Pause):
-            return [f"protocol.pause({_str(step.message)})" if step.message else "protocol.pause()"]
+            text = encode_pause_message(step.message, step.refill_ul, step.empty)
+            # the operator puts full racks there: the API's tip tracking starts them over
+            resets = [f"{self.lw_var[rack]}.reset()" for rack in step.replace_tipracks]
+            return [f"protocol.pause({_str(text)})" if text else "protocol.pause()", *resets]
         if isinstance(step, m.Measure):
             return self._measure(step)
         if isinstance(step, m.SetTemperature | m.Deactivate | m.EngageMagnets | m.DisengageMagnets):
