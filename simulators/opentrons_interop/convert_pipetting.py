@@ -21,7 +21,7 @@ from collections.abc import Callable
 from labwright.protocols.findings import finding
 from labwright.simulators.opentrons_interop.convert_state import Conversion, Where
 from labwright.simulators.opentrons_interop.engine_commands import EngineCommand
-from labwright.simulators.opentrons_interop.pause_text import decode_pause_message
+from labwright.simulators.opentrons_interop.pause_text import decode_pause_message, respecify
 
 TRASH_AREAS = re.compile(r"trash|wastechute|waste_chute", re.IGNORECASE)
 
@@ -261,10 +261,14 @@ def on_wait_for_resume(conv: Conversion, cmd: EngineCommand) -> None:
     back as the pause's declarations (``pause_text``)."""
     message, refill, empty = decode_pause_message(str(cmd.params.get("message") or ""))
     step: dict[str, object] = {"op": "pause", "message": message}
+
+    def id_at_slot(slot: str) -> str | None:
+        return next((lw.id for lw in conv.labware.values() if lw.id and conv.slot_of(lw) == slot), None)
+
     if refill:
-        step["refill_ul"] = refill
+        step["refill_ul"] = {respecify(spec, id_at_slot): v for spec, v in refill.items()}
     if empty:
-        step["empty"] = empty
+        step["empty"] = [respecify(spec, id_at_slot) for spec in empty]
     conv.pauses.append(conv.step(step))
 
 

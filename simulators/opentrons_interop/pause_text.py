@@ -3,15 +3,19 @@
 Opentrons' ``protocol.pause(msg)`` has a message only. The export writes a pause's refills and
 emptied wells after the message, for the operator to read and for the import to read back::
 
-    "Refill the ethanol [operator: refill res:A1 = 15000 uL, res:A2 = 500 uL; empty waste:A1]"
+    "Refill the ethanol [operator: refill res@3:A1 = 15000 uL; empty waste@5:A1]"
 
-(replaced tip racks need no text: the export calls ``rack.reset()`` after the pause, and the
-import reads a trashed tip picked up again after a pause as a replaced rack).
+Wells are written as in ``initial_volumes`` with the labware's deck slot after its id
+(``res@3:A1``, ``res@3:A1..H1``, ``res@3:*``): an import names labware after their slots, and
+reads the slot back to its own id (``respecify``). Replaced tip racks need no text: the export
+calls ``rack.reset()`` after the pause, and the import reads a trashed tip picked up again after
+a pause as a replaced rack.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _BLOCK = re.compile(r"\s*\[operator:\s*(?P<body>[^\[\]]*)\]\s*$")
 _REFILL = re.compile(r"^\s*(?P<spec>[^=,;\s]+)\s*=\s*(?P<ul>[0-9.eE+-]+)\s*uL\s*$")
@@ -19,6 +23,21 @@ _REFILL = re.compile(r"^\s*(?P<spec>[^=,;\s]+)\s*=\s*(?P<ul>[0-9.eE+-]+)\s*uL\s*
 
 def _num(value: float) -> str:
     return f"{value:.12g}"
+
+
+def with_slot(spec: str, slot: str | None) -> str:
+    """``lw:A1`` -> ``lw@SLOT:A1`` (the spec as written when the slot is unknown)."""
+    lw, sep, wells = spec.partition(":")
+    return f"{lw}@{slot}:{wells}" if sep and slot else spec
+
+
+def respecify(spec: str, id_at_slot: Callable[[str], str | None]) -> str:
+    """``lw@SLOT:A1`` -> ``ID:A1`` with the id of the labware at that slot (as written if none)."""
+    lw, sep, wells = spec.partition(":")
+    name, at, slot = lw.partition("@")
+    if not (sep and at):
+        return spec
+    return f"{id_at_slot(slot) or name}:{wells}"
 
 
 def encode_pause_message(message: str, refill_ul: dict[str, float], empty: list[str]) -> str:
