@@ -5,7 +5,7 @@ distributes 20 uL of master mix into 24 wells of a PCR plate, adds 5 uL of each 
 templates (new tip per template, mixed in) and 5 uL of water to two no-template controls.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-f52845046532c942ad695a9c10d31f120045535ff72f17c42ab8417a0dc8f6f3). Step numbers in the comments
+0358f3ed05076b5ee289d4dd542c442d8021b984910d8d9889c5176e99dd3b7f). Step numbers in the comments
 are the verifier's.
 """
 

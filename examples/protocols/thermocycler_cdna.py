@@ -7,7 +7,7 @@ transcription (50 degC, 30 min) and enzyme inactivation (85 degC, 5 min), and ho
 4 degC until it is collected.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-83c8ae59cc5ef7e3678b07902c94f594601c5974614b0c7979fb4708bc51713a). Step numbers in the comments
+7daf47e4c0315032665c4ca9f58d8b3ca4c748cf150adc124bcc89b96480fd66). Step numbers in the comments
 are the verifier's.
 """
 

@@ -13,26 +13,28 @@ reason for its severity are written where it is decided.
    during an earlier pause is a warning naming that pause, and the twin goes on as if they had.
    What no operator could fix stays an error: a refill fills a well to its capacity at most, so
    drawing more than capacity (plus what the run put in) since the last pause is still a fault.
-2. Draining a well (``_overdraw``, judged in ``finish``). To leave nothing behind (supernatant,
-   residual ethanol, an eluate) protocols aspirate more than the well holds: the tip takes all
-   of it, then air. That is harmless when the liquid is discarded (trash, or a well no later
-   step draws from: the liquid waste, the final plate) and the well's content was made by the
-   run, or when the liquid goes back into the well (a mix larger than what the well holds).
-   It is an error when the shortfall reaches a well that a later step draws from, or when the
-   well held what the operator loaded (declared, or by hand) and its liquid is delivered
-   somewhere: then the protocol counts on liquid that is not there (a distribute that draws
-   6 mL from a 1.5 mL tube), or when a mix runs in a well that holds nothing.
+2. Draining a well (``_overdraw``, judged in ``finish``; ``_short_dispense``). To leave nothing
+   behind (a supernatant, residual ethanol, an eluate, a lysate) protocols aspirate more than
+   the well holds: the tip takes all of it, then air. A warning when the liquid goes back into
+   the well (a mix larger than what the well holds: air, foam), to the trash, or when the
+   well's content was made by the run (the protocol's own transfers put it there: it asks for
+   "everything" with a margin). An error when the well held what the operator loaded (declared,
+   or by hand) and its liquid is delivered to another well, which then gets less than the
+   protocol says (a distribute that draws 6 mL from a 1.5 mL tube, a declared volume too small
+   for what is drawn), and when a mix runs in a well that holds nothing. A dispense of more
+   than the tip holds follows the same rule (660 uL aspirated and 2 x 340 uL dispensed: error).
 3. A source the protocol never filled (``_assume_hand_filled``). In a protocol that declares
    some liquids, a well that is not declared and that nothing has been put in was filled by
    hand (Opentrons' ``load_liquid`` is optional markup): a warning, and from then on a hand-
    filled well ([0, capacity], contents unknown). It stays an error when the protocol itself
    puts liquid in that well later: then it draws before it fills.
-4. Reusing a tip (``contaminated``, ``_carry_over``). A used tip entering a source of another
-   liquid is an error only when the carry-over reaches a well that did not already hold it
-   (with the tip's own dispense, or later through that source's liquid). A tip kept per sample
-   and reused only for that sample's wells, or carry-over between wells whose contents the
-   protocol never declared, is a warning. Liquids declared under one name (or CAS number) are
-   one liquid: a reagent split over several reservoir wells is not contamination.
+4. Reusing a tip (``contaminated``, ``_carry_over``, judged in ``finish``). A used tip entering
+   a source of another liquid is an error only when the carry-over reaches a well that did not
+   already hold it (with the tip's own dispense, or later through that source's liquid): a tip
+   kept per sample and reused only for that sample's wells is a warning, and so is carry-over
+   between wells whose contents the protocol never declares. Liquids declared under one name
+   (or CAS number) are one liquid: a reagent split over several reservoir wells is no
+   contamination.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ Interval semantics (DESIGN.md, "The verifier"): a declared liquid is exact; in a
 declares liquids, an undeclared well starts ``[0, 0]``; in a protocol that declares none, every
 well starts ``[0, capacity]`` with unknown (hand-filled) contents. Capacity is the geometric
 volume of the well; the nominal ``totalLiquidVolume`` is a label. ``load_liquid`` places the
-declared liquids (see ``replay.initial_twin``).
+declared liquids (see ``replay.initial_twin``). What real protocols rely on without saying it
+(an undeclared source filled by hand, a refill during a pause, draining a well) is modelled in
+``practice``; ``finish()`` judges what waits on the end of the run.
 """
 
 from __future__ import annotations
