@@ -130,6 +130,8 @@ class LiquidHandling(TwinState):
             # with interval semantics rather than reported as dispensing from an empty tip
             st.high += act.volume_ul
             st.last_well = act.well
+            for tip in st.tips:  # where it goes, liquid from elsewhere arrives
+                tip.loaded_from.add(act.well)
             return
         self._module_blocks_pipetting(act.well, act)
         if self._check_depth(act, "aspirate"):

@@ -409,7 +409,8 @@ class OperatorPractice(TwinState):
                 continue
             tainted = [src for src in tip.loaded_from if src != ref and (src, k) in self._taints]
             if not tainted or any(  # the tip also drew it, on purpose, from a well that holds it
-                k in self.wells[src].amounts and (src, k) not in self._taints for src in tip.loaded_from
+                src in self.wells and k in self.wells[src].amounts and (src, k) not in self._taints
+                for src in tip.loaded_from
             ):
                 continue
             for src in tainted:

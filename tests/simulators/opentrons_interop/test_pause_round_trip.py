@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labwright.protocols import parse_protocol
 from labwright.protocols import models as m
+from labwright.protocols import parse_protocol
 from labwright.simulators.opentrons_interop.export import export_opentrons
 from labwright.simulators.opentrons_interop.importer import import_opentrons_python
 from labwright.simulators.opentrons_interop.pause_text import decode_pause_message, encode_pause_message
