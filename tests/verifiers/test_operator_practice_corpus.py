@@ -98,11 +98,14 @@ def test_em_seq_never_adds_elution_buffer_for_one_column_a_real_fault() -> None:
 
 
 @pytest.mark.slow
-def test_idt_xgen_48_overfills_its_liquid_waste_a_real_fault() -> None:
-    """IDT xGen 48x: ``ActualRemoveSup = 20`` (line 1132) is never reset for the second clean-up,
-    so the waste tally (line 1566) counts each ~150 uL/well ethanol removal as 20 uL and moves to
-    the next waste well too late: the 15 mL well A12 receives more than it holds (line 1574)."""
-    rep = report("Flex_S_v2_18_IDT_xGen_EZ_48x.py")
+def test_normalization_fills_pcr_wells_four_times_over_a_real_fault() -> None:
+    """Simple normalisation: the whole dye + diluent addition runs twice (``for X in range(2)``,
+    line 164) and the diluent volume is read from the dye column (``data[current][2]``, line
+    186): a well gets four times its dye volume (H1: 4 x 100 uL) in a 100 uL PCR well, which
+    overflows (lines 190, 219, 248, one per plate). No pause, no operator can prevent it."""
+    rep = report("Flex_S_v2_15_P1000S_None_SimpleNormalizeLongRight.py")
     overflow = [f for f in of(rep, "VOLUME_WELL_OVERFLOW") if f.severity is Severity.ERROR]
-    assert lines(overflow) == {1574}
-    assert all(f.data["well"] == "reservoir_C2:A12" for f in overflow)
+    assert lines(overflow) == {190, 219, 248}
+    wells = {f.data["well"] for f in overflow}
+    assert {"plate_D3:H1", "plate_C3:H1", "plate_B3:H1"} <= wells
+    assert all(f.data["volume_ul"] > f.data["capacity_ul"] for f in overflow)
