@@ -42,6 +42,7 @@ UNIT_ALIASES: dict[str, tuple[str, Dimension]] = {
     "offset": ("offset_mm", "length"),
     "wavelength": ("wavelength_nm", "wavelength"),
     "initial_volumes": ("initial_volumes_ul", "volume"),
+    "refill": ("refill_ul", "volume"),
 }
 CANONICAL_TO_ALIAS = {canon: alias for alias, (canon, _) in UNIT_ALIASES.items()}
 
@@ -149,7 +150,7 @@ class Model(BaseModel):
                         f"both {alias!r} and {canon!r} are given; keep one",
                     )
                 value = out.pop(alias)
-                if canon == "initial_volumes_ul" and isinstance(value, dict):
+                if canon in ("initial_volumes_ul", "refill_ul") and isinstance(value, dict):
                     out[canon] = {k: _FromAlias(v) for k, v in value.items()}
                 elif isinstance(value, list):
                     out[canon] = [_FromAlias(v) for v in value]
@@ -458,8 +459,22 @@ class Delay(_Step):
 
 
 class Pause(_Step):
+    """The robot waits for the operator. What the operator does meanwhile may be declared, and
+    the deck twin then replays it: tip racks replaced with full ones, wells filled again, the
+    liquid waste emptied (wells as in ``initial_volumes``: ``lw:A1``, ``lw:A1..H1``, ``lw:*``).
+    A pause that declares nothing may still have hidden such a refill: the verifier then warns
+    instead of erring where the operator could have done it (issue 14)."""
+
     op: Literal["pause"] = "pause"
     message: str = ""
+    replace_tipracks: list[str] = Field(
+        default_factory=list, description="ids of tip racks the operator replaces with full racks"
+    )
+    refill_ul: dict[str, Volume] = Field(
+        default_factory=dict,
+        description="wells the operator fills again -> the volume each then holds (of the liquid it held)",
+    )
+    empty: list[str] = Field(default_factory=list, description="wells the operator empties (liquid waste)")
 
 
 class Comment(_Step):

@@ -5,7 +5,7 @@ distributes 20 uL of master mix into 24 wells of a PCR plate, adds 5 uL of each 
 templates (new tip per template, mixed in) and 5 uL of water to two no-template controls.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-617afbb1311a4e14d1935584378da401f709d0e5c91de04db12b28ea145b3dbd). Step numbers in the comments
+d4cfc8a6a813e3f5f417ea89c0ab1b0f1bf0d7221cf78b58aadd729ac9a410ab). Step numbers in the comments
 are the verifier's.
 """
 

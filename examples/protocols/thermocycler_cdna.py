@@ -7,7 +7,7 @@ transcription (50 degC, 30 min) and enzyme inactivation (85 degC, 5 min), and ho
 4 degC until it is collected.
 
 Exported by `labwright export --to opentrons` from a labwright/1 protocol (sha256
-11bea267b2719e052a48f59ead00cc42320d1542e457ed57f86c66a838df55ba). Step numbers in the comments
+10ddf60771d51fde07356b9cf8754843b3fd76516b53b89f53df14adb3872770). Step numbers in the comments
 are the verifier's.
 """
 

@@ -145,6 +145,10 @@ class Wait(Action):
     kind: WaitKind
     seconds: float = 0.0
     text: str = ""
+    # a pause: what the protocol says the operator does during it (None: it says nothing)
+    replace_tipracks: tuple[str, ...] | None = None  # tip rack ids, full again
+    refill: tuple[tuple[WellRef, float], ...] | None = None  # well -> uL it then holds
+    empty: tuple[WellRef, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

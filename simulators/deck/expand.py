@@ -194,6 +194,21 @@ def _wait(
     return expand
 
 
+def _pause(rs: ResolvedStep, step: m.Pause) -> a.Wait:
+    """A pause, with what it declares the operator does (None where it declares nothing)."""
+    acts = rs.pause
+    if acts is None:
+        return a.Wait(**_at(rs), kind=a.WaitKind.PAUSE, text=step.message)
+    return a.Wait(
+        **_at(rs),
+        kind=a.WaitKind.PAUSE,
+        text=step.message,
+        replace_tipracks=acts.replace_tipracks or None,
+        refill=acts.refill or None,
+        empty=acts.empty or None,
+    )
+
+
 _EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
     m.Aspirate: _liquid_motion,
     m.Dispense: _liquid_motion,
@@ -222,7 +237,7 @@ _EXPANDERS: dict[type, Callable[..., Iterable[a.Action]]] = {
     m.CloseLatch: _module(a.ModuleOp.CLOSE_LATCH),
     m.MoveLabware: lambda rs, step, deck: [_move(rs, step)],
     m.Delay: _wait(a.WaitKind.DELAY, seconds="seconds"),
-    m.Pause: _wait(a.WaitKind.PAUSE, text="message"),
+    m.Pause: lambda rs, step, deck: [_pause(rs, step)],
     m.Comment: _wait(a.WaitKind.COMMENT, text="text"),
     m.Measure: _measure,
 }

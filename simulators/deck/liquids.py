@@ -104,6 +104,8 @@ class LiquidHandling(TwinState):
             # with interval semantics rather than reported as dispensing from an empty tip
             st.high += act.volume_ul
             st.last_well = act.well
+            for tip in st.tips:  # where it goes, liquid from elsewhere arrives
+                tip.loaded_from.add(act.well)
             return
         self._module_blocks_pipetting(act.well, act)
         if self._check_depth(act, "aspirate"):
@@ -111,25 +113,24 @@ class LiquidHandling(TwinState):
             return
         self._check_min_volume(act)
         pairs = self._tip_wells(act.pipette, st, act.well, act)
-        if len(pairs) == 1:  # one channel: no per-well bookkeeping
-            tip, ref = pairs[0]
-            self._contamination_check(act, st, tip, ref)
-            self._load_tip(act, tip, ref, self._draw(act, ref, 1))
-            st.low += act.volume_ul
-            st.high += act.volume_ul
-            st.last_well = act.well
-            return
         for tip, ref in pairs:
             self._contamination_check(act, st, tip, ref)
-        # each channel draws act.volume from the well under it; one well may serve many channels
+        # each channel draws act.volume from the well under it; one well may serve many
+        # channels. A well that holds less gives what it has, and the rest is air
         per_well: dict[WellRef, int] = {}
         for _, ref in pairs:
             per_well[ref] = per_well.get(ref, 0) + 1
+        before = len(self._overdraws)
         drawn = {ref: self._draw(act, ref, count) for ref, count in per_well.items()}
+        if len(self._overdraws) > before:
+            self._overdraw_tips(act.pipette, pairs, before)
         for tip, ref in pairs:
-            self._load_tip(act, tip, ref, drawn[ref])
-        st.low += act.volume_ul
-        st.high += act.volume_ul
+            self._load_tip(act, tip, ref, drawn[ref][0])
+        low = min((d[1] for d in drawn.values()), default=act.volume_ul)
+        high = max((d[2] for d in drawn.values()), default=act.volume_ul)
+        st.low += low
+        st.high += high
+        st.air += act.volume_ul - high
         st.last_well = act.well
 
     def _check_tip_room(self, act: a.Aspirate, st: PipetteState) -> None:
@@ -173,34 +174,38 @@ class LiquidHandling(TwinState):
                 )
             )
 
-    def _draw(self, act: a.Aspirate, ref: WellRef, count: int) -> dict[str, float]:
-        """Draw ``count`` channels' volume from one well; return one channel's share."""
+    def _draw(self, act: a.Aspirate, ref: WellRef, count: int) -> tuple[dict[str, float], float, float]:
+        """Draw ``count`` channels' volume from one well: one channel's share of the liquid,
+        and the liquid each channel gets (low and high bounds; the rest of the volume is air)."""
         w = self.wells[ref]
         need = act.volume_ul * count
+        self._since_pause(w).drawn += need
+        as_if_drawn = False
         if need > min(w.low, w.high) + EPS:
-            self._check_available(act, ref, w, need, count)
-        taken = w.take(need)
+            as_if_drawn = self._check_available(act, ref, w, need, count)
+        high = min(need, w.high)
+        # a source the operator loaded (by hand, or short of what it may hold: warned) is taken
+        # to give what is asked, up to what it can hold; a well the run filled gives at least
+        # what the run surely put in (a removal of "everything" is no proof of more)
+        low = need if need <= w.high + EPS and not w.received else min(need, w.low)
+        taken = w.take(high)
         share = taken if count == 1 else {k: v / count for k, v in taken.items()}  # v / 1 == v
         w.low = max(w.low - need, 0.0)
-        w.high = max(w.high - need, 0.0)
-        return share
+        w.high = max(w.high - high, 0.0)
+        # past a shortage of what the operator loaded (reported once), the tip may hold the
+        # volume asked for: the wells it goes on to are not reported again for the same fault
+        return share, low / count, (need if as_if_drawn else high) / count
 
-    def _check_available(self, act: a.Aspirate, ref: WellRef, w: WellState, need: float, count: int) -> None:
+    def _check_available(self, act: a.Aspirate, ref: WellRef, w: WellState, need: float, count: int) -> bool:
+        """Less in the well than asked for: a practice (``practice``) or a fault. True when the
+        well held what the operator loaded and ran short (the replay goes on as if drawn)."""
         data = {"step": act.step, "pointer": act.pointer, "well": str(ref)}
+        if need > w.high + EPS and self.declares_liquids:
+            self._assume_hand_filled(act, ref, w)
         if need > w.high + EPS:
-            self._add(
-                finding(
-                    "VOLUME_ASPIRATE_EXCEEDS_WELL",
-                    "volume",
-                    "error",
-                    f"aspirating {need:g} uL from {ref}, which holds at most {w.high:g} uL"
-                    + (f" ({count} channels x {act.volume_ul:g} uL)" if count > 1 else ""),
-                    "aspirate less, or fill the well first (declare it under liquids)",
-                    **data,
-                    volume_ul=need,
-                    available_ul=w.high,
-                )
-            )
+            if w.received or not self._refill_assumed(act, ref, w, need):
+                self._overdraw(act, ref, w, need, count)
+                return not w.received
         elif need > w.low + EPS:
             if w.known:
                 self._add(
@@ -213,7 +218,7 @@ class LiquidHandling(TwinState):
                         **data,
                     )
                 )
-            elif ref not in self._hand_filled_noted:
+            elif ref not in self._hand_filled_noted and ref not in self._hand_filled:
                 self._hand_filled_noted.add(ref)
                 self._add(
                     finding(
@@ -225,6 +230,7 @@ class LiquidHandling(TwinState):
                         **data,
                     )
                 )
+        return False
 
     def _load_tip(self, act: a.Aspirate, tip: TipState, ref: WellRef, share: dict[str, float]) -> None:
         """What one channel's tip now holds and has carried; a mix event when it meets new liquid."""
@@ -241,6 +247,7 @@ class LiquidHandling(TwinState):
                 carried.add(k)
                 arrived.append(k)
         tip.touched.add(ref)
+        tip.loaded_from.add(ref)
         new = tuple(sorted(arrived))
         if new and had_carried:
             self.mixes.append(
@@ -261,8 +268,9 @@ class LiquidHandling(TwinState):
         foreign = tip.carried - w.keys
         if not foreign:
             return
+        if w.low > EPS or w.high > EPS:  # judged on what the well held before the residue came
+            self.contaminated(act, tip, ref, w, foreign)
         # carry-over: the residue on the tip enters this source
-        before = set(w.amounts)
         for k in foreign:
             w.amounts.setdefault(k, 0.0)
         self.mixes.append(
@@ -276,38 +284,6 @@ class LiquidHandling(TwinState):
                 volume_low_ul=w.low,
             )
         )
-        names = ", ".join(sorted(foreign))
-        if w.low > EPS or (w.known and w.high > EPS):
-            self._add(
-                finding(
-                    "TIP_CROSS_CONTAMINATION",
-                    "tip",
-                    "error",
-                    f"a used tip ({tip.id}) carrying {names} enters {ref}, "
-                    f"a source of {', '.join(sorted(before)) or 'other liquid'}",
-                    "use a new tip for this source (new_tip: always, or pick_up_tip before it)",
-                    step=act.step,
-                    pointer=act.pointer,
-                    well=str(ref),
-                    tip=tip.id,
-                    carried=sorted(foreign),
-                )
-            )
-        else:
-            self._add(
-                finding(
-                    "TIP_POSSIBLE_CONTAMINATION",
-                    "tip",
-                    "warning",
-                    f"a used tip ({tip.id}) carrying {names} enters {ref}, "
-                    "whose hand-filled contents are unknown",
-                    "use a new tip unless this well holds the same liquid",
-                    step=act.step,
-                    pointer=act.pointer,
-                    well=str(ref),
-                    tip=tip.id,
-                )
-            )
 
     # dispense ---------------------------------------------------------------------------
 
@@ -324,21 +300,12 @@ class LiquidHandling(TwinState):
         air_out = min(st.air, act.volume_ul)
         liquid = act.volume_ul - air_out
         st.air -= air_out
+        pairs = self._tip_wells(act.pipette, st, act.well, act)
         if liquid > st.high + EPS:
-            self._add(
-                finding(
-                    "VOLUME_DISPENSE_EXCEEDS_TIP",
-                    "volume",
-                    "error",
-                    f"dispensing {liquid:g} uL but {act.pipette!r} holds at most {st.high:g} uL",
-                    "aspirate enough first, or dispense less",
-                    step=act.step,
-                    pointer=act.pointer,
-                )
-            )
+            self._short_dispense(act, st, pairs, liquid)
             liquid = st.high
         liquid_low = min(liquid, st.low)
-        for tip, ref in self._tip_wells(act.pipette, st, act.well, act):
+        for tip, ref in pairs:
             w = self.wells[ref]
             if w.low + liquid_low > min(w.nominal, w.capacity) + EPS or w.high + liquid > w.capacity + EPS:
                 self._check_room(act, ref, w, liquid_low, liquid)
@@ -346,10 +313,16 @@ class LiquidHandling(TwinState):
         st.low = max(st.low - liquid, 0.0)
         st.high = max(st.high - liquid, 0.0)
         st.last_well = act.well
+        self._overdraw_dests(act.pipette, pairs, act.step, done=st.high <= EPS)
+        if st.high <= EPS:
+            for tip in st.tips:
+                tip.loaded_from = set()
 
     def _check_room(self, act: a.Dispense, ref: WellRef, w: WellState, low: float, high: float) -> None:
         """Overflow (error), possible overflow and past-nominal (warnings) for one well."""
         cap = w.capacity
+        if w.low + low > cap + EPS:
+            self._empty_assumed(act, ref, w, low)  # after a pause: the operator may have emptied it
         new_low, new_high = w.low + low, w.high + high
         data = {"step": act.step, "pointer": act.pointer, "well": str(ref)}
         if new_low > cap + EPS:
@@ -415,6 +388,16 @@ class LiquidHandling(TwinState):
                 arrived.append(k)
         w.low, w.high = new_low, min(new_high, w.capacity) if not w.known else new_high
         tip.touched.add(ref)
+        if liquid > EPS:
+            self._since_pause(w).added += low
+            if tip.loaded_from - {ref}:
+                w.received = True
+                self._filled(ref, act.step)
+                for src in tip.loaded_from:
+                    if src != ref:
+                        self._moved_out[src] = act.step
+            if arrived and self._taints:
+                self._carry_over(tip, ref, arrived, act.step)
         new = tuple(sorted(arrived))
         if new:
             self.mixes.append(
@@ -449,6 +432,8 @@ class LiquidHandling(TwinState):
                     well=str(act.well),
                 )
             )
+        if st.high > EPS and (act.well is None or act.well not in self.wells):
+            self._overdraw_dests(act.pipette, (), act.step, done=True)  # what is left: the trash
         if act.well is not None and st.high > EPS and act.well in self.wells:
             self._on_Dispense(
                 a.Dispense(
@@ -462,8 +447,10 @@ class LiquidHandling(TwinState):
                 )
             )
         st.empty()
+        self._overdraw_dests(act.pipette, (), act.step, done=True)
         for tip in st.tips:
             tip.amounts = {}
+            tip.loaded_from = set()
 
     def _on_TouchTip(self, act: a.TouchTip) -> None:
         self._pipette_ready(act.pipette, act, "touch the tip")

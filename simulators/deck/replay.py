@@ -63,16 +63,29 @@ def _tip_stand_in(rs: ResolvedStep, resolved: ResolvedProtocol) -> list[a.Action
 
 def initial_twin(resolved: ResolvedProtocol) -> DeckTwin:
     """The deck before the first step: fresh tips, and the declared liquids in their wells."""
-    twin = DeckTwin(resolved.deck, declares_liquids=resolved.declares_liquids)
+    twin = DeckTwin(
+        resolved.deck, declares_liquids=resolved.declares_liquids, liquid_names=liquid_identities(resolved)
+    )
     for entry in resolved.liquid_wells:
         if not entry.in_tiprack:
             twin.load_liquid(entry.liquid.id, entry.wells, entry.volume_ul, entry.pointer)
     return twin
 
 
+def liquid_identities(resolved: ResolvedProtocol) -> dict[str, str]:
+    """Liquid id -> identity: liquids declared under one name (or one CAS number) are one
+    liquid, as real protocols declare a reagent split over wells once per well."""
+    out: dict[str, str] = {}
+    for liq in resolved.protocol.liquids:
+        out[liq.id] = f"cas:{liq.cas.strip()}" if liq.cas else f"name:{' '.join(liq.name.lower().split())}"
+    return out
+
+
 def replay(resolved: ResolvedProtocol) -> Replay:
-    """Expand the protocol and replay every action on its initial twin."""
+    """Expand the protocol, replay every action on its initial twin, and let the twin judge
+    what waited on the end of the run (``DeckTwin.finish``)."""
     actions, findings = expand_resolved(resolved)
     twin = initial_twin(resolved)
     twin.run(actions)
+    twin.finish()
     return Replay(twin, actions, findings)

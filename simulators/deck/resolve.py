@@ -20,6 +20,7 @@ from labwright.protocols.findings import Finding, finding
 from labwright.protocols.locations import TRASH, WellRef, parse_location
 from labwright.simulators.deck.definitions import deck_slots
 from labwright.simulators.deck.layout import Deck, build_deck, did_you_mean, expand_well_spec
+from labwright.simulators.deck.pause import PauseActs, resolve_pause
 
 # which module types accept which module ops
 MODULE_OPS: dict[str, frozenset[str]] = {
@@ -53,6 +54,7 @@ class ResolvedStep:
     sources: tuple[WellRef, ...] = ()
     dests: tuple[WellRef, ...] = ()
     ok: bool = True  # every name and location of the step resolved
+    pause: PauseActs | None = None  # a pause: what it declares the operator does
 
     @property
     def pointer(self) -> str:
@@ -241,6 +243,10 @@ class _StepResolver:
             self._check_measure(self.step)
         elif isinstance(self.step, m.MoveLabware):
             self._check_move(self.step)
+        pause = None
+        if isinstance(self.step, m.Pause):
+            pause, resolved = resolve_pause(self.step, self.i, self.deck, self.names.broken_labware, self.out)
+            self.ok = self.ok and resolved
         location = parsed.get("location", ())
         return ResolvedStep(
             self.i,
@@ -249,6 +255,7 @@ class _StepResolver:
             sources=parsed.get("source", ()),
             dests=parsed.get("dest", ()),
             ok=self.ok,
+            pause=pause,
         )
 
     # names ----------------------------------------------------------------------------

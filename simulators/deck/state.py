@@ -47,6 +47,13 @@ class WellState:
     nominal: float
     known: bool  # False: hand-filled, contents unknown
     amounts: dict[str, float] = field(default_factory=dict)  # liquid key -> uL (best estimate)
+    declared: bool = False  # a liquid of the protocol's declarations is placed here (even 0 uL)
+    received: bool = False  # liquid from another well has been dispensed into it
+    # what went in and out since the last pause (``practice``: what an operator could have
+    # refilled or emptied then); ``mark`` is the pause count the two sums belong to
+    mark: int = 0
+    drawn: float = 0.0
+    added: float = 0.0
 
     @property
     def keys(self) -> set[str]:
@@ -73,6 +80,8 @@ class TipState:
     touched: set[WellRef] = field(default_factory=set)  # wells it has entered with liquid
     amounts: dict[str, float] = field(default_factory=dict)  # what it holds now
     volume_ul: float = 1e9  # what the tip holds at most (its rack's definition)
+    loaded_from: set[WellRef] = field(default_factory=set)  # wells whose liquid it holds now
+    dropped_mark: int = -1  # the pause count when it went to the trash
 
     @property
     def used(self) -> bool:
@@ -106,6 +115,7 @@ class PipetteState:
         for tip in self.tips:
             tip.status = status
             tip.amounts = {}
+            tip.loaded_from = set()
         self.tips = []
         self.tip_nozzles = []
         self.empty()
@@ -144,6 +154,17 @@ class TwinState(ABC):
     _rack_columns: dict[str, list[tuple[WellRef, ...]]]  # tip rack -> its columns, in order
     _fresh_from: dict[tuple[str, int], int]  # (rack, channels) -> first column with fresh tips
     _channel_memo: dict[tuple[str, WellRef, Nozzles], tuple[WellRef | None, ...]]  # wells under nozzles
+    # operator practice (``practice``): the pauses so far, one identity per liquid, what waits
+    # on the rest of the run to be judged, and the warnings already given
+    pauses: list[tuple[int, str]]  # (step, message)
+    liquid_names: dict[str, str]  # liquid id -> identity (declared name or CAS)
+    _moved_out: dict[WellRef, int]  # well -> last step that moved its liquid to another well
+    _overdraws: list[Any]
+    _open_overdraws: dict[str, list[Any]]  # pipette -> overdraws whose liquid it still holds
+    _carryovers: list[Any]
+    _taints: dict[tuple[WellRef, str], Any]  # (source, liquid carried into it) -> the carry-over
+    _hand_filled: dict[WellRef, Any]
+    _practice_noted: set[tuple[Any, ...]]
 
     def _add(self, item: Finding) -> None:
         self.issues.append(item)
@@ -178,3 +199,55 @@ class TwinState(ABC):
     @abstractmethod
     def _heat_labware(self, act: Any, labware: set[str], celsius: float, mod: Any) -> None:
         """Record heating of what ``labware`` holds on a heated module (ModuleHandling)."""
+
+    # operator practice (OperatorPractice): where a fault may be an operator's doing
+
+    @abstractmethod
+    def _since_pause(self, w: WellState) -> WellState:
+        """``w`` with its in/out sums kept since the last pause."""
+
+    @abstractmethod
+    def _rack_replaced(self, act: Any, tip: TipState, ref: WellRef) -> bool:
+        """A trashed tip picked again: True if a pause since explains it (rack replaced)."""
+
+    @abstractmethod
+    def _assume_hand_filled(self, act: Any, ref: WellRef, w: WellState) -> None:
+        """An undeclared well asked for more than the run put in: it may hold hand-put liquid."""
+
+    @abstractmethod
+    def _refill_assumed(self, act: Any, ref: WellRef, w: WellState, need: float) -> bool:
+        """A source short after a pause: True if a refill then explains it (well topped up)."""
+
+    @abstractmethod
+    def _empty_assumed(self, act: Any, ref: WellRef, w: WellState, low: float) -> bool:
+        """A well overflowing after a pause: True if emptying it then explains it."""
+
+    @abstractmethod
+    def _overdraw(self, act: Any, ref: WellRef, w: WellState, need: float, count: int) -> None:
+        """More asked than the well holds: judged by where the liquid goes."""
+
+    @abstractmethod
+    def _overdraw_tips(self, pip: str, pairs: list[tuple[TipState, WellRef]], since: int) -> None:
+        """The tips that drew from the wells just overdrawn."""
+
+    @abstractmethod
+    def _overdraw_dests(self, pip: str, pairs: Any, step: int, *, done: bool) -> None:
+        """Where the liquid of ``pip``'s overdraws goes, tip by tip (none: the trash)."""
+
+    @abstractmethod
+    def _short_dispense(
+        self, act: Any, st: PipetteState, pairs: list[tuple[TipState, WellRef]], liquid: float
+    ) -> None:
+        """A dispense of more than the tip holds."""
+
+    @abstractmethod
+    def _filled(self, ref: WellRef, step: int) -> None:
+        """Liquid arrives in ``ref`` at ``step``."""
+
+    @abstractmethod
+    def contaminated(self, act: Any, tip: TipState, ref: WellRef, w: WellState, foreign: set[str]) -> None:
+        """A used tip carrying ``foreign`` enters ``ref``."""
+
+    @abstractmethod
+    def _carry_over(self, tip: TipState, ref: WellRef, arrived: list[str], step: int) -> None:
+        """Liquids new to ``ref`` arrive from ``tip``."""

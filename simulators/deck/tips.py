@@ -140,7 +140,7 @@ class TipHandling(TwinState):
             )
             # the intent is a fresh tip: replay as if the old one had been dropped, so the
             # steps after it are not reported again as contamination by the old tip
-            st.release(TipStatus.DROPPED)
+            self._let_go(act.pipette, st, TipStatus.DROPPED)
         picked = self._next_fresh(act, st) if act.location is None else self._named_tips(act)
         if picked is None:
             return
@@ -198,7 +198,9 @@ class TipHandling(TwinState):
         reported_dropped = False
         for ref in refs:
             tip = self.tips[ref]
-            if tip.status is TipStatus.DROPPED:
+            if tip.status is TipStatus.DROPPED and self._rack_replaced(act, tip, ref):
+                pass  # a pause came since it was dropped: the operator replaced the rack
+            elif tip.status is TipStatus.DROPPED:
                 if not reported_dropped:  # one finding per pick-up, not one per channel
                     reported_dropped = True
                     self._add(
@@ -249,6 +251,14 @@ class TipHandling(TwinState):
                 )
             )
             return
+        self._let_go(act.pipette, st, status)
+
+    def _let_go(self, pip: str, st: PipetteState, status: TipStatus) -> None:
+        """The pipette lets go of its tips; liquid still in them goes with them (the trash)."""
+        self._overdraw_dests(pip, (), -1, done=True)
+        if status is TipStatus.DROPPED:
+            for tip in st.tips:
+                tip.dropped_mark = len(self.pauses)
         st.release(status)
 
     def _on_DropTip(self, act: a.DropTip) -> None:

@@ -11,7 +11,9 @@ Interval semantics (DESIGN.md, "The verifier"): a declared liquid is exact; in a
 declares liquids, an undeclared well starts ``[0, 0]``; in a protocol that declares none, every
 well starts ``[0, capacity]`` with unknown (hand-filled) contents. Capacity is the geometric
 volume of the well; the nominal ``totalLiquidVolume`` is a label. ``load_liquid`` places the
-declared liquids (see ``replay.initial_twin``).
+declared liquids (see ``replay.initial_twin``). What real protocols rely on without saying it
+(an undeclared source filled by hand, a refill during a pause, draining a well) is modelled in
+``practice``; ``finish()`` judges what waits on the end of the run.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from labwright.simulators.deck.modules import ModuleHandling
 from labwright.simulators.deck.moves import MoveHandling
 from labwright.simulators.deck.nozzles import full_layout
 from labwright.simulators.deck.placement import Places
+from labwright.simulators.deck.practice import OperatorPractice
 from labwright.simulators.deck.state import (
     AMBIENT_C,
     EPS,
@@ -59,14 +62,18 @@ __all__ = [
 _HANDLERS: dict[type, Callable[[DeckTwin, Any], None]] = {}
 
 
-class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
-    """Replays actions over the deck state. One instance per replay.
+class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, OperatorPractice):
+    """Replays actions over the deck state. One instance per replay; ``finish()`` after the
+    last action judges what waited on the rest of the run (``practice``).
 
     ``declares_liquids``: whether the protocol declares any liquid; if not, every well starts
-    hand-filled, ``[0, capacity]`` of unknown contents.
+    hand-filled, ``[0, capacity]`` of unknown contents. ``liquid_names``: liquid id -> its
+    identity (liquids of one name or CAS number are one liquid).
     """
 
-    def __init__(self, deck: Deck, *, declares_liquids: bool) -> None:
+    def __init__(
+        self, deck: Deck, *, declares_liquids: bool, liquid_names: dict[str, str] | None = None
+    ) -> None:
         self.deck = deck
         self.places = Places(deck)
         self.wells = {}
@@ -88,6 +95,15 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
         self._rack_columns = {}
         self._fresh_from = {}
         self._channel_memo = {}
+        self.pauses = []
+        self.liquid_names = dict(liquid_names or {})
+        self._moved_out = {}
+        self._overdraws = []
+        self._open_overdraws = {}
+        self._carryovers = []
+        self._taints = {}
+        self._hand_filled = {}
+        self._practice_noted = set()
         self._empty_deck()
 
     # ----------------------------------------------------------------------- initial state
@@ -117,6 +133,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
                 continue
             w.low += volume_ul
             w.high += volume_ul
+            w.declared = True
             w.amounts[liquid_id] = w.amounts.get(liquid_id, 0.0) + volume_ul
             if len(w.amounts) > 1:
                 self.mixes.append(
@@ -142,6 +159,11 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
                         well=str(ref),
                     )
                 )
+                # reported once, here: the replay goes on with the well full, so that what
+                # follows is not reported again as overflowing it
+                for k in w.amounts:
+                    w.amounts[k] *= w.capacity / w.low
+                w.low = w.high = w.capacity
 
     # ------------------------------------------------------------------------------- apply
 
@@ -198,6 +220,8 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling):
 
     def _on_Wait(self, act: a.Wait) -> None:
         self.elapsed_s += act.seconds
+        if act.kind is a.WaitKind.PAUSE:
+            self.on_pause(act)
 
     def _on_Measure(self, act: a.Measure) -> None:
         wells: dict[str, dict[str, float]] = {}

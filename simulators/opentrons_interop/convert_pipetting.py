@@ -8,6 +8,9 @@
   command's well location. ``airGapInPlace`` -> ``air_gap``.
 - ``waitForDuration`` -> ``delay`` (or the duration of an open shake); ``waitForResume`` ->
   ``pause``; ``comment`` -> ``comment``.
+- a tip that went to the trash and is picked up again after a ``pause``: the Opentrons idiom
+  ``protocol.pause(...)`` then ``pipette.reset_tipracks()`` (or a new ``starting_tip``), i.e. the
+  operator put a full rack in its place. That pause declares ``replace_tipracks: [rack]``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from labwright.protocols.findings import finding
 from labwright.simulators.opentrons_interop.convert_state import Conversion, Where
 from labwright.simulators.opentrons_interop.engine_commands import EngineCommand
+from labwright.simulators.opentrons_interop.pause_text import decode_pause_message, respecify
 
 TRASH_AREAS = re.compile(r"trash|wastechute|waste_chute", re.IGNORECASE)
 
@@ -32,9 +36,41 @@ def on_pick_up_tip(conv: Conversion, cmd: EngineCommand) -> None:
         return
     if engine_lw not in conv.pip_racks[engine_pip]:
         conv.pip_racks[engine_pip].append(engine_lw)
+    _rack_replaced_at_pause(conv, engine_lw, well)
     conv.picked_from[engine_pip] = (engine_lw, well)
     conv.where[engine_pip] = Where(engine_lw, well)
     conv.step({"op": "pick_up_tip", "pipette": pid, "location": f"{lw.id}:{well}"})
+
+
+def _rack_replaced_at_pause(conv: Conversion, engine_lw: str, well: str) -> None:
+    """A tip picked up from where one went to the trash before the last pause: the operator
+    replaced the rack during that pause (``reset_tipracks()`` / ``starting_tip`` after
+    ``protocol.pause()``); the pause step says so. Picked again with no pause between, it
+    stays a fault for the verifier (``TIP_PICKED_AFTER_DROP``)."""
+    pauses_before = conv.trashed.get((engine_lw, well))
+    if pauses_before is None or pauses_before >= len(conv.pauses):
+        return
+    lw = conv.labware[engine_lw]
+    pause = conv.steps[conv.pauses[-1]]
+    racks = pause.setdefault("replace_tipracks", [])
+    if lw.id not in racks:
+        racks.append(lw.id)
+    for key in [k for k, n in conv.trashed.items() if k[0] == engine_lw and n < len(conv.pauses)]:
+        del conv.trashed[key]  # a full rack now
+    conv.note(
+        f"replaced-{lw.id}-{conv.pauses[-1]}",
+        finding(
+            "IMPORT_TIPRACK_REPLACED_AT_PAUSE",
+            "tip",
+            "info",
+            f"tips that went to the trash are picked up again from {lw.id} after the pause at step "
+            f"{conv.pauses[-1]}: read as the operator replacing that rack then (reset_tipracks() or "
+            "starting_tip after protocol.pause())",
+            "nothing to do if the pause asks the operator to replace the tips",
+            step=conv.pauses[-1],
+            pointer=f"/steps/{conv.pauses[-1]}",
+        ),
+    )
 
 
 def drop_tip(conv: Conversion, engine_pip: str, engine_lw: str | None, well: str | None) -> None:
@@ -44,6 +80,9 @@ def drop_tip(conv: Conversion, engine_pip: str, engine_lw: str | None, well: str
         return
     lw = conv.labware.get(engine_lw) if engine_lw else None
     origin = conv.picked_from.pop(engine_pip, None)
+    if lw is None or lw.is_trash or well is None or not (lw.info is not None and lw.info.is_tiprack):
+        if origin is not None:
+            conv.trashed[origin] = len(conv.pauses)
     if lw is None or lw.is_trash or well is None:
         conv.step({"op": "drop_tip", "pipette": pid})
     elif lw.info is not None and lw.info.is_tiprack:
@@ -258,7 +297,19 @@ def on_wait_for_duration(conv: Conversion, cmd: EngineCommand) -> None:
 
 
 def on_wait_for_resume(conv: Conversion, cmd: EngineCommand) -> None:
-    conv.step({"op": "pause", "message": str(cmd.params.get("message") or "")})
+    """A pause; the refills and emptied wells a labwright export wrote into its message come
+    back as the pause's declarations (``pause_text``)."""
+    message, refill, empty = decode_pause_message(str(cmd.params.get("message") or ""))
+    step: dict[str, object] = {"op": "pause", "message": message}
+
+    def id_at_slot(slot: str) -> str | None:
+        return next((lw.id for lw in conv.labware.values() if lw.id and conv.slot_of(lw) == slot), None)
+
+    if refill:
+        step["refill_ul"] = {respecify(spec, id_at_slot): v for spec, v in refill.items()}
+    if empty:
+        step["empty"] = [respecify(spec, id_at_slot) for spec in empty]
+    conv.pauses.append(conv.step(step))
 
 
 def on_comment(conv: Conversion, cmd: EngineCommand) -> None:

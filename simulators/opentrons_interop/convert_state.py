@@ -104,6 +104,8 @@ class Conversion:
         self.skipped: dict[str, int] = defaultdict(int)
         self.where: dict[str, Where] = defaultdict(Where)
         self.picked_from: dict[str, tuple[str, str]] = {}  # pipette -> (rack, well) of its tips
+        self.pauses: list[int] = []  # index of every pause step written so far
+        self.trashed: dict[tuple[str, str], int] = {}  # (rack, well) of a tip in the trash -> pauses before
         self.shaking: dict[str, int] = {}  # module engine id -> index of its open shake step
         self.reader_wavelengths: dict[str, list[float]] = {}
         self.bottom_z: dict[tuple[str, int], list[float]] = defaultdict(list)  # meniscus calibration

@@ -51,6 +51,7 @@ from labwright.simulators.deck.definitions import DEFAULT_MODULE_MODEL, DEFAULT_
 from labwright.simulators.deck.layout import custom_definitions, stack_order
 from labwright.simulators.deck.resolve import resolve
 from labwright.simulators.opentrons_interop.liquid_identity import IDENTITY_KEYS, encode_liquid_identity
+from labwright.simulators.opentrons_interop.pause_text import encode_pause_message, with_slot
 
 API_LEVEL = "2.20"
 API_LEVEL_PLATE_READER = "2.21"  # AbsorbanceReaderContext is new in 2.21
@@ -441,6 +442,14 @@ class _Exporter:
                 out.add(line if k == 0 else f"#   {line}")
             out.extend(self._step(step))
 
+    def _slotted(self, spec: str) -> str:
+        """A well spec with its labware's deck slot (``pause_text``), for the import to read."""
+        placed = self.deck.labware.get(spec.partition(":")[0])
+        if placed is None:
+            return spec
+        module = self.deck.modules.get(placed.module) if placed.module else None
+        return with_slot(spec, placed.slot or (module.slot if module else None))
+
     def _well(self, loc: str | WellRef) -> str:
         ref = loc if isinstance(loc, WellRef) else parse_location(loc)
         return f"{self.lw_var[ref.labware]}[{_str(ref.well)}]"
@@ -494,7 +503,11 @@ class _Exporter:
         if isinstance(step, m.Delay):
             return [_delay(step.seconds)]
         if isinstance(step, m.Pause):
-            return [f"protocol.pause({_str(step.message)})" if step.message else "protocol.pause()"]
+            refill = {self._slotted(spec): v for spec, v in step.refill_ul.items()}
+            text = encode_pause_message(step.message, refill, [self._slotted(spec) for spec in step.empty])
+            # the operator puts full racks there: the API's tip tracking starts them over
+            resets = [f"{self.lw_var[rack]}.reset()" for rack in step.replace_tipracks]
+            return [f"protocol.pause({_str(text)})" if text else "protocol.pause()", *resets]
         if isinstance(step, m.Measure):
             return self._measure(step)
         if isinstance(step, m.SetTemperature | m.Deactivate | m.EngageMagnets | m.DisengageMagnets):

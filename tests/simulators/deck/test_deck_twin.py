@@ -60,7 +60,9 @@ def test_split_volume_follows_the_opentrons_api() -> None:
     assert split_volume(700, 300) == [300, 200, 200]
 
 
-def test_declared_liquids_are_exact_and_undeclared_wells_start_empty() -> None:
+def test_declared_liquids_are_exact_and_an_undeclared_source_was_filled_by_hand() -> None:
+    """A declared liquid is exact: drawing past it into a plate is an error. A well that is not
+    declared and that nothing was put in is assumed filled by hand (issue 14): a warning."""
     r = run(
         [TIPS300, PLATE],
         [P300],
@@ -68,13 +70,21 @@ def test_declared_liquids_are_exact_and_undeclared_wells_start_empty() -> None:
             {"op": "pick_up_tip", "pipette": "p"},
             {"op": "aspirate", "pipette": "p", "location": "plate:A1", "volume": "50 uL"},
             {"op": "aspirate", "pipette": "p", "location": "plate:B1", "volume": "10 uL"},
+            {"op": "dispense", "pipette": "p", "location": "plate:C1", "volume": "60 uL"},
+            {"op": "aspirate", "pipette": "p", "location": "plate:A1", "volume": "80 uL"},
+            {"op": "dispense", "pipette": "p", "location": "plate:D1", "volume": "80 uL"},
             {"op": "drop_tip", "pipette": "p"},
         ],
         liquids=[{"id": "s", "name": "water", "initial_volumes": {"plate:A1": "100 uL"}}],
     )
     errs = [f for f in r.findings if f.severity.value == "error"]
-    assert [(f.code, f.step) for f in errs] == [("VOLUME_ASPIRATE_EXCEEDS_WELL", 2)]
-    assert r.twin.wells[("plate", "A1")].low == pytest.approx(50)
+    assert [(f.code, f.step) for f in errs] == [("VOLUME_ASPIRATE_EXCEEDS_WELL", 4)]
+    assert "plate:D1 receives less" in errs[0].message
+    assert [(f.code, f.step) for f in r.findings if f.code == "VOLUME_UNDECLARED_SOURCE"] == [
+        ("VOLUME_UNDECLARED_SOURCE", 2)
+    ]
+    assert r.twin.wells[("plate", "A1")].low == pytest.approx(0)
+    assert r.twin.wells[("plate", "D1")].low == pytest.approx(50)  # all there was; the rest was air
 
 
 def test_no_liquids_means_hand_filled_wells_and_no_false_alarms() -> None:
