@@ -282,8 +282,11 @@ def test_wells_keep_their_contents_and_heat_on_a_hot_module() -> None:
     result = replay(resolve(parse_protocol(doc)))
     twin = result.twin
     well = twin.wells[("plate", "A1")]
-    # the 90 uL aspiration found only the 80 uL the plate carried with it
-    assert [f.code for f in twin.issues if f.severity.value == "error"] == ["VOLUME_ASPIRATE_EXCEEDS_WELL"]
+    # the 90 uL aspiration found only the 80 uL the plate carried with it (the run made that
+    # well: asking for more than it holds takes all of it, a warning; simulators/deck/practice)
+    assert not [f for f in twin.issues if f.severity.value == "error"]
+    [drain] = [f for f in twin.issues if f.code == "VOLUME_ASPIRATE_DRAINS_WELL"]
+    assert "holds at most 80 uL" in drain.message
     assert well.amounts.get("water", 0.0) < 1e-6 and twin.wells[("plate2", "A1")].high > 0
     heated = [h for h in twin.heats if h.vessel == "plate:A1"]
     assert heated and heated[0].step == 3 and heated[0].celsius == 60.0
