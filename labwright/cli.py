@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("structure", "structure"),
     ("design", "design"),
     ("safety", "safety"),
+    ("chat", ""),
 ]
 
 

@@ -10,7 +10,7 @@
   decision given, the decision recorded before the crash, or the ``ask`` callback's.
 
 Progress (each node's messages, tool calls) goes to ``on_progress(node, message)`` as it
-happens.
+happens; ``on_progress("run", run_id)`` comes first, once the run is locked.
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ class ChatRunner:
         pending: Any = first_input
         try:
             self.store.set_status(run_id, "running")
+            self.on_progress("run", run_id)
             while True:
                 self._stream(graph, pending, config)
                 snapshot = graph.get_state(config)
