@@ -111,6 +111,18 @@ def _submission(args: Any) -> Draft | None:
     return Draft(document=document, changes=[str(c) for c in changes] if isinstance(changes, list) else [])
 
 
+def _text_submission(text: str) -> Draft | None:
+    """A protocol written as JSON in a plain-text answer (a model without tool calls); any other
+    JSON in the text (a claimed certificate, a summary) is not a submission."""
+    found = _json_object(text)
+    if found is None:
+        return None
+    draft = _submission(found if "document" in found else {"document": found})
+    if draft is None or not isinstance(draft.document, dict):
+        return None
+    return draft if {"metadata", "steps"} & set(draft.document) else None
+
+
 class LlmPlanner:
     """A LangChain chat model as the graph's planner."""
 
@@ -212,8 +224,7 @@ class LlmPlanner:
             malformed += bad
             messages.extend(ToolMessage(content=text, tool_call_id=cid) for cid, text in answers)
             if not reply.tool_calls and not reply.invalid_tool_calls:
-                found = _json_object(str(reply.content or ""))
-                draft = _submission(found if found and "document" in found else {"document": found})
+                draft = _text_submission(str(reply.content or ""))
                 if draft is not None:
                     return draft
                 malformed += 1 if "{" in str(reply.content or "") else 0

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from labwright.agents.chat import deck
-from labwright.agents.chat.drafts import document_changes, identity_changes, refusal_text, refusing_errors
+from labwright.agents.chat.drafts import (
+    REFUSING_CATEGORIES,
+    document_changes,
+    identity_changes,
+    refusal_text,
+    refusing_errors,
+)
 from labwright.agents.chat.planners import Planner, PlannerFailedError, Understanding
 from labwright.agents.chat.state import ChatSettings, ChatState
 from labwright.protocols.findings import Finding, Severity
@@ -274,6 +280,13 @@ def verdict(state: ChatState) -> str | None:
 # ------------------------------------------------------------------------------ approval
 
 
+def judgement_needed(finding: Finding) -> bool:
+    """A warning only a person can weigh: a chemical-safety or lab-policy warning (an unknown
+    chemical is certified with a warning, and unknown is never safe). ``--approve auto`` stops
+    for a person on these, as on the certificate's ``approvals_required``."""
+    return finding.severity is Severity.WARNING and finding.category in REFUSING_CATEGORIES
+
+
 def _approval(approved: bool, by: str, mode: str, sha: str, reason: str = "") -> dict[str, Any]:
     return {
         "approved": approved,
@@ -299,7 +312,9 @@ def approve(state: ChatState, services: Services) -> dict[str, Any]:
             "approval": _approval(False, "labwright", settings.approve, sha, invalid),
             "events": _event("approve", invalid),
         }
-    needs_person = list(certificate.approvals_required)
+    needs_person = list(certificate.approvals_required) + [
+        f"{f.code}: {f.message}" for f in _findings(state) if judgement_needed(f)
+    ]
     if settings.approve == "never":
         return {
             "approval": _approval(False, "dry run", "never", sha, "--approve never: a dry run"),

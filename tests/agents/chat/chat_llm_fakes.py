@@ -17,7 +17,7 @@ and records every request, so tests can assert on what the planner sent.
 :class:`ScriptedChatModel` is a LangChain ``BaseChatModel`` driven by a brain in-process: it
 converts LangChain messages to the wire format and the brain's answer back, parsing tool-call
 arguments the way the provider packages do (bad JSON becomes an *invalid* tool call). The
-same brain also drives the fake OpenAI-compatible HTTP server (``fake_openai_server``).
+same brain also drives the fake OpenAI-compatible HTTP server (``chat_fake_openai``).
 """
 
 from __future__ import annotations

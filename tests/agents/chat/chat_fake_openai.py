@@ -25,7 +25,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from llm_fakes import Brain, ConversationError
+from chat_llm_fakes import Brain, ConversationError
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -90,7 +90,7 @@ def validate(body: Any) -> None:
     _validate_tools(body)
     _validate_format(body)
     try:
-        from llm_fakes import check_conversation
+        from chat_llm_fakes import check_conversation
 
         check_conversation(body["messages"])
     except ConversationError as exc:
