@@ -20,19 +20,44 @@ def good() -> dict[str, Any]:
         "pipettes": [{"id": "p300", "model": "p300_single_gen2", "mount": "right", "tip_racks": ["tips"]}],
         "liquids": [
             {"id": "pbs", "name": "water", "smiles": "O", "initial_volumes": {"reservoir:A1": "10 mL"}},
-            {"id": "dye", "name": "fluorescein", "cas": "2321-07-5", "concentration": "10 uM",
-             "initial_volumes": {"reservoir:A2": "1 mL"}},
+            {
+                "id": "dye",
+                "name": "fluorescein",
+                "cas": "2321-07-5",
+                "concentration": "10 uM",
+                "initial_volumes": {"reservoir:A2": "1 mL"},
+            },
         ],
         "steps": [
-            {"op": "transfer", "pipette": "p300", "volume": "200 uL", "source": "reservoir:A2", "dest": "plate:A1"},
-            {"op": "distribute", "pipette": "p300", "volume": "100 uL", "source": "reservoir:A1",
-             "dest": ["plate:B1", "plate:C1", "plate:D1", "plate:E1"]},
-            {"op": "transfer", "pipette": "p300", "volume": "100 uL",
-             "source": ["plate:A1", "plate:B1", "plate:C1", "plate:D1"],
-             "dest": ["plate:B1", "plate:C1", "plate:D1", "plate:E1"],
-             "mix_after": {"repetitions": 3, "volume": "50 uL"}},
-            {"op": "measure", "labware": "plate", "wells": ["A1", "B1", "C1", "D1", "E1"],
-             "kind": "fluorescence", "wavelength": "520 nm"},
+            {
+                "op": "transfer",
+                "pipette": "p300",
+                "volume": "200 uL",
+                "source": "reservoir:A2",
+                "dest": "plate:A1",
+            },
+            {
+                "op": "distribute",
+                "pipette": "p300",
+                "volume": "100 uL",
+                "source": "reservoir:A1",
+                "dest": ["plate:B1", "plate:C1", "plate:D1", "plate:E1"],
+            },
+            {
+                "op": "transfer",
+                "pipette": "p300",
+                "volume": "100 uL",
+                "source": ["plate:A1", "plate:B1", "plate:C1", "plate:D1"],
+                "dest": ["plate:B1", "plate:C1", "plate:D1", "plate:E1"],
+                "mix_after": {"repetitions": 3, "volume": "50 uL"},
+            },
+            {
+                "op": "measure",
+                "labware": "plate",
+                "wells": ["A1", "B1", "C1", "D1", "E1"],
+                "kind": "fluorescence",
+                "wavelength": "520 nm",
+            },
         ],
     }
 
@@ -76,14 +101,35 @@ def _temperature(doc: dict[str, Any]) -> None:
 def _hazard(doc: dict[str, Any]) -> None:
     """Bleach dispensed onto hydrochloric acid: chlorine."""
     doc["liquids"] += [
-        {"id": "acid", "name": "hydrochloric acid", "concentration": "1 M", "initial_volumes": {"reservoir:A3": "5 mL"}},
-        {"id": "bleach", "name": "sodium hypochlorite", "concentration": "6%",
-         "initial_volumes": {"reservoir:A4": "5 mL"}},
+        {
+            "id": "acid",
+            "name": "hydrochloric acid",
+            "concentration": "1 M",
+            "initial_volumes": {"reservoir:A3": "5 mL"},
+        },
+        {
+            "id": "bleach",
+            "name": "sodium hypochlorite",
+            "concentration": "6%",
+            "initial_volumes": {"reservoir:A4": "5 mL"},
+        },
     ]
     doc["steps"] += [
-        {"op": "transfer", "pipette": "p300", "volume": "50 uL", "source": "reservoir:A3", "dest": "plate:A3"},
-        {"op": "transfer", "pipette": "p300", "volume": "50 uL", "source": "reservoir:A4", "dest": "plate:A3",
-         "new_tip": "always"},
+        {
+            "op": "transfer",
+            "pipette": "p300",
+            "volume": "50 uL",
+            "source": "reservoir:A3",
+            "dest": "plate:A3",
+        },
+        {
+            "op": "transfer",
+            "pipette": "p300",
+            "volume": "50 uL",
+            "source": "reservoir:A4",
+            "dest": "plate:A3",
+            "new_tip": "always",
+        },
     ]
 
 
@@ -98,8 +144,21 @@ FAULTY: dict[str, dict[str, Any]] = {
     "location": _with(_set(["steps", 0, "aspirate_offset_mm"], -5)),
     "temperature": _with(_temperature),
     "safety": _with(_hazard),
-    "policy": _with(_add_liquid(
-        {"id": "standard", "name": "sarin", "concentration": "1 uM", "initial_volumes": {"reservoir:A4": "5 mL"}},
-        {"op": "transfer", "pipette": "p300", "volume": "50 uL", "source": "reservoir:A4", "dest": "plate:A3"},
-    )),
+    "policy": _with(
+        _add_liquid(
+            {
+                "id": "standard",
+                "name": "sarin",
+                "concentration": "1 uM",
+                "initial_volumes": {"reservoir:A4": "5 mL"},
+            },
+            {
+                "op": "transfer",
+                "pipette": "p300",
+                "volume": "50 uL",
+                "source": "reservoir:A4",
+                "dest": "plate:A3",
+            },
+        )
+    ),
 }

@@ -43,19 +43,26 @@ def _validate_tools(body: dict[str, Any]) -> set[str]:
         if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(fn, dict):
             raise RequestError(400, f"Invalid value at tools[{i}]: expected a function tool", f"tools[{i}]")
         if not NAME_RE.match(str(fn.get("name", ""))):
-            raise RequestError(400, f"Invalid 'tools[{i}].function.name': must match ^[a-zA-Z0-9_-]{{1,64}}$",
-                               f"tools[{i}].function.name")
+            raise RequestError(
+                400,
+                f"Invalid 'tools[{i}].function.name': must match ^[a-zA-Z0-9_-]{{1,64}}$",
+                f"tools[{i}].function.name",
+            )
         params = fn.get("parameters", {"type": "object"})
         if not isinstance(params, dict) or params.get("type") != "object":
-            raise RequestError(400, f"Invalid schema for function '{fn['name']}': type must be 'object'",
-                               f"tools[{i}].function.parameters")
+            raise RequestError(
+                400,
+                f"Invalid schema for function '{fn['name']}': type must be 'object'",
+                f"tools[{i}].function.parameters",
+            )
         names.add(fn["name"])
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         wanted = (choice.get("function") or {}).get("name")
         if wanted not in names:
-            raise RequestError(400, f"Invalid value for 'tool_choice': no function named '{wanted}' in tools",
-                               "tool_choice")
+            raise RequestError(
+                400, f"Invalid value for 'tool_choice': no function named '{wanted}' in tools", "tool_choice"
+            )
     elif choice not in (None, "none", "auto", "required"):
         raise RequestError(400, f"Invalid value for 'tool_choice': {choice!r}", "tool_choice")
     return names
@@ -71,13 +78,20 @@ def _validate_format(body: dict[str, Any]) -> None:
     if kind == "json_schema":
         spec = fmt.get("json_schema") or {}
         if not NAME_RE.match(str(spec.get("name", ""))) or not isinstance(spec.get("schema"), dict):
-            raise RequestError(400, "'response_format.json_schema' needs a valid 'name' and a 'schema' object",
-                               "response_format.json_schema")
+            raise RequestError(
+                400,
+                "'response_format.json_schema' needs a valid 'name' and a 'schema' object",
+                "response_format.json_schema",
+            )
     if kind == "json_object":
         text = json.dumps(body.get("messages")).lower()
         if "json" not in text:
-            raise RequestError(400, "'messages' must contain the word 'json' in some form, to use "
-                               "'response_format' of type 'json_object'.", "messages")
+            raise RequestError(
+                400,
+                "'messages' must contain the word 'json' in some form, to use "
+                "'response_format' of type 'json_object'.",
+                "messages",
+            )
 
 
 def validate(body: Any) -> None:
@@ -107,18 +121,32 @@ def completion(body: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
         message["tool_calls"] = reply["tool_calls"]
     prompt, done = _tokens(body["messages"]), _tokens(reply)
     return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
-        "model": body["model"], "system_fingerprint": "fp_fake",
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if reply.get("tool_calls") else "stop"}],
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_fake",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": "tool_calls" if reply.get("tool_calls") else "stop",
+            }
+        ],
         "usage": {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done},
     }
 
 
 def chunks(body: dict[str, Any], reply: dict[str, Any]) -> list[dict[str, Any]]:
     """The completion as ``chat.completion.chunk`` deltas (content in pieces, tool calls by index)."""
-    base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": body["model"], "system_fingerprint": "fp_fake"}
+    base = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_fake",
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
@@ -127,16 +155,35 @@ def chunks(body: dict[str, Any], reply: dict[str, Any]) -> list[dict[str, Any]]:
     text = reply.get("content") or ""
     out += [chunk({"content": text[i : i + 16]}) for i in range(0, len(text), 16)]
     for index, call in enumerate(reply.get("tool_calls") or []):
-        out.append(chunk({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
-                                          "function": {"name": call["function"]["name"], "arguments": ""}}]}))
+        out.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": call["function"]["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
         args = call["function"]["arguments"]
-        out += [chunk({"tool_calls": [{"index": index, "function": {"arguments": args[i : i + 64]}}]})
-                for i in range(0, len(args), 64)]
+        out += [
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": args[i : i + 64]}}]})
+            for i in range(0, len(args), 64)
+        ]
     out.append(chunk({}, "tool_calls" if reply.get("tool_calls") else "stop"))
     if (body.get("stream_options") or {}).get("include_usage"):
         prompt, done = _tokens(body["messages"]), _tokens(reply)
-        out.append({**base, "choices": [],
-                    "usage": {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}})
+        out.append(
+            {
+                **base,
+                "choices": [],
+                "usage": {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done},
+            }
+        )
     return out
 
 
@@ -182,8 +229,10 @@ class FakeOpenAI:
             def _error(self, exc: RequestError) -> None:
                 server.errors.append((exc.status, exc.message))
                 kind = "invalid_request_error" if exc.status != 401 else "authentication_error"
-                self._send(exc.status, {"error": {"message": exc.message, "type": kind,
-                                                  "param": exc.param, "code": exc.code}})
+                self._send(
+                    exc.status,
+                    {"error": {"message": exc.message, "type": kind, "param": exc.param, "code": exc.code}},
+                )
 
             def _authorised(self) -> bool:
                 if server.api_key is None:
@@ -197,23 +246,35 @@ class FakeOpenAI:
                 if not self._authorised():
                     return
                 if self.path.rstrip("/") == "/v1/models":
-                    self._send(200, {"object": "list", "data": [
-                        {"id": server.model, "object": "model", "created": 0, "owned_by": "fake"}]})
+                    self._send(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [
+                                {"id": server.model, "object": "model", "created": 0, "owned_by": "fake"}
+                            ],
+                        },
+                    )
                 else:
-                    self._error(RequestError(404, f"Unknown request URL: GET {self.path}", code="unknown_url"))
+                    self._error(
+                        RequestError(404, f"Unknown request URL: GET {self.path}", code="unknown_url")
+                    )
 
             def do_POST(self) -> None:
                 if not self._authorised():
                     return
                 if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._error(RequestError(404, f"Unknown request URL: POST {self.path}", code="unknown_url"))
+                    self._error(
+                        RequestError(404, f"Unknown request URL: POST {self.path}", code="unknown_url")
+                    )
                     return
                 try:
                     body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                     validate(body)
                     if body["model"] != server.model:
-                        raise RequestError(404, f"The model `{body['model']}` does not exist", "model",
-                                           "model_not_found")
+                        raise RequestError(
+                            404, f"The model `{body['model']}` does not exist", "model", "model_not_found"
+                        )
                     server.bodies.append(body)
                     reply = server.brain.answer(body)
                 except json.JSONDecodeError:

@@ -47,9 +47,17 @@ class ConversationError(AssertionError):
 def tool_call(name: str, args: Any, *, raw: str | None = None) -> dict[str, Any]:
     """An assistant message calling one tool (``raw``: the arguments text as sent, maybe broken)."""
     arguments = raw if raw is not None else json.dumps(args)
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"call_{next(_ids)}", "type": "function", "function": {"name": name, "arguments": arguments}}
-    ]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_{next(_ids)}",
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
+        ],
+    }
 
 
 def submit(document: dict[str, Any], changes: list[str] | None = None) -> dict[str, Any]:
@@ -69,11 +77,21 @@ def say(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": text}
 
 
-def understanding(understood: str, purpose: str = "", plan: list[str] | None = None,
-                  refusal: str | None = None, not_understood: list[str] | None = None) -> Reply:
+def understanding(
+    understood: str,
+    purpose: str = "",
+    plan: list[str] | None = None,
+    refusal: str | None = None,
+    not_understood: list[str] | None = None,
+) -> Reply:
     """What the model understood, in whichever form the request asked for."""
-    body = {"understood": understood, "purpose": purpose, "plan": plan or ["draft the protocol"],
-            "not_understood": not_understood or [], "refusal": refusal}
+    body = {
+        "understood": understood,
+        "purpose": purpose,
+        "plan": plan or ["draft the protocol"],
+        "not_understood": not_understood or [],
+        "refusal": refusal,
+    }
 
     def reply(request: dict[str, Any]) -> dict[str, Any]:
         if (request.get("response_format") or {}).get("type") in {"json_schema", "json_object"}:
@@ -113,13 +131,15 @@ def check_conversation(messages: list[dict[str, Any]]) -> None:
         if role == "tool":
             if m.get("tool_call_id") not in open_calls:
                 raise ConversationError(
-                    f"messages[{i}]: a 'tool' message must respond to a preceding 'tool_calls' id")
+                    f"messages[{i}]: a 'tool' message must respond to a preceding 'tool_calls' id"
+                )
             open_calls.discard(m["tool_call_id"])
             continue
         if open_calls:
             raise ConversationError(
                 f"messages[{i}]: an assistant message with 'tool_calls' must be followed by tool messages "
-                f"responding to each 'tool_call_id' (missing {sorted(open_calls)})")
+                f"responding to each 'tool_call_id' (missing {sorted(open_calls)})"
+            )
         if role == "assistant":
             for call in m.get("tool_calls") or []:
                 if not isinstance(call.get("function", {}).get("arguments"), str):
@@ -130,10 +150,18 @@ def check_conversation(messages: list[dict[str, Any]]) -> None:
 class Brain:
     """Per-phase scripts of replies; the last reply of a phase repeats when its script runs out."""
 
-    def __init__(self, *, understand: list[Reply] | None = None, draft: list[Reply] | None = None,
-                 repair: list[Reply] | None = None) -> None:
-        self.scripts: dict[str, list[Reply]] = {"understand": list(understand or []), "draft": list(draft or []),
-                                                "repair": list(repair or [])}
+    def __init__(
+        self,
+        *,
+        understand: list[Reply] | None = None,
+        draft: list[Reply] | None = None,
+        repair: list[Reply] | None = None,
+    ) -> None:
+        self.scripts: dict[str, list[Reply]] = {
+            "understand": list(understand or []),
+            "draft": list(draft or []),
+            "repair": list(repair or []),
+        }
         self.used: dict[str, int] = {k: 0 for k in self.scripts}
         self.requests: list[dict[str, Any]] = []
 
@@ -163,10 +191,18 @@ def _wire(message: BaseMessage) -> dict[str, Any]:
         return {"role": "user", "content": message.content}
     if message.type == "tool":
         return {"role": "tool", "content": message.content, "tool_call_id": message.tool_call_id}
-    calls = [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["args"])}}
-             for c in message.tool_calls]
-    calls += [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["args"]}}
-              for c in message.invalid_tool_calls]
+    calls = [
+        {
+            "id": c["id"],
+            "type": "function",
+            "function": {"name": c["name"], "arguments": json.dumps(c["args"])},
+        }
+        for c in message.tool_calls
+    ]
+    calls += [
+        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["args"]}}
+        for c in message.invalid_tool_calls
+    ]
     out: dict[str, Any] = {"role": "assistant", "content": message.content or None}
     if calls:
         out["tool_calls"] = calls
@@ -200,8 +236,13 @@ class ScriptedChatModel(BaseChatModel):
         specs = [convert_to_openai_tool(t) for t in tools]
         return self.bind(tools=specs, tool_choice=tool_choice, **kwargs)
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         request = {"model": "scripted", "messages": [_wire(m) for m in messages]}
         if kwargs.get("tools"):
             request["tools"] = kwargs["tools"]

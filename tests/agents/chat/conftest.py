@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from chat_llm_fakes import Brain, ScriptedChatModel
 from chat_support import SPEC
-
 from labwright.agents.chat.durability import ChatStore
 from labwright.agents.chat.llm_planner import LlmPlanner
 from labwright.agents.chat.runner import ChatRunner

@@ -12,7 +12,6 @@ import pytest
 from chat_drafts import FAULTY, good
 from chat_llm_fakes import Brain, malformed, say, submit, tool_call, understanding
 from chat_support import dispatches, recorded_events, settings
-
 from labwright.agents.chat.nodes import idempotency_key
 from labwright.verifiers.verifier import verify_document
 
@@ -22,7 +21,9 @@ REQUEST = "Make a 1:2 serial dilution of fluorescein in PBS down column 1, then 
 
 def brain_for(first: dict, repaired: dict | None = None) -> Brain:
     return Brain(
-        understand=[understanding("a 1:2 fluorescein dilution series", "a calibration curve", ["dilute", "read"])],
+        understand=[
+            understanding("a 1:2 fluorescein dilution series", "a calibration curve", ["dilute", "read"])
+        ],
         draft=[submit(first)],
         repair=[submit(repaired if repaired is not None else good(), ["fixed what the verifier found"])],
     )
@@ -55,7 +56,9 @@ def test_a_first_draft_faulty_in_each_category_is_repaired_then_dispatched(categ
     assert record.protocol_sha256 == outcome.protocol_sha256
 
 
-@pytest.mark.parametrize("category,code", [("safety", "SAFETY_INCOMPATIBLE"), ("policy", "POLICY_CWC_REFUSED")])
+@pytest.mark.parametrize(
+    "category,code", [("safety", "SAFETY_INCOMPATIBLE"), ("policy", "POLICY_CWC_REFUSED")]
+)
 def test_safety_and_policy_errors_are_refused_without_repair(category, code, make_runner, store_path):
     brain = brain_for(FAULTY[category])
     outcome = make_runner(brain).start(REQUEST, settings(approve="auto"))
@@ -68,7 +71,9 @@ def test_safety_and_policy_errors_are_refused_without_repair(category, code, mak
 
 
 @pytest.mark.parametrize("rounds", [0, 1, 3])
-def test_a_draft_that_is_never_fixed_stops_after_n_rounds_with_nothing_dispatched(rounds, make_runner, store_path):
+def test_a_draft_that_is_never_fixed_stops_after_n_rounds_with_nothing_dispatched(
+    rounds, make_runner, store_path
+):
     brain = brain_for(FAULTY["volume"], repaired=FAULTY["volume"])
     outcome = make_runner(brain).start(REQUEST, settings(approve="auto", max_rounds=rounds))
     assert len(brain.requests_of("repair")) == rounds
@@ -132,8 +137,13 @@ def test_the_model_is_offered_the_published_protocol_schema(make_runner):
     submit_params = tools["submit_protocol"]["parameters"]
     assert submit_params["$defs"] == published["$defs"]
     assert submit_params["properties"]["document"]["properties"] == published["properties"]
-    assert {"labware_catalogue", "chemical_lookup", "safety_pair_check", "verify_protocol",
-            "simulate_protocol"} <= set(tools)
+    assert {
+        "labware_catalogue",
+        "chemical_lookup",
+        "safety_pair_check",
+        "verify_protocol",
+        "simulate_protocol",
+    } <= set(tools)
     assert not {n for n in tools if "dispatch" in n or "approve" in n}
 
 
@@ -163,7 +173,9 @@ def test_ask_waits_for_a_person_and_a_resume_dispatches_exactly_once(make_runner
 def test_a_rejection_dispatches_nothing(make_runner, store_path):
     brain = brain_for(good())
     waiting = make_runner(brain).start(REQUEST, settings(approve="ask"))
-    done = make_runner(brain).resume(waiting.run_id, decision={"approved": False, "by": "B", "reason": "wrong dye"})
+    done = make_runner(brain).resume(
+        waiting.run_id, decision={"approved": False, "by": "B", "reason": "wrong dye"}
+    )
     assert not done.dispatched and "not approved by B: wrong dye" in done.refused
     assert dispatches(store_path) == []
 
@@ -193,10 +205,17 @@ def test_the_interactive_ask_callback_sees_the_certified_protocol(make_runner, s
 
 def _needs_approval() -> dict:
     doc = good()
-    doc["liquids"].append({"id": "os", "name": "osmium tetroxide", "concentration": "1%",
-                           "initial_volumes": {"reservoir:A5": "2 mL"}})
-    doc["steps"].append({"op": "transfer", "pipette": "p300", "volume": "20 uL", "source": "reservoir:A5",
-                         "dest": "plate:A6"})
+    doc["liquids"].append(
+        {
+            "id": "os",
+            "name": "osmium tetroxide",
+            "concentration": "1%",
+            "initial_volumes": {"reservoir:A5": "2 mL"},
+        }
+    )
+    doc["steps"].append(
+        {"op": "transfer", "pipette": "p300", "volume": "20 uL", "source": "reservoir:A5", "dest": "plate:A6"}
+    )
     return doc
 
 
