@@ -69,7 +69,10 @@ def chat(
     svg: Annotated[Path | None, typer.Option("--svg", help="also write the deck map as SVG here")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
-    """Chat-driven planning: a request becomes a verified protocol, approved, then dispatched."""
+    """Chat-driven planning: a request becomes a verified protocol, approved, then dispatched.
+
+    With --resume, the run's own settings (planner, backend, approval mode, store) apply; the
+    planner and backend options given here are not used."""
     from labwright.agents.chat.durability import ChatStore
     from labwright.agents.chat.providers import resolve_spec
     from labwright.agents.chat.state import APPROVE_MODES, ChatSettings
@@ -91,6 +94,20 @@ def chat(
     if message is not None and not message.strip():
         fail("--message is empty", 'describe the experiment, e.g. --message "transfer 50 uL ..."', as_json)
     try:
+        chat_store = ChatStore(store)
+    except LabwrightError as exc:
+        fail_with(exc, as_json)
+    session = _Session(chat_store, as_json=as_json, svg=svg)
+    if resume is not None:  # the run's own settings (model, backend, approval mode) are stored with it
+        decision = None
+        if approved_by is not None or reject:
+            decision = {
+                "approved": not reject,
+                "by": (approved_by or "").strip(),
+                "reason": "rejected with --reject" if reject else "",
+            }
+        session.finish(session.call(lambda runner: runner.resume(resume, decision=decision), resume))
+    try:
         spec = resolve_spec(model, base_url, config)
         if not spec.offline:
             from labwright.agents.chat.providers import make_chat_model
@@ -106,23 +123,11 @@ def chat(
             policy_path=str(policy) if policy else None,
             strict=strict,
         )
-        chat_store = ChatStore(store)
     except LabwrightError as exc:
         fail_with(exc, as_json)
-    session = _Session(chat_store, as_json=as_json, svg=svg)
-    if resume is not None:
-        decision = None
-        if approved_by is not None or reject:
-            decision = {
-                "approved": not reject,
-                "by": (approved_by or "").strip(),
-                "reason": "rejected with --reject" if reject else "",
-            }
-        session.finish(session.call(lambda runner: runner.resume(resume, decision=decision), resume))
-    elif message is not None:
+    if message is not None:
         session.finish(session.call(lambda runner: runner.start(message, settings), None))
-    else:
-        session.loop(settings)
+    session.loop(settings)
 
 
 class _Session:
