@@ -88,12 +88,20 @@ class ChatRunner:
         self.on_progress = on_progress or (lambda _node, _message: None)
         self.ask = ask
         self.version = graph_version()
+        self._graphs: dict[str, Any] = {}
 
     @property
     def ledger_path(self) -> Path:
         return self.store.path
 
     def _graph(self, settings: ChatSettings) -> Any:
+        """The compiled graph for these settings (compiled once per runner: it takes ~50 ms)."""
+        key = settings.model_dump_json()
+        if key not in self._graphs:
+            self._graphs[key] = self._build(settings)
+        return self._graphs[key]
+
+    def _build(self, settings: ChatSettings) -> Any:
         planner = LazyPlanner(settings.model, lambda: self.planner_factory(settings))
         services = nodes.Services(
             planner=planner,
