@@ -174,20 +174,26 @@ class ChatRunner:
         graph = self._graph(settings)
         config = self._config(run_id, settings)
         pending: Any = first_input
+        # resuming: a waiting approval is answered first (the decision recorded before anything runs)
+        snapshot = graph.get_state(config) if first_input is None else None
         try:
             self.store.set_status(run_id, "running")
             self.on_progress("run", run_id)
             while True:
+                if snapshot is not None and snapshot.interrupts:
+                    answer = self._answer(snapshot, decision)
+                    if answer is None:
+                        break
+                    self.store.record_approval(run_id, answer)  # on disk before the graph sees it
+                    decision = None
+                    pending = Command(resume=answer)
+                elif snapshot is not None and not snapshot.next:
+                    break  # the run had already ended
                 self._stream(graph, pending, config)
+                pending = None
                 snapshot = graph.get_state(config)
                 if not snapshot.interrupts:
                     break
-                answer = self._answer(snapshot, decision)
-                if answer is None:
-                    break
-                self.store.record_approval(run_id, answer)  # on disk before the graph sees it
-                decision = None
-                pending = Command(resume=answer)
             outcome = self._outcome(snapshot)
             status = (
                 "awaiting_approval"

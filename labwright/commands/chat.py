@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from labwright.commands.common import ExitCode, console, fail, fail_with
 
@@ -151,15 +152,15 @@ class _Session:
 
     def progress(self, node: str, text: str) -> None:
         if node == "run":
-            self.err.print(f"chat run {text} (store {self.store.path})", highlight=False)
+            self.err.print(f"chat run {text} (store {escape(str(self.store.path))})", highlight=False)
             return
         if text == "done":
             self.err.print(f"[green]✓[/green] {node}", highlight=False)
             return
         if self.status is not None:
-            self.status.update(f"{node}: {text}")
+            self.status.update(f"{node}: {escape(text)}")
         else:
-            self.err.print(f"  {node}: {text}", highlight=False)
+            self.err.print(f"  {node}: {escape(text)}", highlight=False)
 
     def ask(self, request: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         """Show what will run and ask a person; the answer names the protocol's hash."""
@@ -176,7 +177,7 @@ class _Session:
         self._write_svg(outcome)
         needs = request.get("approvals_required") or []
         for item in needs:
-            self.out.print(f"[yellow]needs a person's approval[/yellow] {item}")
+            self.out.print(f"[yellow]needs a person's approval[/yellow] {escape(str(item))}")
         sha = str(request.get("protocol_sha256"))
         backend = (state.get("settings") or {}).get("backend", "twin")
         answer = (
@@ -288,7 +289,12 @@ class _Session:
                 break
             if not line.strip():
                 continue
-            outcome = self.call(lambda runner, text=line: runner.start(text, settings), None)
+            try:
+                outcome = self.call(lambda runner, text=line: runner.start(text, settings), None)
+            except typer.Exit as stop:
+                if stop.exit_code == ExitCode.UNUSABLE:
+                    continue  # reported (e.g. the model server is down): the conversation goes on
+                raise
             self.render(outcome)
         raise typer.Exit(ExitCode.OK)
 

@@ -81,7 +81,7 @@ def _legend(end_state: dict[str, Any]) -> dict[str, str]:
 def _slot_table(end_state: dict[str, Any], robot: str) -> Table:
     by_slot: dict[str, str] = {}
     for lw_id, lw in (end_state.get("labware") or {}).items():
-        by_slot[str(lw.get("slot"))] = f"{lw_id}\n[dim]{lw.get('load_name')}[/dim]"
+        by_slot[str(lw.get("slot"))] = f"{escape(lw_id)}\n[dim]{escape(str(lw.get('load_name')))}[/dim]"
     table = Table(show_header=False, show_lines=True, title="deck")
     layout = FLEX_SLOTS if robot == "flex" else OT2_SLOTS
     for _ in layout[0]:
@@ -94,7 +94,7 @@ def _slot_table(end_state: dict[str, Any], robot: str) -> Table:
 def _well_grid(lw_id: str, wells: dict[str, Any], legend: dict[str, str]) -> Table:
     rows = sorted({w[0] for w in wells})
     cols = sorted({int(w[1:]) for w in wells if w[1:].isdigit()})
-    grid = Table(title=f"{lw_id}", show_header=True, box=None, pad_edge=False)
+    grid = Table(title=escape(lw_id), show_header=True, box=None, pad_edge=False)
     grid.add_column("")
     for c in range(1, (max(cols) if cols else 1) + 1):
         grid.add_column(str(c), justify="center")
