@@ -180,9 +180,8 @@ class _Session:
             self.out.print(f"[yellow]needs a person's approval[/yellow] {escape(str(item))}")
         sha = str(request.get("protocol_sha256"))
         backend = (state.get("settings") or {}).get("backend", "twin")
-        answer = (
-            self.out.input(f"Dispatch protocol {sha[:12]} to the {backend} backend? [y/N] ").strip().lower()
-        )
+        question = f"Dispatch protocol {sha[:12]} to the {escape(str(backend))} backend? \\[y/N] "
+        answer = self.out.input(question).strip().lower()
         approved = answer in {"y", "yes"}
         by = getpass.getuser()
         if approved and needs:

@@ -94,7 +94,7 @@ def _slot_table(end_state: dict[str, Any], robot: str) -> Table:
 def _well_grid(lw_id: str, wells: dict[str, Any], legend: dict[str, str]) -> Table:
     rows = sorted({w[0] for w in wells})
     cols = sorted({int(w[1:]) for w in wells if w[1:].isdigit()})
-    grid = Table(title=escape(lw_id), show_header=True, box=None, pad_edge=False)
+    grid = Table(show_header=True, box=None, pad_edge=False)
     grid.add_column("")
     for c in range(1, (max(cols) if cols else 1) + 1):
         grid.add_column(str(c), justify="center")
@@ -121,6 +121,7 @@ def show_deck(console: Console, end_state: dict[str, Any] | None, robot: str = "
     for lw_id, lw in (end_state.get("labware") or {}).items():
         wells = lw.get("wells") or {}
         if wells:
+            console.print(f"[bold]{escape(lw_id)}[/bold] [dim]{escape(str(lw.get('load_name')))}[/dim]")
             console.print(_well_grid(lw_id, wells, legend))
     names = {k: v.get("name", k) for k, v in (end_state.get("liquids") or {}).items()}
     parts = [f"{sym} = {escape(names.get(liquid, liquid))}" for liquid, sym in legend.items()]

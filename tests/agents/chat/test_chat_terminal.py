@@ -93,7 +93,7 @@ def test_a_person_approves_at_the_prompt_and_the_protocol_is_dispatched(tmp_path
         "purpose",
         "repair round 1",
         "planner: aspirate 1 mm above the bottom",
-        "changed /steps/0/aspirate_offset_mm",
+        "removed /steps/0/aspirate_offset_mm",
         "Fluorescein serial dilution",
         "CERTIFIED",
         "deck",
