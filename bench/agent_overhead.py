@@ -16,7 +16,8 @@ reading the outcome). For comparison the same runs with LangGraph's in-memory ch
 what the disk costs.
 
 Scenarios: a clean draft dispatched (8 steps), a faulty draft repaired once (11 steps), a dry
-run (6 steps).
+run (6 steps). Measured in the same run, as floors: one fsynced SQLite commit, and the per-step
+gap of an 8-node LangGraph chain whose nodes do nothing, on the same two checkpointers.
 """
 
 from __future__ import annotations
@@ -140,6 +141,61 @@ def _run(
     }
 
 
+def _floors(folder: Path, repeats: int) -> dict[str, float]:
+    """What any graph pays on this machine now: one fsynced SQLite commit (WAL, FULL), and the
+    per-step gap of an 8-node LangGraph chain that does nothing, on the same checkpointers."""
+    import sqlite3
+
+    from labwright.agents.chat.durability import ChatStore
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import END, START, StateGraph
+    from typing_extensions import TypedDict
+
+    db = sqlite3.connect(folder / "fsync.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (x BLOB)")
+    commits = []
+    for _ in range(50):
+        start = time.perf_counter()
+        db.execute("BEGIN")
+        db.execute("INSERT INTO t VALUES (?)", (b"x" * 4096,))
+        db.execute("COMMIT")
+        commits.append(time.perf_counter() - start)
+    db.close()
+
+    class S(TypedDict, total=False):
+        n: int
+
+    spans: list[tuple[float, float]] = []
+
+    def step(state: S) -> dict[str, int]:
+        start = time.perf_counter()
+        spans.append((start, start))
+        return {"n": state.get("n", 0) + 1}
+
+    builder = StateGraph(S)
+    names = [f"n{i}" for i in range(8)]
+    for name in names:
+        builder.add_node(name, step)
+    for a, b in zip([START, *names], [*names, END], strict=True):
+        builder.add_edge(a, b)
+    out = {"fsync_commit_ms": statistics.median(commits) * 1000}
+    for kind in ("sqlite", "memory"):
+        gaps = []
+        for i in range(repeats):
+            store = ChatStore(folder / f"noop-{kind}-{i}.sqlite")
+            graph = builder.compile(
+                checkpointer=store.checkpointer() if kind == "sqlite" else InMemorySaver()
+            )
+            spans.clear()
+            graph.invoke({"n": 0}, {"configurable": {"thread_id": "t"}}, durability="sync")
+            gaps += [spans[j + 1][0] - spans[j][1] for j in range(len(spans) - 1)]
+            store.close()
+        out[f"noop_graph_{kind}_ms_per_step"] = statistics.median(gaps) * 1000
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
@@ -163,8 +219,9 @@ def main() -> None:
                     "fixed_ms_median": statistics.median(r["fixed_ms"] for r in runs),
                     "inside_nodes_s_median": statistics.median(r["inside_s"] for r in runs),
                 }
+        floors = _floors(folder, args.repeats)
     if args.json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"chat": rows, "floors": floors}, indent=2) + "\n")
         return
     print(f"chat graph overhead per step ({args.repeats} runs each; target < 5 ms/step with SQLite)")
     print(
@@ -177,6 +234,11 @@ def main() -> None:
             f"{r['overhead_ms_per_step_max']:>12.2f} {r['request_s_median']:>10.3f} "
             f"{r['inside_nodes_s_median']:>11.3f} {r['fixed_ms_median']:>9.1f}"
         )
+    print(
+        f"floors now: one fsynced SQLite commit {floors['fsync_commit_ms']:.2f} ms; an 8-node "
+        f"LangGraph chain doing nothing: {floors['noop_graph_sqlite_ms_per_step']:.2f} ms/step with "
+        f"this SQLite checkpointer, {floors['noop_graph_memory_ms_per_step']:.2f} ms/step in memory"
+    )
 
 
 if __name__ == "__main__":
