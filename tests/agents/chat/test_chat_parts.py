@@ -160,3 +160,45 @@ def test_the_graph_has_the_issue_s_nodes_and_a_stable_version():
     sources = [n for n, (_, targets) in chat_graph.ROUTES.items() if "dispatch" in targets]
     sources += [a for a, b in chat_graph.EDGES if b == "dispatch"]
     assert sources == ["approve"]
+
+
+@pytest.mark.parametrize(
+    "setting,module,cls",
+    [
+        ("anthropic:claude-sonnet-4-5", "langchain_anthropic", "ChatAnthropic"),
+        ("ollama:llama3.1", "langchain_ollama", "ChatOllama"),
+        ("openai:gpt-4o-mini", "langchain_openai", "ChatOpenAI"),
+    ],
+)
+def test_each_provider_is_a_langchain_chat_model_and_a_closed_port_is_a_clear_message(
+    setting, module, cls, monkeypatch
+):
+    """Constructed from the one setting; a server that cannot be reached (a closed port on
+    127.0.0.1) becomes the same clear error for every provider."""
+    import socket
+
+    pytest.importorskip(module, reason=f"the {setting.split(':')[0]} extra is not installed")
+    from labwright.agents.chat.providers import make_chat_model
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = parse_spec(setting, f"http://127.0.0.1:{port}")
+    model = make_chat_model(spec)
+    assert type(model).__name__ == cls
+    with pytest.raises(Exception) as raised:
+        model.invoke("hello")
+    mapped = provider_error(raised.value, spec)
+    assert isinstance(mapped, ProviderUnavailableError)
+    assert mapped.message.startswith(f"cannot reach the model server ({setting} at http://127.0.0.1:{port})")
+
+
+def test_a_provider_without_a_key_is_refused_before_any_call(monkeypatch):
+    from labwright.agents.chat.providers import make_chat_model
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    pytest.importorskip("langchain_anthropic", reason="the anthropic extra is not installed")
+    with pytest.raises(ProviderUnavailableError, match=r"\$ANTHROPIC_API_KEY is not set"):
+        make_chat_model(parse_spec("anthropic:claude-sonnet-4-5"))
