@@ -45,7 +45,7 @@ UNDERSTANDING_SCHEMA: dict[str, Any] = {
         "purpose": {"type": "string"},
         "plan": {"type": "array", "items": {"type": "string"}},
         "not_understood": {"type": "array", "items": {"type": "string"}},
-        "refusal": {"type": ["string", "null"]},
+        "refusal": {"anyOf": [{"type": "string"}, {"type": "null"}]},
     },
     "required": ["understood", "purpose", "plan", "not_understood", "refusal"],
     "additionalProperties": False,

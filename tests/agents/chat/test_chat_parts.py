@@ -188,6 +188,11 @@ def test_each_provider_is_a_langchain_chat_model_and_a_closed_port_is_a_clear_me
     spec = parse_spec(setting, f"http://127.0.0.1:{port}")
     model = make_chat_model(spec)
     assert type(model).__name__ == cls
+    # the two ways the planner asks each provider for structured output are accepted by it
+    from labwright.agents.chat.llm_planner import UNDERSTANDING_SCHEMA, submit_spec
+
+    model.with_structured_output(UNDERSTANDING_SCHEMA, method="json_schema", include_raw=True)
+    model.bind_tools([submit_spec()])
     with pytest.raises(Exception) as raised:
         model.invoke("hello")
     mapped = provider_error(raised.value, spec)
