@@ -133,32 +133,41 @@ def _hazard(doc: dict[str, Any]) -> None:
     ]
 
 
+class _Fresh(dict):
+    """A mapping whose every lookup is a fresh deep copy: a test may change what it gets."""
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return copy.deepcopy(super().__getitem__(key))
+
+
 #: category -> a first draft with an error of that category (a model's typical first attempt)
-FAULTY: dict[str, dict[str, Any]] = {
-    "schema": _with(_set(["steps", 0, "op"], "teleport")),
-    "reference": _with(_set(["steps", 0, "dest"], "plate:Z99")),
-    "deck": _with(_set(["labware", 2, "slot"], "1")),
-    "pipette": _with(_set(["pipettes", 0, "model"], "p20_single_gen2")),
-    "volume": _with(_set(["steps", 0, "volume"], "900 uL")),
-    "tip": _with(_set(["steps", 2, "new_tip"], "never")),
-    "location": _with(_set(["steps", 0, "aspirate_offset_mm"], -5)),
-    "temperature": _with(_temperature),
-    "safety": _with(_hazard),
-    "policy": _with(
-        _add_liquid(
-            {
-                "id": "standard",
-                "name": "sarin",
-                "concentration": "1 uM",
-                "initial_volumes": {"reservoir:A4": "5 mL"},
-            },
-            {
-                "op": "transfer",
-                "pipette": "p300",
-                "volume": "50 uL",
-                "source": "reservoir:A4",
-                "dest": "plate:A3",
-            },
-        )
-    ),
-}
+FAULTY: dict[str, dict[str, Any]] = _Fresh(
+    {
+        "schema": _with(_set(["steps", 0, "op"], "teleport")),
+        "reference": _with(_set(["steps", 0, "dest"], "plate:Z99")),
+        "deck": _with(_set(["labware", 2, "slot"], "1")),
+        "pipette": _with(_set(["pipettes", 0, "model"], "p20_single_gen2")),
+        "volume": _with(_set(["steps", 0, "volume"], "900 uL")),
+        "tip": _with(_set(["steps", 2, "new_tip"], "never")),
+        "location": _with(_set(["steps", 0, "aspirate_offset_mm"], -5)),
+        "temperature": _with(_temperature),
+        "safety": _with(_hazard),
+        "policy": _with(
+            _add_liquid(
+                {
+                    "id": "standard",
+                    "name": "sarin",
+                    "concentration": "1 uM",
+                    "initial_volumes": {"reservoir:A4": "5 mL"},
+                },
+                {
+                    "op": "transfer",
+                    "pipette": "p300",
+                    "volume": "50 uL",
+                    "source": "reservoir:A4",
+                    "dest": "plate:A3",
+                },
+            )
+        ),
+    }
+)

@@ -17,10 +17,11 @@ message, and a run is resumed only by the graph version that started it.
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -66,18 +67,27 @@ def server():
 
 
 def _hold_and_kill(proc: subprocess.Popen[str], point: str, timeout_s: float = 300.0) -> str:
-    """Wait for the process to say it holds at ``point``, SIGKILL it; return what it printed."""
+    """Wait for the process to say it holds at ``point``, SIGKILL it; return what it printed.
+
+    A thread reads stderr line by line (select on a buffered pipe would miss lines already in
+    the buffer)."""
     assert proc.stderr is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 1.0)
-        if not ready:
-            if proc.poll() is not None:
-                break
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
             continue
-        line = proc.stderr.readline()
-        if not line:
+        if line is None:
             break
         seen.append(line)
         if line.strip() == f"HOLD {point}":
