@@ -32,6 +32,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("structure", "structure"),
     ("design", "design"),
     ("safety", "safety"),
+    ("chat", ""),
 ]
 
 

@@ -37,8 +37,14 @@ def pair(
             "b": name_b,
             "compatible": result.compatible,
             "hazards": [
-                {"code": h.code, "text": h.text, "rule": h.rule, "source": h.source,
-                 "chemicals": list(h.chemicals), "basis": h.basis}
+                {
+                    "code": h.code,
+                    "text": h.text,
+                    "rule": h.rule,
+                    "source": h.source,
+                    "chemicals": list(h.chemicals),
+                    "basis": h.basis,
+                }
                 for h in result.hazards
             ],
             "codes": result.codes,
@@ -105,18 +111,25 @@ def _print_chemical(report: dict) -> None:
         out.print(f"[bold]{report['query']}[/] = mixture [bold]{report['mixture']}[/]")
     for comp in report["components"]:
         conc = f" ({comp['concentration']})" if comp["concentration"] else ""
-        out.print(f"[bold]{comp['name']}[/]{conc}  CAS {comp['cas'] or '-'}  "
-                  f"{comp['formula'] or ''}  {comp['smiles'] or ''}")
+        out.print(
+            f"[bold]{comp['name']}[/]{conc}  CAS {comp['cas'] or '-'}  "
+            f"{comp['formula'] or ''}  {comp['smiles'] or ''}"
+        )
         groups = ", ".join(f"{g['id']} {g['name']}" for g in comp["groups"]) or "none"
         out.print(f"  EPA reactive groups: {groups}")
         if comp["tags"]:
             out.print(f"  classes: {', '.join(comp['tags'])}")
         phys = comp["physical"]
-        figures = [f"{label} {phys[key]:g} degC" for key, label in (
-            ("boiling_point_c", "bp"), ("flash_point_c", "flash point"),
-            ("autoignition_c", "autoignition")) if phys[key] is not None]
-        out.print(f"  physical, pure compound (lowest measured): "
-                  f"{', '.join(figures) or 'no measured data'}")
+        figures = [
+            f"{label} {phys[key]:g} degC"
+            for key, label in (
+                ("boiling_point_c", "bp"),
+                ("flash_point_c", "flash point"),
+                ("autoignition_c", "autoignition"),
+            )
+            if phys[key] is not None
+        ]
+        out.print(f"  physical, pure compound (lowest measured): {', '.join(figures) or 'no measured data'}")
     pol = report["policy"]
     if pol["refused"]:
         out.print(f"[bold red]refused[/] by policy: {'; '.join(pol['reasons'])}")
