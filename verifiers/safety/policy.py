@@ -245,8 +245,34 @@ def _exempt_smiles() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _cwc_names() -> list[tuple[dict[str, Any], frozenset[str]]]:
     return [
-        (entry, frozenset(_norm(n) for n in (entry["name"], *entry.get("synonyms", []))))
+        (entry, frozenset(_norm(n) for n in (entry["name"], *entry.get("synonyms", []))
+                          if not _is_code(n, entry)))
         for entry in load("cwc_schedules.yaml")["listed"]
+    ]
+
+
+def _is_code(name: str, entry: dict[str, Any]) -> bool:
+    """A military code of up to three characters given as a synonym ("GB", "HD", "L1"): also a
+    well label, a lane or a liquid's number ("L1" in Opentrons' own Protocol Designer files), so
+    on its own it names nothing (a warning); the agent's own name ("VX") still refuses."""
+    return name != entry["name"] and len(_norm(name)) <= 3
+
+
+@lru_cache(maxsize=1)
+def _cwc_codes() -> list[tuple[dict[str, Any], frozenset[str]]]:
+    return [
+        (entry, frozenset(_norm(n) for n in entry.get("synonyms", []) if _is_code(n, entry)))
+        for entry in load("cwc_schedules.yaml")["listed"]
+    ]
+
+
+def cwc_code_match(query: str) -> list[CwcMatch]:
+    """Schedule entries whose military code the name is (``_is_code``): possible, not stated."""
+    key = _norm(query)
+    return [
+        CwcMatch(schedule=entry["schedule"], item=entry["item"], name=entry["name"],
+                 how="military code")
+        for entry, codes in _cwc_codes() if key in codes
     ]
 
 
@@ -314,12 +340,17 @@ class PolicyStatus(BaseModel):
     requires_approval: bool = False
     cwc: list[CwcMatch] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    possible_cwc: list[CwcMatch] = Field(
+        default_factory=list, description="a name that is only a scheduled agent's short code"
+    )
 
 
 def policy_status(resolution: Resolution, policy: Policy) -> PolicyStatus:
     status = PolicyStatus()
     banned = {_norm(b) for b in policy.banned}
     matches: list[CwcMatch] = cwc_name_match(resolution.query) if resolution.unknown else []
+    if resolution.unknown and not matches:
+        status.possible_cwc = cwc_code_match(resolution.query)
     for item in resolution.components:
         rec = item.record
         matches.extend(cwc_matches(rec, resolution.query))

@@ -431,6 +431,8 @@ class _Pass:
                     step=step, pointer=pointer, requires_approval=True,
                     data={"liquid": lid, "reasons": why, "policy": self.policy.name},
                 ))
+            if status.possible_cwc and not status.refused:
+                self._possible_cwc(lid, component, status, step, pointer)
             if resolution.unknown and resolution.candidates and not status.refused:
                 self._ambiguous(lid, component, resolution, step, pointer)
             elif (resolution.unknown and not status.refused
@@ -449,6 +451,23 @@ class _Pass:
                     step=step, pointer=pointer, data={"liquid": lid, "suggestions": close},
                 ))
 
+
+    def _possible_cwc(self, lid: str, component: Component, status: PolicyStatus,
+                      step: int | None, pointer: str) -> None:
+        match = status.possible_cwc[0]
+        self.findings.append(Finding(
+            code="POLICY_CWC_POSSIBLE", category=Category.POLICY, severity=Severity.WARNING,
+            message=(f"liquid '{component.name}' ({lid}) is also the military code of "
+                     f"{match.name} (Chemical Weapons Convention Schedule {match.schedule}, "
+                     f"{match.item}); a code alone does not say what the liquid is, so this is "
+                     "not refused; a liquid that is this agent is refused whatever it is called "
+                     f"[source: Chemical Weapons Convention, Annex on Chemicals, Schedule "
+                     f"{match.schedule}]"),
+            hint="give the liquid a descriptive name (or a CAS number or SMILES)",
+            step=step, pointer=pointer,
+            data={"liquid": lid, "schedule": match.schedule, "item": match.item,
+                  "agent": match.name},
+        ))
 
     def _ambiguous(self, lid: str, component: Component, resolution: Resolution,
                    step: int | None, pointer: str) -> None:

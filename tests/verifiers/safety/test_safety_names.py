@@ -172,3 +172,18 @@ def test_a_tip_drawing_an_existing_mixture_is_not_a_new_meeting() -> None:
     ]
     found = [f for f in safety_pass(comps, mixes, []) if f.code == "SAFETY_INCOMPATIBLE"]
     assert [(f.step, f.data["vessel"]) for f in found] == [(1, "plate:A1"), (3, "tip:tips:B1")]
+
+
+@pytest.mark.parametrize("name, agent", [("L1", "lewisite 1"), ("GB", "Sarin"), ("HD", "sulfur mustard")])
+def test_a_military_code_alone_is_a_warning_not_a_refusal(name: str, agent: str) -> None:
+    """Opentrons' own Protocol Designer smoke files name their liquids "L1" and "L2": a code that
+    is also a label refuses nothing; the agent's name, CAS number or structure still refuses."""
+    present = [MixEvent(step=0, vessel="p:A1", components=["a"], new=["a"])]
+    comps = {"a": Component(liquid_id="a", name=name)}
+    found = {f.code: f for f in safety_pass(comps, present, [])}
+    assert "POLICY_CWC_REFUSED" not in found
+    possible = found["POLICY_CWC_POSSIBLE"]
+    assert possible.severity == "warning" and agent in possible.message and "Schedule 1" in possible.message
+    named = {"a": Component(liquid_id="a", name=agent)}
+    refused = [f for f in safety_pass(named, present, []) if f.code == "POLICY_CWC_REFUSED"]
+    assert refused and refused[0].severity == "error"
