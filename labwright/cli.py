@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("validate", ""),
     ("demo", ""),
     ("export", ""),
+    ("importing", ""),
     ("run", ""),
     ("runs", "runs"),
     ("campaign", "campaign"),
