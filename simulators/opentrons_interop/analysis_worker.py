@@ -363,7 +363,18 @@ def _unusable_json(path: Path, reason: str) -> UnusableInputError:
 
 
 def _first_words(exc: BaseException) -> str:
-    """An exception as one line: its class and message (a pydantic error: its first problems)."""
+    """An exception as one line: its class and message (a pydantic error: its first problems,
+    each as where and what, e.g. ``aspirate.params.volume: Field required``)."""
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ == "ValidationError" and callable(errors):
+        parts = []
+        for error in errors()[:3]:
+            where = ".".join(str(x) for x in error.get("loc", ())) or "a command"
+            given = error.get("input")
+            key = given.get("key") if isinstance(given, dict) else None
+            msg = str(error.get("msg", ""))
+            parts.append(f"{where}{f' (command key {key})' if key else ''}: {msg[:200]}")
+        return "; ".join(parts)
     text = str(exc).strip() or type(exc).__name__
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return f"{type(exc).__name__}: {' | '.join(lines[:4])}"

@@ -77,6 +77,11 @@ def read_protocol_file(path: str | Path) -> ProtocolFile:
             if isinstance(doc, dict) and is_pd_json(doc):
                 version = check_pd_json(doc, str(path))
                 return ProtocolFile(path, SourceKind.OPENTRONS_JSON, schema_version=version)
+            if isinstance(doc, dict) and "ordering" in doc and "wells" in doc:  # Opentrons' own test
+                raise UnusableInputError(
+                    f"{path}: an Opentrons labware definition, not a protocol",
+                    hint="pass labware definitions with -L (--custom-labware) beside the protocol",
+                )
             return ProtocolFile(path, SourceKind.LABWRIGHT, document=check_document(doc, source=str(path)))
     doc = parse_document_text(text, source=str(path))
     return ProtocolFile(path, SourceKind.LABWRIGHT, document=doc)
