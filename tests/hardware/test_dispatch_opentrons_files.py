@@ -374,3 +374,18 @@ def test_cli_sends_a_crlf_file_byte_for_byte(tmp_path: Path, robot: FakeRobot) -
     assert code == 0, err
     assert robot.uploads[0][0][1] == path.read_bytes()
     assert json.loads(out)["run"]["certificate"]["source"]["sha256"] == _sha(path.read_bytes())
+
+
+def test_a_version_1_ledger_gains_the_sources_table_and_keeps_its_runs(tmp_path: Path) -> None:
+    store = tmp_path / "old.sqlite"
+    protocol, cert = certify()
+    with Ledger(store) as ledger:
+        old = Dispatcher(TwinBackend(), ledger, FAST_POLICY).dispatch(protocol, cert, idempotency_key="old")
+    with sqlite3.connect(store) as db:  # as labwright wrote it before Opentrons files were dispatched
+        db.execute("DROP TABLE sources")
+        db.execute("PRAGMA user_version=1")
+    with Ledger(store) as ledger:
+        assert ledger.get(old.run_id).state is RunState.SUCCEEDED and ledger.get(old.run_id).source is None
+        with sqlite3.connect(store) as db:
+            assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+            assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
