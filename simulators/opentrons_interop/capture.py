@@ -27,6 +27,7 @@ class LegacyRecord(BaseModel):
     line: int | None = None  # line of the protocol file that issued it
     numbers: dict[str, Any] = Field(default_factory=dict)  # primitive payload fields
     text: str = ""
+    in_air_gap: bool = False  # an aspirate made by air_gap() (its run-log message is inside one)
 
 
 class RunCapture(BaseModel):

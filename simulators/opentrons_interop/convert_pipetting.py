@@ -6,8 +6,9 @@
 - ``aspirate`` / ``dispense`` / ``blowout`` / ``touchTip`` (and their ``InPlace`` forms, at the
   pipette's current location) -> atomic steps with ``position`` and ``offset_mm`` from the
   command's well location. ``airGapInPlace`` -> ``air_gap``; so is an ``aspirate`` above a
-  well's top right after a ``moveToWell`` to that same spot: how ``air_gap()`` works up to
-  apiLevel 2.21 (and what labwright's export, at 2.20, writes for an ``air_gap`` step).
+  well's top right after a ``moveToWell`` to that same spot, or (legacy core) one the run log
+  shows inside an AIR_GAP: how ``air_gap()`` works up to apiLevel 2.21 (and what labwright's
+  export, at 2.20, writes for an ``air_gap`` step).
 - ``waitForDuration`` -> ``delay`` (or the duration of an open shake); ``waitForResume`` ->
   ``pause``; ``comment`` -> ``comment``.
 """
@@ -116,7 +117,7 @@ def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
             if op == "dispense" and conv.is_trash_labware(cmd.params["labwareId"]):
                 conv.step({"op": "blow_out", "pipette": pid, "location": "trash"})
             return
-        height = _air_gap_height(before, cmd) if op == "aspirate" else None
+        height = _air_gap_height(conv, before, cmd) if op == "aspirate" else None
         if height is not None:
             conv.step(
                 {
@@ -142,10 +143,17 @@ def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
     return handler
 
 
-def _air_gap_height(before: Where, cmd: EngineCommand) -> float | None:
+def _air_gap_height(conv: Conversion, before: Where, cmd: EngineCommand) -> float | None:
     """The height above the top of an aspirate that is an ``air_gap()`` of apiLevel <= 2.21
-    (a ``moveToWell`` above a well's top, then an ``aspirate`` at exactly that spot); None for
-    any other aspirate. An aspirate written by hand at a well's top stays an aspirate."""
+    (engine: a ``moveToWell`` above a well's top, then an ``aspirate`` at exactly that spot;
+    legacy core: the run log's aspirate inside an AIR_GAP message); None for any other aspirate.
+    An aspirate written by hand at a well's top stays an aspirate."""
+    rec = conv.legacy_record(cmd)
+    if rec is not None:
+        if not rec.in_air_gap:
+            return None
+        position, offset = conv.position(cmd, "aspirate")
+        return offset if position == "top" else None
     move = before.command
     if move is None or move.command_type != "moveToWell":
         return None

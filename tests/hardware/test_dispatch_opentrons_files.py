@@ -348,6 +348,12 @@ def test_cli_runs_files_on_the_twin_and_the_simulator(tmp_path: Path) -> None:
     assert [
         c["params"]["wellName"] for c in sim["results"]["commands"] if c["command_type"] == "dispense"
     ] == ["A3"]
+    if PD_V6.is_file():  # a Protocol Designer file through the same command
+        code, out, err = _invoke("run", str(PD_V6), "-b", "opentrons-sim", "--store", store, "--json")
+        assert code == 0, err
+        pd = json.loads(out)["run"]
+        assert pd["state"] == "succeeded" and pd["source"]["kind"] == "opentrons-json"
+        assert pd["results"]["summary"]["sent_sha256"] == _sha(PD_V6.read_bytes())
 
 
 def test_cli_run_refuses_params_and_labware_for_labwright_protocols(tmp_path: Path) -> None:
