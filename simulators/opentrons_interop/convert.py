@@ -73,9 +73,6 @@ SILENT = {
     "thermocycler/waitForBlockTemperature",
     "thermocycler/waitForLidTemperature",
     "heaterShaker/deactivateShaker",
-    # the latch closed: the protocol language has no latch state, and the export closes the latch
-    # whenever labware sits on a Heater-Shaker and before every shake (opening it stays a comment)
-    "heaterShaker/closeLabwareLatch",
     "custom",
 }
 

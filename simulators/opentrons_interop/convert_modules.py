@@ -3,8 +3,7 @@
 Module commands -> ``set_temperature`` / ``deactivate`` / ``engage_magnets`` /
 ``disengage_magnets`` / ``shake`` / ``open_lid`` / ``close_lid`` / ``measure``; a thermocycler
 profile -> a comment naming it, each of its temperatures once and one delay for its duration;
-opening a Heater-Shaker's latch and switching off the lid heater -> comments (closing the latch:
-nothing, as the export closes it itself). A protocol below apiLevel 2.14 runs on the legacy core,
+latches and the lid heater -> comments. A protocol below apiLevel 2.14 runs on the legacy core,
 whose module commands reach the analysis as ``custom`` commands with text only: the run log
 (``LegacyRecord``) gives their numbers and the slot of the module addressed (``LEGACY``).
 """
@@ -168,6 +167,7 @@ HANDLERS: dict[str, Handler] = {
     "heaterShaker/setShakeSpeed": lambda conv, cmd: start_shake(conv, conv.module(cmd), cmd.params["rpm"]),
     "heaterShaker/deactivateShaker": lambda conv, cmd: end_shake(conv, cmd.module_id),
     "heaterShaker/openLabwareLatch": _comment("open the labware latch of {module}"),
+    "heaterShaker/closeLabwareLatch": _comment("close the labware latch of {module}"),
     "magneticModule/engage": lambda conv, cmd: simple(
         conv, conv.module(cmd), "engage_magnets", height_mm=float(cmd.params["height"])
     ),
@@ -314,11 +314,13 @@ LEGACY: dict[str, LegacyHandler] = {
     "HEATER_SHAKER_OPEN_LABWARE_LATCH": _legacy_comment(
         "heater_shaker", "open the labware latch of {module}"
     ),
+    "HEATER_SHAKER_CLOSE_LABWARE_LATCH": _legacy_comment(
+        "heater_shaker", "close the labware latch of {module}"
+    ),
 }
 
 # legacy commands that change nothing labwright verifies (waits, moves, homing, calibration)
 LEGACY_SILENT = {
-    "HEATER_SHAKER_CLOSE_LABWARE_LATCH",  # see convert.SILENT
     "TEMPDECK_AWAIT_TEMP",
     "THERMOCYCLER_WAIT_FOR_HOLD",
     "THERMOCYCLER_WAIT_FOR_TEMP",

@@ -105,7 +105,6 @@ def test_a_file_opentrons_rejects_is_never_written(tmp_path: Path) -> None:
 ROUND_TRIP = [
     RTP,
     DATA / "opentrons_protocols" / "flex_plate_prep_api228.py",  # air gaps of apiLevel 2.22+
-    DATA / "opentrons_protocols" / "ot2_heater_shaker_api216.py",  # a Heater-Shaker's latch
     DATA / "opentrons_protocols" / "ot2_serial_dilution_api213.py",  # legacy core
     CORPUS / "OT2_S_v6_P300M_P20S_MixTransferManyLiquids.json",  # Protocol Designer
 ]
