@@ -1,5 +1,7 @@
-"""The analysis worker: runs one Opentrons Python protocol through the pinned Opentrons 9.0.0
-analysis, in a process of its own, and writes the ``RunCapture`` as JSON.
+"""The analysis worker: runs one Opentrons Python protocol (or Protocol Designer JSON protocol)
+through the pinned Opentrons 9.0.0 analysis, in a process of its own, and writes the
+``RunCapture`` as JSON. ``--param`` values are typed and checked against the protocol's own
+parameter definitions here, where they exist (``runtime_parameters``).
 
 ``analyzer`` starts it with ``child_main`` in a process forked from a fork server that has
 imported the Opentrons stack once (``PRELOAD``), so each analysis starts in milliseconds, not

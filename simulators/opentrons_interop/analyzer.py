@@ -1,6 +1,8 @@
-"""The Opentrons analyzer: run an Opentrons Python protocol through the pinned Opentrons 9.0.0
-analysis, in a child process, with a time limit and cancellation. Every caller uses this module:
-the importer (``labwright validate FILE.py``), the ``opentrons-sim`` backend and the fake robot.
+"""The Opentrons analyzer: run an Opentrons Python protocol (or a Protocol Designer JSON
+protocol, told by its content: ``sources``) through the pinned Opentrons 9.0.0 analysis, in a
+child process, with a time limit and cancellation, and runtime parameter values when given.
+Every caller uses this module: the importer (``labwright validate FILE.py``), the
+``opentrons-sim`` backend and the fake robot.
 
     capture = run_opentrons_analysis(Path("protocol.py"))            # a file
     capture = analyze_opentrons_text(text, filename="protocol.py")   # a protocol held in memory

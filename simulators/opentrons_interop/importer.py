@@ -1,6 +1,7 @@
-"""Import an Opentrons Python protocol: run it through the Opentrons 9.0.0 simulator
-(``analyzer``: the analysis in a child process), convert its command list and declared liquids
-into the labwright protocol language, and report what the simulator rejected as issues.
+"""Import an Opentrons protocol (Python, or Protocol Designer JSON: the same command stream):
+run it through the Opentrons 9.0.0 simulator (``analyzer``: the analysis in a child process,
+with runtime parameter values when given), convert its command list and declared liquids into
+the labwright protocol language, and report what the simulator rejected as issues.
 
     result = import_opentrons_python(Path("my_protocol.py"))
     result.protocol      # labwright Protocol (None if the converted document is malformed)
