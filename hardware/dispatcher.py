@@ -5,7 +5,11 @@ Nothing is sent unless the verifier certified exactly these bytes:
 1. ``check_dispatchable`` refuses (``DispatchRefusedError``) a protocol without a certificate,
    with a certificate whose HMAC signature does not verify, issued by another verifier version,
    for other bytes (the protocol's SHA-256 of its canonical JSON differs), missing a required
-   verifier pass, or older than the policy's maximum age.
+   verifier pass, or older than the policy's maximum age. A protocol converted from an
+   Opentrons file is dispatched together with that file (``SourceFile``), which the Opentrons
+   simulator and the robot run unchanged: the certificate's ``source`` must name exactly its
+   bytes, runtime parameter values and custom labware (one byte changed: refused), and a
+   certificate of a file is never used to send only its converted protocol, nor the reverse.
 2. The dispatch is written to the ledger under its idempotency key *before* anything is sent
    (SQLite, WAL, ``synchronous=FULL``). A repeated key finds that row: a finished dispatch is
    returned as it is, an unfinished one is continued (backends' ``submit`` is idempotent per
@@ -34,12 +38,21 @@ from typing import Any
 
 from labwright.hardware.backend import Backend, ProgressCallback
 from labwright.hardware.errors import BackendError, BackendUnavailableError
-from labwright.hardware.ledger import Ledger, RunRecord, owner_alive, this_owner
-from labwright.hardware.models import TERMINAL_STATES, Job, Progress, RunError, RunState, RunStatus, utc_now
+from labwright.hardware.ledger import Ledger, RunRecord, owner_alive, source_identity, this_owner
+from labwright.hardware.models import (
+    TERMINAL_STATES,
+    Job,
+    Progress,
+    RunError,
+    RunState,
+    RunStatus,
+    SourceFile,
+    utc_now,
+)
 from labwright.protocols.errors import DispatchRefusedError
 from labwright.protocols.io import canonical_json, parse_protocol, protocol_sha256
 from labwright.protocols.models import Protocol
-from labwright.verifiers.certificate import REQUIRED_PASSES, Certificate, check_certificate
+from labwright.verifiers.certificate import REQUIRED_PASSES, Certificate, check_certificate, source_problem
 from pydantic import BaseModel, Field
 
 log = logging.getLogger(__name__)
@@ -89,8 +102,13 @@ def check_dispatchable(
     enforce_age: bool = True,
     approved_by: str | None = None,
     enforce_approval: bool = True,
+    source: SourceFile | None = None,
 ) -> str:
     """The protocol's SHA-256 if it may be dispatched; ``DispatchRefusedError`` otherwise.
+
+    ``source``: the Opentrons file sent with the protocol it was converted into; the
+    certificate must name exactly that file (``Certificate.source``), and a certificate that
+    names a file is refused without it.
 
     A certificate that lists findings needing a person's approval (``approvals_required``, e.g.
     a CWC Schedule 3 chemical under the lab policy) is refused unless ``approved_by`` names who
@@ -106,6 +124,8 @@ def check_dispatchable(
         )
     sha = protocol_sha256(protocol)
     reason = check_certificate(certificate, sha, key)
+    if reason is None:
+        reason = source_problem(certificate, source.binding() if source is not None else None)
     if reason is not None:
         raise DispatchRefusedError(
             f"refused: {reason}",
@@ -170,10 +190,19 @@ class Dispatcher:
     # ----------------------------------------------------------------------------- dispatch
 
     def check(
-        self, protocol: Protocol, certificate: Certificate | None, approved_by: str | None = None
+        self,
+        protocol: Protocol,
+        certificate: Certificate | None,
+        approved_by: str | None = None,
+        source: SourceFile | None = None,
     ) -> str:
         return check_dispatchable(
-            protocol, certificate, self.policy, key=self.certificate_key, approved_by=approved_by
+            protocol,
+            certificate,
+            self.policy,
+            key=self.certificate_key,
+            approved_by=approved_by,
+            source=source,
         )
 
     def dispatch(
@@ -188,17 +217,22 @@ class Dispatcher:
         timeout_s: float | None = None,
         approved_by: str | None = None,
         on_recorded: Callable[[RunRecord, bool], None] | None = None,
+        source: SourceFile | None = None,
     ) -> RunRecord:
         """Check, record, send; wait for the end unless ``wait`` is False. Returns the ledger's record.
+
+        ``source``: the Opentrons file ``protocol`` was converted from, when the certificate names
+        one (``labwright run FILE.py``): it is recorded in the ledger with the dispatch and is what
+        the Opentrons simulator and the robot run, unchanged (the twin runs ``protocol``).
 
         ``approved_by``: who approved the certificate's ``approvals_required`` findings (required
         when it has any; recorded in the ledger as an ``approved`` event). Without an
         ``idempotency_key`` the key comes from ``idempotency_key_for``. ``on_recorded(record,
         created)`` is called once the dispatch is in the ledger and before anything is sent (the
         CLI prints the run id and key there)."""
-        sha = self.check(protocol, certificate, approved_by)
+        sha = self.check(protocol, certificate, approved_by, source)
         assert certificate is not None
-        key = self.idempotency_key_for(sha, idempotency_key)
+        key = self.idempotency_key_for(sha, idempotency_key, source)
         record, created = self.ledger.claim(
             run_id=run_id or new_run_id(),
             idempotency_key=key,
@@ -210,6 +244,7 @@ class Dispatcher:
             certificate_json=certificate.model_dump_json(),
             total_steps=len(protocol.steps),
             owner=self.owner,
+            source=source,
         )
         if on_recorded is not None:
             on_recorded(record, created)
@@ -220,7 +255,7 @@ class Dispatcher:
                 {"by": (approved_by or "").strip(), "items": list(certificate.approvals_required)},
             )
         if not created:
-            self._same_dispatch(record, sha)
+            self._same_dispatch(record, sha, source)
             if record.terminal:
                 log.info("idempotency key %s already dispatched as %s (%s)", key, record.run_id, record.state)
                 return record
@@ -235,6 +270,7 @@ class Dispatcher:
             protocol_sha256=sha,
             certificate=certificate,
             handles=record.handles,
+            source=source,
         )
         if not created and not self.backend.capabilities.durable:
             # an in-process run is either still here (follow it) or died with its process:
@@ -245,7 +281,9 @@ class Dispatcher:
                 self.ledger.release(record.run_id, self.owner)
         return self._drive(job, on_progress=on_progress, wait=wait, timeout_s=timeout_s, resumed=not created)
 
-    def idempotency_key_for(self, protocol_sha256: str, idempotency_key: str | None = None) -> str:
+    def idempotency_key_for(
+        self, protocol_sha256: str, idempotency_key: str | None = None, source: SourceFile | None = None
+    ) -> str:
         """The idempotency key a dispatch of this protocol uses.
 
         An explicit key is used as given. Without one, on a backend that outlives our process (a
@@ -258,14 +296,16 @@ class Dispatcher:
         if idempotency_key is not None:
             return check_idempotency_key(idempotency_key)
         if self.backend.capabilities.durable:
-            pending = self.ledger.unfinished_dispatch(protocol_sha256, self.backend.name, self.backend.target)
+            pending = self.ledger.unfinished_dispatch(
+                protocol_sha256, self.backend.name, self.backend.target, source
+            )
             if pending is not None:
                 log.info("continuing dispatch %s (key %s)", pending.run_id, pending.idempotency_key)
                 return pending.idempotency_key
         return new_idempotency_key()
 
-    def _same_dispatch(self, record: RunRecord, sha: str) -> None:
-        if record.protocol_sha256 != sha:
+    def _same_dispatch(self, record: RunRecord, sha: str, source: SourceFile | None = None) -> None:
+        if record.protocol_sha256 != sha or source_identity(record.source) != source_identity(source):
             raise DispatchRefusedError(
                 f"idempotency key {record.idempotency_key!r} already names run {record.run_id} of another "
                 f"protocol (sha256 {record.protocol_sha256[:12]}…)",
@@ -314,6 +354,7 @@ class Dispatcher:
         """Rebuild a job from the ledger, re-checking its certificate against the stored bytes."""
         protocol = parse_protocol(json.loads(self.ledger.protocol_json(record.run_id)))
         certificate = Certificate.model_validate(record.certificate)
+        source = self.ledger.source_file(record.run_id)
         sha = check_dispatchable(
             protocol,
             certificate,
@@ -321,6 +362,7 @@ class Dispatcher:
             key=self.certificate_key,
             enforce_age=False,
             enforce_approval=False,  # approved (and recorded) when it was first dispatched
+            source=source,
         )
         if sha != record.protocol_sha256:
             raise DispatchRefusedError(
@@ -334,6 +376,7 @@ class Dispatcher:
             protocol_sha256=sha,
             certificate=certificate,
             handles=record.handles,
+            source=source,
         )
 
     # -------------------------------------------------------------------------------- drive

@@ -6,12 +6,16 @@ It serves the subset of the robot server's HTTP API (port 31950 on a robot) that
 ``opentrons_http``):
 
 * ``GET /health``
-* ``POST /protocols`` (multipart ``files`` + ``key``; identical file bytes return the existing
-  protocol with 200, as the robot does), ``GET /protocols``, ``GET /protocols/{id}``,
+* ``POST /protocols`` (multipart ``files`` + ``key`` + ``runTimeParameterValues``: a Python
+  protocol with custom labware JSON files, or a Protocol Designer JSON protocol, told apart as
+  robot-server does; identical file names and bytes return the existing protocol with 200, and
+  start a new analysis when the parameter values differ from the last one's, as the robot
+  does; ``uploads`` keeps every upload's files byte for byte), ``GET /protocols``, ``GET /protocols/{id}``,
   ``GET /protocols/{id}/analyses[/{analysisId}]``: the analysis is the real Opentrons
   analyzer's (``labwright.simulators.opentrons_interop.analyzer``), run in a thread after
   upload (pending -> completed);
-* ``POST /runs`` (one current run; 409 ``RunAlreadyActive`` while it is not finished),
+* ``POST /runs`` (``protocolId``, ``runTimeParameterValues``; one current run; 409
+  ``RunAlreadyActive`` while it is not finished),
   ``GET /runs``, ``GET /runs/{id}``, ``GET /runs/{id}/commands`` (cursor, pageLength,
   ``links.current``), ``POST /runs/{id}/actions`` (play, pause, stop, resume-from-recovery).
 
@@ -44,7 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-Analyzer = Callable[[str, str], dict[str, Any]]
+Analyzer = Callable[..., dict[str, Any]]  # (text, filename, *, custom_labware=, parameters=) -> analysis
 TERMINAL = {"stopped", "failed", "succeeded"}
 RECOVERY = {"awaiting-recovery", "awaiting-recovery-paused"}
 ROBOT_TYPES = {"OT-2 Standard": "OT-2", "OT-3 Standard": "Flex"}
@@ -63,21 +67,34 @@ def _code_only(text: str) -> str:
     return "\n".join(line for line in kept if line and not line.lstrip().startswith("#"))
 
 
-def opentrons_analyzer(text: str, filename: str) -> dict[str, Any]:
-    """The real Opentrons analyzer; results cached per code (comment-only differences share one)."""
+def opentrons_analyzer(
+    text: str,
+    filename: str,
+    *,
+    custom_labware: list[dict[str, Any]] | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The real Opentrons analyzer; results cached per code (comment-only differences of a Python
+    protocol share one), labware and parameter values."""
     from labwright.protocols.errors import LabwrightError
     from labwright.simulators.opentrons_interop.analyzer import analyze_opentrons_text
 
-    digest = hashlib.sha256(_code_only(text).encode()).hexdigest()
+    code = _code_only(text) if filename.endswith(".py") else text
+    extras = json.dumps([filename[-5:], custom_labware or [], parameters or {}], sort_keys=True)
+    digest = hashlib.sha256((code + "\0" + extras).encode()).hexdigest()
     with _ANALYSIS_LOCK:
         if digest in _ANALYSIS_CACHE:
             return _ANALYSIS_CACHE[digest]
     try:
-        analysis = analyze_opentrons_text(text, filename=filename).robot_analysis()
+        capture = analyze_opentrons_text(
+            text.encode("utf-8"), filename=filename, custom_labware=custom_labware, parameters=parameters
+        )
     except LabwrightError as exc:  # not a protocol the analyzer can run: the robot's analysis fails
         failed = {"errorType": "AnalyzerFailed", "detail": exc.message}
         return {"result": "not-ok", "robotType": None, "commands": [], "errors": [failed]}
+    analysis = capture.robot_analysis()
     doc = {key: analysis[key] for key in ("result", "robotType", "commands", "errors")}
+    doc["runTimeParameters"] = capture.parameters
     with _ANALYSIS_LOCK:
         _ANALYSIS_CACHE[digest] = doc
     return doc
@@ -123,6 +140,9 @@ class _Protocol:
     robot_type: str
     metadata: dict[str, Any]
     analyses: list[dict[str, Any]] = field(default_factory=list)
+    protocol_type: str = "python"
+    labware: list[dict[str, Any]] = field(default_factory=list)  # custom labware files, parsed
+    parameters: dict[str, Any] = field(default_factory=dict)  # values of the last analysis
 
 
 @dataclass
@@ -139,6 +159,7 @@ class _Run:
     completed_at: str | None = None
     stop_requested: bool = False
     thread: threading.Thread | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)  # runTimeParameterValues of POST /runs
 
 
 def _error(id_: str, title: str, detail: str) -> dict[str, Any]:
@@ -170,6 +191,7 @@ class FakeRobot:
         self.runs: dict[str, _Run] = {}
         self.executed: list[tuple[str, int, str, str]] = []  # (run id, index, commandType, key)
         self.executed_at: list[float] = []  # time.time() of each executed command
+        self.uploads: list[list[tuple[str, bytes]]] = []  # the files of every POST /protocols, as received
         self.requests: list[tuple[str, str, int | str]] = []  # (method, path, status | 'dropped')
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -263,27 +285,30 @@ class FakeRobot:
 
     # --------------------------------------------------------------------------- protocols
 
-    def upload(self, files: list[tuple[str, bytes]], key: str | None) -> tuple[int, dict[str, Any]]:
+    def upload(
+        self, files: list[tuple[str, bytes]], key: str | None, parameters: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.uploads.append(list(files))
         if not files:
             return 422, _error("ProtocolFilesInvalid", "Protocol File(s) Invalid", "no files were uploaded")
         content_hash = hashlib.sha256(
             b"".join(name.encode() + b"\0" + data for name, data in files)
         ).hexdigest()
+        parameters = dict(parameters or {})
         with self.lock:
             for p in self.protocols.values():
                 if p.content_hash == content_hash:
+                    if parameters != p.parameters:  # the robot re-analyses with the new values
+                        p.parameters = parameters
+                        self._start_analysis(p)
                     return 200, {"data": self.protocol_json(p)}
-        name, data = files[0]
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return 422, _error("ProtocolFilesInvalid", "Protocol File(s) Invalid", f"{name} is not UTF-8")
-        if not name.endswith(".py"):
-            return 422, _error(
-                "ProtocolFilesInvalid", "Protocol File(s) Invalid", f"{name} is not a .py protocol"
-            )
-        m = re.search(r"[\"']robotType[\"']\s*:\s*[\"']([^\"']+)[\"']", text)
-        robot_type = m.group(1) if m else "OT-2"
+            main, labware = _identify(files)
+        except ValueError as exc:
+            return 422, _error("ProtocolFilesInvalid", "Protocol File(s) Invalid", str(exc))
+        name, text = main
+        robot_type, metadata, kind = _describe(name, text)
         if robot_type != ROBOT_TYPES.get(self.robot_model, "OT-2"):
             return 422, _error(
                 "ProtocolRobotTypeMismatch",
@@ -291,7 +316,6 @@ class FakeRobot:
                 f"This protocol is for {robot_type} robots. It can't be analyzed or run on this robot, "
                 f"which is an {ROBOT_TYPES.get(self.robot_model)}.",
             )
-        pm = re.search(r"[\"']protocolName[\"']\s*:\s*[\"']([^\"']*)[\"']", text)
         protocol = _Protocol(
             id=str(uuid.uuid4()),
             key=key,
@@ -300,20 +324,32 @@ class FakeRobot:
             text=text,
             content_hash=content_hash,
             robot_type=robot_type,
-            metadata={"protocolName": pm.group(1)} if pm else {},
+            metadata=metadata,
+            protocol_type=kind,
+            labware=labware,
+            parameters=parameters,
         )
-        analysis_id = str(uuid.uuid4())
-        protocol.analyses.append({"id": analysis_id, "status": "pending"})
         with self.lock:
             self.protocols[protocol.id] = protocol
-        threading.Thread(target=self._analyze, args=(protocol, analysis_id), daemon=True).start()
+            self._start_analysis(protocol)
         return 201, {"data": self.protocol_json(protocol)}
+
+    def _start_analysis(self, protocol: _Protocol) -> None:
+        """A pending analysis of ``protocol`` with its current parameter values (lock held)."""
+        analysis_id = str(uuid.uuid4())
+        protocol.analyses.append({"id": analysis_id, "status": "pending"})
+        threading.Thread(target=self._analyze, args=(protocol, analysis_id), daemon=True).start()
 
     def _analyze(self, protocol: _Protocol, analysis_id: str) -> None:
         if self.analysis_delay_s:
             time.sleep(self.analysis_delay_s)
+        extras: dict[str, Any] = {}
+        if protocol.labware:
+            extras["custom_labware"] = protocol.labware
+        if protocol.parameters:
+            extras["parameters"] = protocol.parameters
         try:
-            doc = self.analyzer(protocol.text, protocol.filename)
+            doc = self.analyzer(protocol.text, protocol.filename, **extras)
         except Exception as exc:  # noqa: BLE001 - an analyzer crash is an analysis error
             doc = {
                 "result": "not-ok",
@@ -344,16 +380,18 @@ class FakeRobot:
             "pipettes": [],
             "modules": [],
             "liquids": [],
-            "runTimeParameters": [],
+            "runTimeParameters": doc.get("runTimeParameters") or [],
         }
         with self.lock:
-            protocol.analyses[-1] = completed
+            for i, a in enumerate(protocol.analyses):
+                if a["id"] == analysis_id:
+                    protocol.analyses[i] = completed
 
     def protocol_json(self, p: _Protocol) -> dict[str, Any]:
         return {
             "id": p.id,
             "createdAt": p.created_at,
-            "protocolType": "python",
+            "protocolType": p.protocol_type,
             "protocolKind": "standard",
             "robotType": p.robot_type,
             "metadata": p.metadata,
@@ -364,7 +402,9 @@ class FakeRobot:
 
     # -------------------------------------------------------------------------------- runs
 
-    def create_run(self, protocol_id: str | None) -> tuple[int, dict[str, Any]]:
+    def create_run(
+        self, protocol_id: str | None, parameters: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         with self.lock:
             if protocol_id is not None and protocol_id not in self.protocols:
                 return 404, _error(
@@ -379,7 +419,12 @@ class FakeRobot:
                     )
             for r in self.runs.values():
                 r.current = False
-            run = _Run(id=str(uuid.uuid4()), protocol_id=protocol_id, created_at=_now())
+            run = _Run(
+                id=str(uuid.uuid4()),
+                protocol_id=protocol_id,
+                created_at=_now(),
+                parameters=dict(parameters or {}),
+            )
             self.runs[run.id] = run
             return 201, {"data": self.run_json(run)}
 
@@ -398,7 +443,7 @@ class FakeRobot:
             "labware": [],
             "liquids": [],
             "labwareOffsets": [],
-            "runTimeParameters": [],
+            "runTimeParameters": [{"variableName": k, "value": v} for k, v in r.parameters.items()],
             "protocolId": r.protocol_id,
             "startedAt": r.started_at,
             "completedAt": r.completed_at,
@@ -588,6 +633,48 @@ class FakeRobot:
             return {"data": data, "meta": {"cursor": cursor, "totalLength": total}, "links": links}
 
 
+def _identify(files: list[tuple[str, bytes]]) -> tuple[tuple[str, str], list[dict[str, Any]]]:
+    """(protocol file name and text, custom labware definitions) of an upload, told apart as
+    robot-server's file identifier does: ``.py`` is Python; a ``.json`` with ``ordering`` and
+    ``wells`` is labware, one with ``schemaVersion`` and ``commands`` a JSON protocol."""
+    mains: list[tuple[str, str]] = []
+    labware: list[dict[str, Any]] = []
+    for name, data in files:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{name} is not UTF-8") from None
+        if name.endswith(".py"):
+            mains.append((name, text))
+        elif name.endswith(".json"):
+            try:
+                doc = json.loads(text)
+            except ValueError as exc:
+                raise ValueError(f"{name} is not valid JSON. {exc}") from None
+            if isinstance(doc, dict) and "ordering" in doc and "wells" in doc:
+                labware.append(doc)
+            elif isinstance(doc, dict) and "schemaVersion" in doc and "commands" in doc:
+                mains.append((name, text))
+            else:
+                raise ValueError(f"{name} is not a known Opentrons format.")
+        else:
+            raise ValueError(f"{name} has an unrecognized file extension.")
+    if len(mains) != 1:
+        raise ValueError(f"expected exactly one protocol file, got {len(mains)}")
+    return mains[0], labware
+
+
+def _describe(name: str, text: str) -> tuple[str, dict[str, Any], str]:
+    """(robot type "OT-2"/"Flex", metadata, protocol type) of a protocol file."""
+    if name.endswith(".json"):
+        doc = json.loads(text)
+        model = str((doc.get("robot") or {}).get("model") or "OT-2 Standard")
+        return ROBOT_TYPES.get(model, model), dict(doc.get("metadata") or {}), "json"
+    m = re.search(r"[\"']robotType[\"']\s*:\s*[\"']([^\"']+)[\"']", text)
+    pm = re.search(r"[\"']protocolName[\"']\s*:\s*[\"']([^\"']*)[\"']", text)
+    return (m.group(1) if m else "OT-2"), ({"protocolName": pm.group(1)} if pm else {}), "python"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -721,7 +808,13 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         if len(parts) == 1 and method == "POST":
             files, fields = self._multipart(body)
-            return fake.upload(files, fields.get("key"))
+            try:
+                values = (
+                    json.loads(fields["runTimeParameterValues"]) if "runTimeParameterValues" in fields else {}
+                )
+            except ValueError:
+                return 422, _error("InvalidRequest", "Invalid Request", "runTimeParameterValues is not JSON")
+            return fake.upload(files, fields.get("key"), values)
         if len(parts) == 1 and method == "GET":
             data = [fake.protocol_json(p) for p in fake.protocols.values()]
             return 200, {"data": data, "meta": {"cursor": 0, "totalLength": len(data)}}
@@ -762,7 +855,7 @@ class _Handler(BaseHTTPRequestHandler):
                 data = (json.loads(body) if body else {}).get("data") or {}
             except (ValueError, AttributeError):
                 return 422, _error("InvalidRequest", "Invalid Request", "body is not JSON")
-            return fake.create_run(data.get("protocolId"))
+            return fake.create_run(data.get("protocolId"), data.get("runTimeParameterValues"))
         if len(parts) == 1 and method == "GET":
             runs = sorted(fake.runs.values(), key=lambda r: r.created_at)
             current = next((r for r in runs if r.current), None)

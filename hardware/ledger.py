@@ -1,6 +1,10 @@
 """The run ledger: an SQLite file recording every dispatch before anything is sent.
 
-One row per dispatch, unique per idempotency key; an append-only event log beside it. The file
+One row per dispatch, unique per idempotency key; an append-only event log beside it; for a
+dispatch of an Opentrons file (a Python or Protocol Designer protocol, sent unchanged), the
+file's exact bytes, its runtime parameter values and custom labware in ``sources``, written in
+the same transaction as the dispatch, so that a dispatch continued after a crash sends the same
+file and its certificate is checked against it again. The file
 lives in the labwright home (``labwright_home()/ledger.sqlite``) unless a path is given. It is
 opened in WAL mode with ``synchronous=FULL``: a committed row survives a crash of the process
 (and of the machine), so a dispatch written here before the first byte goes to a robot is never
@@ -23,12 +27,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from labwright.hardware.models import TERMINAL_STATES, RunError, RunResults, RunState, RunStatus, utc_now
+from labwright.hardware.models import (
+    TERMINAL_STATES,
+    RunError,
+    RunResults,
+    RunState,
+    RunStatus,
+    SourceFile,
+    utc_now,
+)
 from labwright.protocols.errors import ConfigurationError
-from labwright.verifiers.certificate import labwright_home
+from labwright.verifiers.certificate import labware_sha256, labwright_home
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the sources table (a version-1 file gains it when opened)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS dispatches (
@@ -63,6 +75,15 @@ CREATE TABLE IF NOT EXISTS events (
     at TEXT NOT NULL,
     kind TEXT NOT NULL,
     data_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS sources (
+    run_id TEXT PRIMARY KEY REFERENCES dispatches(run_id),
+    kind TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    data BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    runtime_parameters_json TEXT NOT NULL DEFAULT '{}',
+    custom_labware_json TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS events_by_run ON events(run_id, seq);
 CREATE INDEX IF NOT EXISTS dispatches_by_state ON dispatches(state);
@@ -151,6 +172,11 @@ class RunRecord(BaseModel):
     first_command_at: str | None = None
     finished_at: str | None = None
     updated_at: str
+    source: dict[str, Any] | None = Field(
+        default=None,
+        description="the Opentrons file dispatched (kind, filename, sha256, runtime_parameters, "
+        "custom_labware_sha256), None for a labwright protocol; the bytes: Ledger.source_file",
+    )
 
     @property
     def terminal(self) -> bool:
@@ -211,7 +237,7 @@ class Ledger:
             self._db.execute("PRAGMA busy_timeout=30000")
             self._db.executescript(_SCHEMA)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
+            if version < SCHEMA_VERSION:  # new, or version 1: the script above added what it lacked
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             elif version > SCHEMA_VERSION:
                 raise ConfigurationError(
@@ -268,8 +294,10 @@ class Ledger:
         certificate_json: str,
         total_steps: int,
         owner: str | None = None,
+        source: SourceFile | None = None,
     ) -> tuple[RunRecord, bool]:
-        """Record a new dispatch under its key, or return the one already there (created=False)."""
+        """Record a new dispatch under its key, or return the one already there (created=False);
+        with ``source``, the Opentrons file dispatched, in the same transaction."""
         now = utc_now()
         with self._tx() as db:
             row = db.execute(
@@ -300,17 +328,16 @@ class Ledger:
                         now,
                     ),
                 )
-                self._event(
-                    db,
-                    run_id,
-                    "recorded",
-                    {
-                        "idempotency_key": idempotency_key,
-                        "backend": backend,
-                        "target": target,
-                        "protocol_sha256": protocol_sha256,
-                    },
-                )
+                recorded = {
+                    "idempotency_key": idempotency_key,
+                    "backend": backend,
+                    "target": target,
+                    "protocol_sha256": protocol_sha256,
+                }
+                if source is not None:
+                    _insert_source(db, run_id, source)
+                    recorded["source_sha256"] = source.sha256
+                self._event(db, run_id, "recorded", recorded)
                 existing = run_id
                 created = True
         return self.get(existing), created
@@ -440,6 +467,38 @@ class Ledger:
                 "away and use a new one (--store PATH); nothing was dispatched from the corrupt record",
             ) from None
 
+    def _source_summary(self, run_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT kind, filename, sha256, runtime_parameters_json, custom_labware_json "
+                "FROM sources WHERE run_id=?",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        labware = json.loads(row["custom_labware_json"])
+        return {
+            "kind": row["kind"],
+            "filename": row["filename"],
+            "sha256": row["sha256"],
+            "runtime_parameters": json.loads(row["runtime_parameters_json"]),
+            "custom_labware_sha256": sorted(labware_sha256(d) for d in labware),
+        }
+
+    def source_file(self, run_id: str) -> SourceFile | None:
+        """The Opentrons file of a dispatch (its exact bytes), None for a labwright protocol."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM sources WHERE run_id=?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        return SourceFile(
+            kind=row["kind"],
+            filename=row["filename"],
+            data=bytes(row["data"]),
+            runtime_parameters=json.loads(row["runtime_parameters_json"]),
+            custom_labware=json.loads(row["custom_labware_json"]),
+        )
+
     def _record_of(self, row: sqlite3.Row) -> RunRecord:
         return RunRecord(
             run_id=row["run_id"],
@@ -465,6 +524,7 @@ class Ledger:
             first_command_at=row["first_command_at"],
             finished_at=row["finished_at"],
             updated_at=row["updated_at"],
+            source=self._source_summary(row["run_id"]),
         )
 
     def get(self, run_id: str) -> RunRecord:
@@ -531,10 +591,17 @@ class Ledger:
     def in_flight(self) -> list[RunRecord]:
         return self.list(states={s for s in RunState if s not in TERMINAL_STATES})
 
-    def unfinished_dispatch(self, protocol_sha256: str, backend: str, target: str) -> RunRecord | None:
-        """The newest unfinished dispatch of this protocol to this backend and target, if any."""
+    def unfinished_dispatch(
+        self, protocol_sha256: str, backend: str, target: str, source: SourceFile | None = None
+    ) -> RunRecord | None:
+        """The newest unfinished dispatch of this protocol (and this Opentrons file: the same
+        bytes, parameter values and labware; None: a labwright protocol) to this backend and
+        target, if any."""
+        wanted = source_identity(source)
         for record in self.in_flight():  # newest first
-            if (record.protocol_sha256, record.backend, record.target) == (protocol_sha256, backend, target):
+            if (record.protocol_sha256, record.backend, record.target) != (protocol_sha256, backend, target):
+                continue
+            if source_identity(record.source) == wanted:
                 return record
         return None
 
@@ -560,3 +627,29 @@ def _json_or_note(text: str) -> dict[str, Any]:
     except ValueError:
         return {"corrupt": text[:200]}
     return data if isinstance(data, dict) else {"value": data}
+
+
+def source_identity(source: SourceFile | dict[str, Any] | None) -> str | None:
+    """What makes two dispatched Opentrons files the same certified thing (their bytes, runtime
+    parameter values and custom labware; not their names), as one string; None: no file."""
+    if source is None:
+        return None
+    summary = source.binding().model_dump(mode="json") if isinstance(source, SourceFile) else source
+    keys = ("kind", "sha256", "runtime_parameters", "custom_labware_sha256")
+    return json.dumps({k: summary.get(k) for k in keys}, sort_keys=True)
+
+
+def _insert_source(db: sqlite3.Connection, run_id: str, source: SourceFile) -> None:
+    db.execute(
+        "INSERT INTO sources (run_id, kind, filename, data, sha256, runtime_parameters_json,"
+        " custom_labware_json) VALUES (?,?,?,?,?,?,?)",
+        (
+            run_id,
+            source.kind,
+            source.filename,
+            sqlite3.Binary(source.data),
+            source.sha256,
+            json.dumps(source.runtime_parameters, sort_keys=True),
+            json.dumps(source.custom_labware, sort_keys=True),
+        ),
+    )

@@ -7,12 +7,13 @@ keeps the robot's raw status in ``RunStatus.robot_status``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from labwright.protocols.models import Protocol
-from labwright.verifiers.certificate import Certificate
+from labwright.verifiers.certificate import Certificate, SourceBinding, labware_sha256
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -135,6 +136,40 @@ class BackendCapabilities(BaseModel):
     )
 
 
+class SourceFile(BaseModel):
+    """An Opentrons file on its way to a simulator or robot, exactly as certified.
+
+    ``data`` are the file's bytes, sent unchanged; the dispatcher compares ``binding()`` with
+    the certificate's ``source`` before anything is sent. The twin runs the converted protocol
+    (``Job.protocol``); the Opentrons simulator and the robot run this file, with these runtime
+    parameter values and custom labware definitions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="opentrons-python or opentrons-json")
+    filename: str = Field(description="the file's name (the robot sees it with the run id added)")
+    data: bytes
+    runtime_parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
+    custom_labware: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def suffix(self) -> str:
+        return ".json" if self.kind == "opentrons-json" else ".py"
+
+    def binding(self) -> SourceBinding:
+        """What this file is, in the terms of a certificate's ``source``."""
+        return SourceBinding(
+            kind=self.kind,  # type: ignore[arg-type]
+            sha256=self.sha256,
+            runtime_parameters=dict(self.runtime_parameters),
+            custom_labware_sha256=tuple(sorted(labware_sha256(d) for d in self.custom_labware)),
+        )
+
+
 class Job(BaseModel):
     """A certified protocol on its way to a backend, under a run id and an idempotency key."""
 
@@ -147,6 +182,11 @@ class Job(BaseModel):
     certificate: Certificate
     handles: dict[str, str] = Field(
         default_factory=dict, description="backend ids already known (from the ledger, after a restart)"
+    )
+    source: SourceFile | None = Field(
+        default=None,
+        description="the certified Opentrons file the protocol was converted from: what the Opentrons "
+        "simulator and the robot run (the twin runs the converted protocol)",
     )
 
     @property

@@ -34,6 +34,15 @@ integration tools' HTTP API notes (github.com/Opentrons/opentrons-integration-to
   command to its protocol step.
 * ``errors/error_responses.py``: errors are ``{"errors": [{"id", "title", "detail"}]}``.
 
+What is uploaded: a labwright protocol as its Opentrons export plus a comment trailer naming
+the dispatch (``render``); a protocol converted from an Opentrons file (``Job.source``) as that
+file, its bytes unchanged, with the certified custom labware definitions as files beside it and
+the certified runtime parameter values as ``runTimeParameterValues`` (of the upload, so that the
+robot's analysis uses them, and of the run). The robot keeps one protocol resource per set of
+file names and contents (robot-server's ``FileHasher``): the file is uploaded under its name
+with the run id added (``my_protocol.run-....py``), its bytes untouched, so that each dispatch
+has a protocol resource of its own and a new key never adopts an earlier dispatch's run.
+
 Safety of retries: GETs are retried (``robot_client``). Nothing that moves the robot is sent
 twice blindly: before creating a run the backend lists the robot's runs for its protocol and
 adopts one; before ``play`` it reads the run back and sends ``play`` only while the run is
@@ -47,8 +56,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from labwright.hardware.backend import Backend, EventCallback, ProgressCallback
@@ -104,6 +116,14 @@ def _default_exporter(protocol: Protocol) -> str:
     return export_opentrons(protocol)
 
 
+def _parameter_form(job: Job) -> dict[str, str]:
+    """The upload's ``runTimeParameterValues`` form field (a JSON object, as robot-server reads
+    it), so that the robot analyses the file with the certified values."""
+    if job.source is None or not job.source.runtime_parameters:
+        return {}
+    return {"runTimeParameterValues": json.dumps(job.source.runtime_parameters, sort_keys=True)}
+
+
 def started(run: dict[str, Any]) -> bool:
     """The robot has started this run (or it is past starting): never ``play`` it again."""
     return run.get("status") != "idle" or any(a.get("actionType") == "play" for a in run.get("actions") or [])
@@ -120,7 +140,7 @@ class _Tracked:
     wait_s: float = 0.0
     error: RunError | None = None
     sent_sha256: str = ""
-    text: str = ""  # the uploaded file
+    text: str = ""  # the uploaded protocol file, as text (for error lines)
 
 
 class OpentronsHttpBackend(Backend):
@@ -165,7 +185,8 @@ class OpentronsHttpBackend(Backend):
     # ------------------------------------------------------------------------------- submit
 
     def render(self, job: Job) -> str:
-        """The exact file uploaded: the export plus a trailer naming the dispatch and certificate."""
+        """The exact file uploaded for a labwright protocol: the export plus a trailer naming the
+        dispatch and certificate (an Opentrons file is uploaded as it is: ``upload_files``)."""
         text = self.exporter(job.protocol).rstrip("\n")
         cert = job.certificate
         return (
@@ -176,20 +197,37 @@ class OpentronsHttpBackend(Backend):
             f"{cert.verifier_version})\n"
         )
 
+    def upload_files(self, job: Job) -> list[tuple[str, bytes, str]]:
+        """The files uploaded for ``job`` (name, exact bytes, media type), the protocol first: an
+        Opentrons file unchanged (under its name with the run id added) with its custom labware
+        definitions, else the rendered export of the labwright protocol."""
+        source = job.source
+        if source is None:
+            return [(f"labwright-{job.run_id}.py", self.render(job).encode("utf-8"), "text/x-python")]
+        stem, suffix = Path(source.filename).stem, source.suffix
+        media = "application/json" if suffix == ".json" else "text/x-python"
+        files = [(f"{stem}.{job.run_id}{suffix}", source.data, media)]
+        for i, definition in enumerate(source.custom_labware):
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(definition["parameters"]["loadName"]))[:80]
+            data = json.dumps(definition, sort_keys=True).encode("utf-8")
+            files.append((f"labware-{i:02d}-{name}.json", data, "application/json"))
+        return files
+
     def submit(
         self, job: Job, on_progress: ProgressCallback | None = None, on_event: EventCallback | None = None
     ) -> RunStatus:
         emit = on_event or (lambda kind, data: None)
         t = self._tracked.setdefault(job.run_id, _Tracked(job=job))
         self._check_robot(job)
-        text = t.text = self.render(job)
-        t.sent_sha256 = hashlib.sha256(text.encode()).hexdigest()
-        emit("prepared", {"sent_sha256": t.sent_sha256, "bytes": len(text.encode())})
+        files = self.upload_files(job)
+        t.text = files[0][1].decode("utf-8", errors="replace")
+        t.sent_sha256 = hashlib.sha256(files[0][1]).hexdigest()
+        emit("prepared", {"sent_sha256": t.sent_sha256, "bytes": len(files[0][1])})
         ids = self._protocol_ids(job)
         if ids:
             t.protocol_id = ids[-1]
         else:
-            t.protocol_id = self._upload(job, text)
+            t.protocol_id = self._upload(job, files)
             ids = [t.protocol_id]
         emit("protocol-uploaded", {"robot_protocol_id": t.protocol_id})
         self._load_analysis(t, wait=True)
@@ -227,16 +265,12 @@ class OpentronsHttpBackend(Backend):
                 ids.append(str(p["id"]))
         return ids
 
-    def _upload(self, job: Job, text: str) -> str:
-        filename = f"labwright-{job.run_id}.py"
+    def _upload(self, job: Job, files: list[tuple[str, bytes, str]]) -> str:
+        form = {"key": job.idempotency_key, **_parameter_form(job)}
         last = ""
         for attempt in range(self.post_attempts):
             try:
-                _, body = self.client.post(
-                    "/protocols",
-                    files={"files": (filename, text.encode(), "text/x-python")},
-                    data={"key": job.idempotency_key},
-                )
+                _, body = self.client.post("/protocols", files=[("files", f) for f in files], data=form)
                 return str(body["data"]["id"])
             except RequestNotSentError as exc:
                 last = exc.message
@@ -311,7 +345,10 @@ class OpentronsHttpBackend(Backend):
         last = ""
         for attempt in range(self.post_attempts):
             try:
-                _, body = self.client.post("/runs", json={"data": {"protocolId": t.protocol_id}})
+                data: dict[str, Any] = {"protocolId": t.protocol_id}
+                if t.job.source is not None and t.job.source.runtime_parameters:
+                    data["runTimeParameterValues"] = dict(t.job.source.runtime_parameters)
+                _, body = self.client.post("/runs", json={"data": data})
                 return dict(body["data"])
             except RequestNotSentError as exc:
                 last = exc.message
@@ -578,7 +615,7 @@ class OpentronsHttpBackend(Backend):
         ids = self._protocol_ids(job)
         if not ids:
             return None
-        t.text = t.text or self.render(job)
+        t.text = t.text or self.upload_files(job)[0][1].decode("utf-8", errors="replace")
         t.protocol_id = ids[-1]
         try:
             self._load_analysis(t, wait=False)

@@ -1,10 +1,13 @@
-"""The `opentrons-sim` backend: the exported Opentrons Python protocol on the Opentrons simulator.
+"""The `opentrons-sim` backend: the certified protocol on the Opentrons simulator.
 
-The certified protocol is rendered by ``labwright.simulators.opentrons_interop.export.export_opentrons``
-and simulated by the pinned Opentrons 9.0.0 protocol engine, in a child process
-(``labwright.simulators.opentrons_interop.analyzer``). The results are the simulator's command list (each
-command mapped back to its protocol step), its run log and its errors; a simulator error fails
-the run and names the step. The simulator runs a protocol in one go: it cannot pause; ``stop``
+A labwright protocol is rendered by ``labwright.simulators.opentrons_interop.export.export_opentrons``;
+a protocol converted from an Opentrons file (``Job.source``: a Python or Protocol Designer
+protocol) is simulated as that file, its exact bytes unchanged, with the certified runtime
+parameter values and custom labware. Either is simulated by the pinned Opentrons 9.0.0 protocol
+engine, in a child process (``labwright.simulators.opentrons_interop.analyzer``); the results
+name the SHA-256 of the bytes the simulator read (``summary.sent_sha256``), its command list
+(each command mapped back to its protocol step), its run log and its errors; a simulator error
+fails the run and names the step. The simulator runs a protocol in one go: it cannot pause; ``stop``
 kills it.
 """
 
@@ -52,6 +55,8 @@ def default_exporter(protocol: Protocol) -> str:
 class _SimRun:
     job: Job
     text: str
+    data: bytes = b""  # the exact bytes simulated
+    filename: str = "labwright_protocol.py"
     state: RunState = RunState.RUNNING
     analysis: RunCapture | None = None
     records: list[CommandRecord] = dataclasses.field(default_factory=list)
@@ -82,22 +87,35 @@ class OpentronsSimBackend(Backend):
         with self._lock:
             if job.idempotency_key in self._by_key:
                 return self.status(self._by_key[job.idempotency_key])
-            text = self.exporter(job.protocol)
-            run = _SimRun(job=job, text=text)
+            run = self._prepare(job)
             self._runs[job.run_id] = run
             self._by_key[job.idempotency_key] = job.run_id
             run.thread = threading.Thread(
                 target=self._simulate, args=(run, on_progress), name=f"ot-sim-{job.run_id}", daemon=True
             )
         if on_event is not None:
-            on_event("started", {"sent_sha256": hashlib.sha256(text.encode()).hexdigest()})
+            on_event("started", {"sent_sha256": hashlib.sha256(run.data).hexdigest()})
         run.thread.start()
         return self.status(job.run_id)
 
+    def _prepare(self, job: Job) -> _SimRun:
+        """What is simulated: the Opentrons file itself, else the export of the protocol."""
+        if job.source is not None:
+            text = job.source.data.decode("utf-8", errors="replace")  # for error lines only
+            return _SimRun(job=job, text=text, data=job.source.data, filename=job.source.filename)
+        text = self.exporter(job.protocol)
+        return _SimRun(job=job, text=text, data=text.encode("utf-8"))
+
     def _simulate(self, run: _SimRun, on_progress: ProgressCallback | None) -> None:
+        source = run.job.source
         try:
             analysis = analyze_opentrons_text(
-                run.text, filename="labwright_protocol.py", timeout_s=self.timeout_s, cancel=run.cancel
+                run.data,
+                filename=run.filename,
+                timeout_s=self.timeout_s,
+                cancel=run.cancel,
+                custom_labware=list(source.custom_labware) if source else None,
+                parameters=dict(source.runtime_parameters) if source else None,
             )
         except AnalysisCancelled:
             self._finish(run, RunState.STOPPED)
@@ -191,6 +209,8 @@ class OpentronsSimBackend(Backend):
                 "robot_type": analysis.robot_type if analysis else None,
                 "commands": len(run.records),
                 "errors": [describe_error(e) for e in analysis.errors] if analysis else [],
+                "sent_sha256": analysis.source_sha256 if analysis else hashlib.sha256(run.data).hexdigest(),
+                "sent": "the certified Opentrons file, unchanged" if run.job.source else "the export",
                 "opentrons_python_sha256": hashlib.sha256(run.text.encode()).hexdigest(),
                 "opentrons_python": run.text,
             },

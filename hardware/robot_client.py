@@ -151,7 +151,7 @@ class RobotClient:
         path: str,
         *,
         json: dict[str, Any] | None = None,
-        files: dict[str, Any] | None = None,
+        files: dict[str, Any] | list[tuple[str, Any]] | None = None,
         data: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """One POST, never retried: (status, body), or a ``RequestNotSent``/``Ambiguous`` error."""

@@ -25,6 +25,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("simulate", ""),
     ("demo", ""),
     ("export", ""),
+    ("importing", ""),
     ("run", ""),
     ("runs", "runs"),
     ("campaign", "campaign"),

@@ -36,6 +36,12 @@ def read_document(path: str | Path) -> dict[str, Any]:
 def parse_document_text(text: str, *, source: str = "<text>", json_only: bool = False) -> dict[str, Any]:
     """A protocol document from YAML/JSON text, within the limits of ``labwright.protocols.documents``."""
     doc = parse_json(text, source=source) if json_only else parse_yaml(text, source=source)
+    return check_document(doc, source=source)
+
+
+def check_document(doc: Any, *, source: str = "<text>") -> dict[str, Any]:
+    """``doc`` (already parsed) if it can be a labwright protocol document; ``UnusableInputError``
+    otherwise (not a mapping, none of the protocol's keys, too many steps)."""
     if not isinstance(doc, dict):
         raise UnusableInputError(
             f"{source}: a protocol is a mapping with metadata, labware, pipettes and steps; "

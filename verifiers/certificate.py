@@ -4,6 +4,15 @@ A certificate binds the protocol's SHA-256 (of its canonical JSON), the verifier
 policy's SHA-256 and the passes that ran, signed with HMAC-SHA256 under a local key. The key
 lives in the labwright home (``$LABWRIGHT_HOME`` or the user data dir), created on first use
 with mode 0600. Any change to the protocol changes its hash and voids the certificate.
+
+A protocol imported from an Opentrons file (a Python protocol or a Protocol Designer JSON file)
+is certified twice over: ``protocol_sha256`` is the hash of the converted labwright protocol
+(what the deck twin runs and every pass checked), and ``source`` (a ``SourceBinding``) names the
+exact file: the SHA-256 of its bytes, its kind, the runtime parameter values its analysis used
+and the hashes of the custom labware definitions given with it. What reaches the simulator or
+the robot is that file, unchanged: the dispatcher refuses a file whose bytes, parameter values
+or labware differ from the certificate's (``source_problem``). The same file with other
+parameter values is another certified thing.
 """
 
 from __future__ import annotations
@@ -15,10 +24,11 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from labwright.protocols.errors import ConfigurationError
 from labwright.protocols.provenance import labwright_version
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 VERIFIER_VERSION = f"labwright-verifier/{labwright_version()}"
 
@@ -83,6 +93,31 @@ def missing_passes(passes: list[str] | tuple[str, ...]) -> list[str]:
     return [p for p in REQUIRED_PASSES if p not in passes]
 
 
+def labware_sha256(definition: dict[str, Any]) -> str:
+    """The identity of a custom labware definition: SHA-256 of its canonical JSON (sorted keys)."""
+    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SourceBinding(BaseModel):
+    """The Opentrons file a certificate covers (``Certificate.source``), when the certified
+    protocol was converted from one: what is dispatched to a simulator or robot is this file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["opentrons-python", "opentrons-json"] = Field(
+        description="an Opentrons Python protocol or a Protocol Designer JSON protocol"
+    )
+    sha256: str = Field(description="SHA-256 of the file's exact bytes")
+    runtime_parameters: dict[str, bool | int | float | str] = Field(
+        default_factory=dict,
+        description="the value of every runtime parameter the analysis used (from --param, or the default)",
+    )
+    custom_labware_sha256: tuple[str, ...] = Field(
+        default=(), description="labware_sha256 of each custom labware definition sent with the file, sorted"
+    )
+
+
 class Certificate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -95,11 +130,19 @@ class Certificate(BaseModel):
     signature: str
     approvals_required: tuple[str, ...] = ()
     """Findings a person must approve before dispatch (e.g. a CWC Schedule 3 chemical)."""
+    source: SourceBinding | None = None
+    """The exact Opentrons file (bytes, runtime parameter values, custom labware) the protocol
+    was converted from; None for a protocol written in the protocol language."""
 
     def payload(self) -> bytes:
-        # without approvals the payload is what it was before the field existed
-        exclude = {"signature"} if self.approvals_required else {"signature", "approvals_required"}
-        body = self.model_dump(exclude=exclude)
+        # the optional fields are signed only when set: without them the payload is what it was
+        # before they existed, so older certificates keep verifying
+        exclude = {"signature"}
+        if not self.approvals_required:
+            exclude.add("approvals_required")
+        if self.source is None:
+            exclude.add("source")
+        body = self.model_dump(mode="json", exclude=exclude)
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -109,6 +152,7 @@ def issue_certificate(
     passes: list[str],
     key: bytes | None = None,
     approvals_required: tuple[str, ...] = (),
+    source: SourceBinding | None = None,
 ) -> Certificate:
     if missing := missing_passes(passes):
         raise ValueError(f"a certificate needs every required pass; missing: {', '.join(missing)}")
@@ -122,6 +166,7 @@ def issue_certificate(
         key_id=key_id(key),
         signature="",
         approvals_required=tuple(approvals_required),
+        source=source,
     )
     sig = hmac.new(key, unsigned.payload(), hashlib.sha256).hexdigest()
     return unsigned.model_copy(update={"signature": sig})
@@ -140,3 +185,37 @@ def check_certificate(cert: Certificate, protocol_sha256: str, key: bytes | None
     if missing := missing_passes(cert.passes):
         return f"the certificate does not cover the {', '.join(missing)} pass(es)"
     return None
+
+
+def source_problem(cert: Certificate, sent: SourceBinding | None) -> str | None:
+    """None if ``sent`` (what is about to be dispatched: an Opentrons file, or None for the
+    labwright protocol itself) is what the certificate covers; otherwise the reason it is not."""
+    if cert.source is None:
+        if sent is None:
+            return None
+        return "the certificate covers a labwright protocol, not an Opentrons file; validate the file itself"
+    if sent is None:
+        return (
+            f"the certificate covers an Opentrons file ({cert.source.kind}); dispatch that file, "
+            "not only its converted protocol"
+        )
+    if sent.kind != cert.source.kind:
+        return f"the certificate covers an {cert.source.kind} file, not an {sent.kind} file"
+    if sent.sha256 != cert.source.sha256:
+        return "the file changed after it was certified (the SHA-256 of its bytes differs)"
+    if _canonical(sent.runtime_parameters) != _canonical(cert.source.runtime_parameters):  # True is not 1
+        return (
+            f"the runtime parameter values {_values(sent.runtime_parameters)} are not the certified "
+            f"{_values(cert.source.runtime_parameters)}"
+        )
+    if tuple(sorted(sent.custom_labware_sha256)) != tuple(sorted(cert.source.custom_labware_sha256)):
+        return "the custom labware definitions differ from those the file was certified with"
+    return None
+
+
+def _canonical(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"))
+
+
+def _values(values: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={v!r}" for k, v in sorted(values.items())) + "}" if values else "(defaults)"

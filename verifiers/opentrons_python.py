@@ -1,11 +1,14 @@
-"""Verify an Opentrons Python protocol: import it through the Opentrons simulator, then verify.
+"""Verify an Opentrons protocol file (Python, or Protocol Designer JSON): import it through the
+Opentrons simulator, then verify.
 
 The import (``labwright.simulators.opentrons_interop.importer``) runs the protocol in the pinned
 Opentrons 9.0.0 simulator and converts its commands into a labwright protocol; this module
 takes the import's findings, verifies the converted protocol with every pass, and
 merges the two. A protocol the simulator rejects gets an ``OPENTRONS_REJECTED`` error (with
 the category of the underlying fault) plus the findings of verifying what ran before the
-failure; it is never certified.
+failure; it is never certified. The certificate of a clean file names the converted protocol's
+hash and the file itself (``SourceBinding``: the SHA-256 of the bytes analysed, the runtime
+parameter values, the custom labware), so that exactly that file can be dispatched.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labwright.protocols.findings import Finding, Severity, finding, has_errors
+from labwright.verifiers.certificate import SourceBinding, labware_sha256
 from labwright.verifiers.verifier import Report, VerifyOptions, verify, verify_document
 
 
@@ -49,26 +53,41 @@ def _isolation_note(sandbox: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def verify_opentrons_python(
-    path: Path, options: VerifyOptions | None = None, *, limits: Any = None
+def verify_opentrons_file(
+    path: Path,
+    options: VerifyOptions | None = None,
+    *,
+    limits: Any = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Report:
-    """Import ``path`` with the Opentrons simulator and verify it; ``Report.source`` is the path.
+    """Import ``path`` (a Python protocol, or a Protocol Designer JSON file told by its content)
+    with the Opentrons simulator and verify it; ``Report.source`` is the path.
 
     The analysis runs in the analyzer's sandbox, within ``limits`` (``AnalysisLimits``; None: the
-    defaults); only its result (the command list) comes back, and the verdict and the certificate
-    are computed here. Raises ``UnusableInputError`` when the file is not an Opentrons Python
-    protocol at all, or its analysis exited, crashed or hit a limit (never certified).
+    defaults), with the runtime ``parameters`` given (``--param``: text values typed by the
+    protocol's definitions; the others keep their defaults); only its result (the command list)
+    comes back, and the verdict and the certificate are computed here. Raises
+    ``UnusableInputError`` when the file is not an Opentrons protocol at all, a parameter value
+    is not allowed, or its analysis exited, crashed or hit a limit (never certified).
     """
-    from labwright.simulators.opentrons_interop.importer import import_opentrons_python
+    from labwright.simulators.opentrons_interop.importer import import_opentrons_python, unique_labware
 
     options = options or VerifyOptions()
-    result = import_opentrons_python(Path(path), options.extra_labware, limits=limits)
+    labware = unique_labware(options.extra_labware)
+    result = import_opentrons_python(Path(path), labware, limits=limits, parameters=parameters)
     imported = [*result.issues, *_isolation_note(result.sandbox)]
     if options.strict:
         imported = [
             f.model_copy(update={"severity": Severity.ERROR}) if f.severity is Severity.WARNING else f
             for f in imported
         ]
+    binding = SourceBinding(
+        kind=result.kind,  # type: ignore[arg-type]
+        sha256=result.source_sha256,
+        runtime_parameters=result.parameter_values,
+        custom_labware_sha256=tuple(sorted(labware_sha256(d) for d in labware)),
+    )
+    options = options.model_copy(update={"source": binding})
     if result.protocol is not None:
         report = verify(result.protocol, options, source=str(path))
     else:
@@ -86,3 +105,7 @@ def verify_opentrons_python(
         twin=report.twin,
         source=str(path),
     )
+
+
+# the name from before Protocol Designer files were read too
+verify_opentrons_python = verify_opentrons_file

@@ -22,7 +22,7 @@ from labwright.protocols.io import protocol_sha256
 from labwright.protocols.models import Protocol
 from labwright.simulators.deck.resolve import ResolvedProtocol, resolve
 from labwright.simulators.deck.twin import DeckTwin
-from labwright.verifiers.certificate import Certificate, issue_certificate
+from labwright.verifiers.certificate import Certificate, SourceBinding, issue_certificate
 from labwright.verifiers.passes.context import Pass, PassContext
 from labwright.verifiers.passes.hardware import hardware_pass
 from labwright.verifiers.passes.references import references_pass
@@ -45,6 +45,10 @@ class VerifyOptions(BaseModel):
     extra_labware: list[dict[str, Any]] = Field(default_factory=list)
     certify: bool = True
     key: bytes | None = None
+    source: SourceBinding | None = Field(
+        default=None,
+        description="the Opentrons file the protocol was converted from (signed into the certificate)",
+    )
 
 
 @dataclass
@@ -145,7 +149,7 @@ def verify(protocol: Protocol, options: VerifyOptions | None = None, source: str
     # a certificate always names the safety and policy passes: without them, none is issued
     if options.certify and context.policy_sha256 is not None and not has_errors(findings):
         approvals = tuple(f"{f.code}: {f.message}" for f in findings if f.requires_approval)
-        cert = issue_certificate(sha, context.policy_sha256, passes, options.key, approvals)
+        cert = issue_certificate(sha, context.policy_sha256, passes, options.key, approvals, options.source)
     return Report(protocol, sha, findings, passes, cert, context.twin, source)
 
 

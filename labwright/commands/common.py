@@ -91,6 +91,39 @@ def fail_invalid(exc: Any, as_json: bool, hint: str = "see --help") -> NoReturn:
     fail(f"invalid option {where}: {first.get('msg')}", hint, as_json)
 
 
+def check_output_file(source: Path, output: Path, force: bool) -> None:
+    """Refuse (``UnusableInputError``) to write ``output`` over the input file, over an existing
+    file without ``--force``, as a directory, or into a folder that does not exist."""
+    from labwright.protocols.errors import UnusableInputError
+
+    if output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise UnusableInputError(f"{output} is the input file", hint="choose another output path")
+    if output.exists() and not force:
+        raise UnusableInputError(f"{output} already exists", hint="pass --force to overwrite it")
+    if output.exists() and output.is_dir():
+        raise UnusableInputError(f"{output} is a directory", hint="give a file name, e.g. my_protocol.py")
+    if not output.parent.exists():
+        raise UnusableInputError(f"folder {output.parent} does not exist", hint="create it first")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename: a
+    reader sees the old file or the whole new one, never a part (nor a part after a crash)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def refuse_overwrite(output: Path, overwrite: bool, as_json: bool) -> None:
     """Exit 2 before any work when ``output`` exists and ``--overwrite`` was not given."""
     if output.exists() and not overwrite:

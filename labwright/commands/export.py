@@ -8,15 +8,13 @@ file that exists (without ``--force``).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from labwright.commands.common import ExitCode, console, fail_with
+from labwright.commands.common import ExitCode, check_output_file, console, fail_with, write_atomic
 
 app = typer.Typer()
 
@@ -51,7 +49,7 @@ def export(
         if to not in TARGETS:
             raise UnusableInputError(f"unknown export target {to!r}", hint=f"use --to {' or '.join(TARGETS)}")
         if output is not None:
-            _check_output(file, output, force)
+            check_output_file(file, output, force)
         extra = load_custom_labware(custom_labware or [])
         protocol = _verified(_load(file), extra, str(file), verify_first, err)
         if protocol is None:
@@ -64,29 +62,16 @@ def export(
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(output, text)
+        write_atomic(output, text)
         robot = "Flex" if protocol.metadata.robot.value == "flex" else "OT-2"
         steps = len(protocol.steps)
         err.print(f"[green]wrote[/green] {output} (Opentrons Python protocol for the {robot}, {steps} steps)")
     raise typer.Exit(ExitCode.OK)
 
 
-def _check_output(source: Path, output: Path, force: bool) -> None:
-    from labwright.protocols.errors import UnusableInputError
-
-    if output.exists() and source.exists() and output.resolve() == source.resolve():
-        raise UnusableInputError(f"{output} is the input file", hint="choose another output path")
-    if output.exists() and not force:
-        raise UnusableInputError(f"{output} already exists", hint="pass --force to overwrite it")
-    if output.exists() and output.is_dir():
-        raise UnusableInputError(f"{output} is a directory", hint="give a file name, e.g. my_protocol.py")
-    if not output.parent.exists():
-        raise UnusableInputError(f"folder {output.parent} does not exist", hint="create it first")
-
-
 def _load(path: Path) -> dict:
-    from labwright.protocols import read_document
     from labwright.protocols.errors import UnusableInputError
+    from labwright.simulators.opentrons_interop.sources import read_protocol_file
 
     if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
         if not path.exists():
@@ -95,7 +80,13 @@ def _load(path: Path) -> dict:
             f"{path}: not a labwright protocol (expected .yaml, .yml or .json)",
             hint="export takes a labwright protocol; an Opentrons .py protocol already is one",
         )
-    return read_document(path)
+    source = read_protocol_file(path)
+    if source.document is None:
+        raise UnusableInputError(
+            f"{path}: a Protocol Designer protocol, already an Opentrons protocol",
+            hint=f"`labwright import {path} -o protocol.yaml` converts it into the protocol language",
+        )
+    return source.document
 
 
 def _verified(doc: dict, extra: list[dict], source: str, verify_first: bool, err):  # noqa: ANN001, ANN202
@@ -123,14 +114,3 @@ def _verified(doc: dict, extra: list[dict], source: str, verify_first: bool, err
     if warnings:
         err.print(f"[yellow]{warnings} warning(s)[/yellow]: `labwright validate {source}` shows them")
     return report.protocol
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

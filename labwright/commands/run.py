@@ -1,8 +1,13 @@
 """`labwright run FILE --backend twin|opentrons-sim|opentrons-http [--robot HOST]`.
 
-Validates (formal passes + safety), refuses with exit 1 and the findings if anything is wrong,
-otherwise dispatches the certified protocol through the ledger-backed dispatcher, streams
-progress over the protocol's steps (a progress bar on stderr) and records the run.
+FILE is a labwright protocol, an Opentrons Python protocol (``.py``, with ``--param NAME=VALUE``
+for its runtime parameters and ``-L`` for custom labware) or a Protocol Designer JSON protocol.
+Validates (formal passes + safety; an Opentrons file through its sandboxed Opentrons analysis
+first), refuses with exit 1 and the findings if anything is wrong, otherwise dispatches the
+certified protocol through the ledger-backed dispatcher, streams progress over the protocol's
+steps (a progress bar on stderr) and records the run. An Opentrons file is dispatched as the
+very bytes that were certified: the Opentrons simulator and the robot run the file unchanged
+(the twin runs the protocol converted from it); a file with errors is never sent.
 Exit codes: 0 the run succeeded; 1 refused, or the run failed / stopped / paused on an error;
 2 unusable input or an unreachable backend.
 """
@@ -17,13 +22,19 @@ from typing import Annotated, Any
 import typer
 
 from labwright.commands.common import ExitCode, console, fail, fail_with
+from labwright.commands.validate import PARAM_HELP
 
 app = typer.Typer()
 
 
 @app.command("run")
 def run(
-    file: Annotated[Path, typer.Argument(help="labwright protocol (.yaml/.yml/.json)")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="protocol: labwright (.yaml/.yml/.json), Opentrons Python (.py) or Protocol Designer (.json)"
+        ),
+    ],
     backend: Annotated[
         str, typer.Option("--backend", "-b", help="twin | opentrons-sim | opentrons-http")
     ] = "twin",
@@ -58,16 +69,33 @@ def run(
             help="who approved the findings that need a person's approval (recorded in the ledger)",
         ),
     ] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help=PARAM_HELP)] = None,
+    custom_labware: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--custom-labware",
+            "-L",
+            help="labware definition JSON file or folder (Opentrons Python protocols)",
+        ),
+    ] = None,
+    analysis_timeout: Annotated[
+        float | None,
+        typer.Option("--analysis-timeout", min=1, help="limit of an Opentrons file's sandboxed analysis, s"),
+    ] = None,
+    analysis_memory_mb: Annotated[
+        int | None,
+        typer.Option("--analysis-memory-mb", min=64, help="memory of an Opentrons file's analysis, MB"),
+    ] = None,
 ) -> None:
     """Validate, then dispatch a certified protocol to a backend and record the run."""
 
+    from labwright.commands.validate import analysis_limits
     from labwright.hardware.dispatcher import Dispatcher, DispatchPolicy
     from labwright.hardware.ledger import Ledger
     from labwright.hardware.registry import BACKEND_NAMES, make_backend
-    from labwright.protocols import read_document
-    from labwright.protocols.errors import DispatchRefusedError, LabwrightError, UnusableInputError
+    from labwright.protocols.errors import DispatchRefusedError, LabwrightError
     from labwright.reports import print_report
-    from labwright.verifiers.verifier import VerifyOptions, verify_document
+    from labwright.verifiers.verifier import VerifyOptions
 
     out = console()
     err = console(stderr=True)
@@ -81,14 +109,9 @@ def run(
             as_json,
         )
     try:
-        if file.suffix.lower() not in {".yaml", ".yml", ".json"}:
-            raise UnusableInputError(
-                f"{file}: `labwright run` takes a labwright protocol (.yaml, .yml, .json)",
-                hint="run Opentrons Python files from the Opentrons App; `labwright validate` checks them",
-            )
-        report = verify_document(
-            read_document(file), VerifyOptions(strict=strict, policy_path=policy), str(file)
-        )
+        options = VerifyOptions(strict=strict, policy_path=policy)
+        limits = analysis_limits(analysis_timeout, analysis_memory_mb)
+        report, source = validate_for_run(file, options, param, custom_labware, limits)
     except LabwrightError as exc:
         fail_with(exc, as_json)
     if not report.ok or report.certificate is None or report.protocol is None:
@@ -114,7 +137,7 @@ def run(
         )
         dispatcher = Dispatcher(target, ledger, DispatchPolicy(max_certificate_age_s=max_certificate_age))
         dispatcher.reconcile()
-        record = _dispatch(dispatcher, report, key, timeout, err, as_json, approved_by, recorded)
+        record = _dispatch(dispatcher, report, key, timeout, err, approved_by, recorded, source)
     except DispatchRefusedError as exc:
         fail_with(
             exc,
@@ -160,15 +183,57 @@ def run(
     raise typer.Exit(ExitCode.OK if record.state.value == "succeeded" else ExitCode.FAILED)
 
 
+def validate_for_run(
+    file: Path,
+    options: Any,
+    param: list[str] | None,
+    custom_labware: list[Path] | None,
+    limits: Any = None,
+) -> tuple[Any, Any]:
+    """(the verifier's report, the ``SourceFile`` to dispatch or None): a labwright protocol is
+    verified as it is; an Opentrons file through its analysis, with ``--param`` values and
+    ``-L`` labware, and its bytes are read for dispatch (the dispatcher refuses them if they
+    are not the bytes the certificate names, e.g. the file changed meanwhile)."""
+    from labwright.commands.validate import load_custom_labware, validate_file
+    from labwright.hardware.models import SourceFile
+    from labwright.protocols.documents import read_text_file
+    from labwright.protocols.errors import UnusableInputError
+    from labwright.simulators.opentrons_interop.importer import unique_labware
+    from labwright.simulators.opentrons_interop.runtime_parameters import parse_param_options
+    from labwright.simulators.opentrons_interop.sources import read_protocol_file
+
+    parameters = parse_param_options(param)
+    labware = load_custom_labware(custom_labware or [])
+    is_opentrons = file.suffix.lower() in {".py", ".json"} and read_protocol_file(file).is_opentrons
+    if labware and not is_opentrons:
+        raise UnusableInputError(
+            f"{file}: -L custom labware applies to Opentrons files; a labwright protocol carries its "
+            "own definitions",
+            hint="put the definition under the protocol's custom_labware, then run it without -L",
+        )
+    options = options.model_copy(update={"extra_labware": labware})
+    report = validate_file(file, options, limits, parameters)
+    if not is_opentrons or report.certificate is None or report.certificate.source is None:
+        return report, None
+    source = SourceFile(
+        kind=report.certificate.source.kind,
+        filename=file.name,
+        data=read_text_file(file, what="protocol file").encode("utf-8"),  # UTF-8 text: the same bytes
+        runtime_parameters=dict(report.certificate.source.runtime_parameters),
+        custom_labware=unique_labware(labware),
+    )
+    return report, source
+
+
 def _dispatch(
     dispatcher: Any,
     report: Any,
     key: str | None,
     timeout: float | None,
     err: Any,
-    as_json: bool,
     approved_by: str | None = None,
     recorded: list[Any] | None = None,
+    source: Any = None,
 ) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -210,4 +275,5 @@ def _dispatch(
             timeout_s=timeout,
             approved_by=approved_by,
             on_recorded=on_recorded,
+            source=source,
         )

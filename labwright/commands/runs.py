@@ -52,6 +52,18 @@ def _duration(start: str | None, end: str | None) -> str:
     return f"{(e - s).total_seconds():.2f} s"
 
 
+def _source_line(source: dict[str, Any] | None) -> str:
+    """The Opentrons file a dispatch sent unchanged: name, kind, SHA-256 and parameter values."""
+    if not source:
+        return ""
+    values = ", ".join(f"{k}={v!r}" for k, v in sorted((source.get("runtime_parameters") or {}).items()))
+    labware = len(source.get("custom_labware_sha256") or [])
+    extras = [f"parameters {values}" if values else "", f"{labware} custom labware" if labware else ""]
+    extra = "; ".join(e for e in extras if e)
+    head = f"{source.get('filename')} ({source.get('kind')}, sha256 {source.get('sha256')})"
+    return f"{head}; {extra}" if extra else head
+
+
 def print_record(
     console: Any, record: Any, *, ledger: Any = None, brief: bool = False, log_lines: int = 10
 ) -> None:
@@ -77,6 +89,7 @@ def print_record(
         ),
         ("robot status", record.robot_status or ""),
         ("protocol sha256", record.protocol_sha256),
+        ("file sent", _source_line(record.source)),
         (
             "certificate",
             f"{cert.get('signature', '')[:16]}… issued {cert.get('issued_at')} by "

@@ -41,31 +41,64 @@ def load_custom_labware(paths: list[Path]) -> list[dict]:
     return out
 
 
-def validate_file(path: Path, options: object, analysis_limits: object = None):
-    """Verify one file: labwright YAML/JSON or Opentrons Python (analysed within
-    ``analysis_limits``, an ``AnalysisLimits``; None: the defaults). Raises LabwrightError if unusable."""
-    from labwright.protocols import read_document
+def validate_file(
+    path: Path, options: object, analysis_limits: object = None, parameters: dict[str, str] | None = None
+):
+    """Verify one file: a labwright protocol (YAML/JSON), an Opentrons Python protocol or a
+    Protocol Designer JSON protocol (told from labwright JSON by its content), the Opentrons ones
+    analysed within ``analysis_limits`` (an ``AnalysisLimits``; None: the defaults) with the
+    runtime ``parameters`` given. Raises LabwrightError if unusable."""
     from labwright.protocols.errors import UnusableInputError
+    from labwright.simulators.opentrons_interop.sources import read_protocol_file
     from labwright.verifiers.verifier import verify_document
 
-    if path.suffix.lower() == ".py":
-        from labwright.verifiers.opentrons_python import verify_opentrons_python
-
-        return verify_opentrons_python(path, options, limits=analysis_limits)
-    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+    if path.suffix.lower() not in {".yaml", ".yml", ".json", ".py"}:
         if not path.exists():
             raise UnusableInputError(f"{path}: no such file", hint="check the path")
         raise UnusableInputError(
             f"{path}: not a protocol file (expected .yaml, .yml, .json or .py)",
-            hint="pass a labwright protocol or an Opentrons Python protocol",
+            hint="pass a labwright protocol, an Opentrons Python protocol or a Protocol Designer JSON file",
         )
-    return verify_document(read_document(path), options, source=str(path))
+    source = read_protocol_file(path)
+    if source.is_opentrons:
+        from labwright.verifiers.opentrons_python import verify_opentrons_file
+
+        return verify_opentrons_file(path, options, limits=analysis_limits, parameters=parameters)  # type: ignore[arg-type]
+    if parameters:
+        raise UnusableInputError(
+            f"{path}: --param {', '.join(parameters)}: runtime parameters belong to Opentrons Python "
+            "protocols; a labwright protocol states its values",
+            hint="drop --param, or edit the values in the protocol",
+        )
+    assert source.document is not None
+    return verify_document(source.document, options, source=str(path))  # type: ignore[arg-type]
+
+
+def analysis_limits(timeout: float | None, memory_mb: int | None) -> object:
+    """The sandbox limits of ``--analysis-timeout`` / ``--analysis-memory-mb`` (None: the defaults)."""
+    if timeout is None and memory_mb is None:
+        return None
+    from labwright.simulators.opentrons_interop.sandbox import DEFAULT_LIMITS, AnalysisLimits
+
+    return AnalysisLimits(
+        wall_s=timeout if timeout is not None else DEFAULT_LIMITS.wall_s,
+        memory_mb=memory_mb if memory_mb is not None else DEFAULT_LIMITS.memory_mb,
+    )
+
+
+PARAM_HELP = (
+    "runtime parameter of an Opentrons Python protocol, NAME=VALUE (repeatable; typed by the "
+    "protocol's add_parameters; the others keep their defaults)"
+)
 
 
 @app.command("validate")
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(help="protocol files: .yaml/.json (labwright) or .py (Opentrons)")
+        list[Path],
+        typer.Argument(
+            help="protocol files: .yaml/.json (labwright), .py (Opentrons), .json (Protocol Designer)"
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file on stdout")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="warnings count as errors")] = False,
@@ -92,23 +125,19 @@ def validate(
             help="memory an Opentrons Python protocol's analysis may use, MB (default 2048)",
         ),
     ] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help=PARAM_HELP)] = None,
 ) -> None:
     """Verify protocols; certify those without errors. Exit 0 certified, 1 errors, 2 unusable input."""
 
     from labwright.protocols.errors import LabwrightError
     from labwright.reports import print_report
+    from labwright.simulators.opentrons_interop.runtime_parameters import parse_param_options
     from labwright.verifiers.verifier import VerifyOptions
 
     out = console()
-    limits = None
-    if analysis_timeout is not None or analysis_memory_mb is not None:
-        from labwright.simulators.opentrons_interop.sandbox import DEFAULT_LIMITS, AnalysisLimits
-
-        limits = AnalysisLimits(
-            wall_s=analysis_timeout if analysis_timeout is not None else DEFAULT_LIMITS.wall_s,
-            memory_mb=analysis_memory_mb if analysis_memory_mb is not None else DEFAULT_LIMITS.memory_mb,
-        )
+    limits = analysis_limits(analysis_timeout, analysis_memory_mb)
     try:
+        parameters = parse_param_options(param)
         extra = load_custom_labware(custom_labware or [])
         options = VerifyOptions(strict=strict, policy_path=policy, extra_labware=extra)
     except LabwrightError as exc:
@@ -117,7 +146,7 @@ def validate(
     worst = ExitCode.OK
     for path in files:
         try:
-            report = validate_file(path, options, limits)
+            report = validate_file(path, options, limits, parameters)
         except LabwrightError as exc:
             _unusable(as_json, str(path), exc)
             worst = max(worst, ExitCode.UNUSABLE)

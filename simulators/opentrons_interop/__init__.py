@@ -11,6 +11,9 @@
 - ``liquid_identity``: a liquid's identity in a ``define_liquid`` description (encode and decode).
 - ``importer``: analyzer + convert + rejections; ``export``: any labwright protocol as an
   Opentrons Python protocol that ``opentrons_simulate`` accepts.
+- ``sources``: which kind of protocol a file holds (labwright, Opentrons Python, Protocol
+  Designer JSON), told by its content; ``runtime_parameters``: ``--param`` values checked
+  against a protocol's own runtime parameter definitions.
 
 Modules here import ``opentrons`` only inside functions (and only the worker's process runs it).
 """

@@ -1,5 +1,7 @@
-"""The analysis worker: runs one Opentrons Python protocol through the pinned Opentrons 9.0.0
-analysis, in a process of its own, and writes the ``RunCapture`` as JSON.
+"""The analysis worker: runs one Opentrons Python protocol (or Protocol Designer JSON protocol)
+through the pinned Opentrons 9.0.0 analysis, in a process of its own, and writes the
+``RunCapture`` as JSON. ``--param`` values are typed and checked against the protocol's own
+parameter definitions here, where they exist (``runtime_parameters``).
 
 ``analyzer`` starts it with ``child_main`` in a process forked from a fork server that has
 imported the Opentrons stack once (``PRELOAD``), so each analysis starts in milliseconds, not
@@ -87,15 +89,19 @@ def _quiet_opentrons(buffer: io.StringIO) -> Iterator[None]:
         yield
 
 
-def analyse_files(files: list[Path], shown: str | None = None) -> RunCapture:
-    """Analyse ``files[0]`` (with the custom labware definitions ``files[1:]``), in this process.
+def analyse_files(
+    files: list[Path], shown: str | None = None, parameters: dict[str, Any] | None = None
+) -> RunCapture:
+    """Analyse ``files[0]`` (with the custom labware definitions ``files[1:]``), in this process,
+    with the runtime parameter values ``parameters`` (text or typed; the others keep their defaults).
 
-    Raises UnusableInputError if Opentrons cannot read it as a Python protocol; a protocol the
-    simulator rejects comes back with ``errors``.
+    Raises UnusableInputError if Opentrons cannot read it as a Python or Protocol Designer
+    protocol, or a parameter value is not allowed; a protocol the simulator rejects comes back
+    with ``errors``.
     """
     buffer = io.StringIO()
     _top_level_once()
-    analysis = _Analysis(files, Path(shown) if shown else files[0])
+    analysis = _Analysis(files, Path(shown) if shown else files[0], dict(parameters or {}))
     with _quiet_opentrons(buffer):
         try:
             asyncio.run(analysis.run())
@@ -145,29 +151,42 @@ def _top_level_once() -> None:
 class _Analysis:
     """One analysis: the protocol read, loaded and run by a simulating run orchestrator."""
 
-    def __init__(self, files: list[Path], shown: Path) -> None:
-        self.files, self.shown = files, shown
+    def __init__(self, files: list[Path], shown: Path, parameters: dict[str, Any]) -> None:
+        self.files, self.shown, self.parameters = files, shown, parameters
         self.capture: RunCapture | None = None
         self.orchestrator: Any = None
 
     async def run(self) -> None:
+        from opentrons.protocol_reader.protocol_source import JsonProtocolConfig
         from opentrons.protocol_runner.create_simulating_orchestrator import create_simulating_orchestrator
 
         source, config = await _read(self.files, self.shown)
+        is_json = isinstance(config, JsonProtocolConfig)
+        if is_json and self.parameters:
+            raise UnusableInputError(
+                f"{self.shown}: --param {', '.join(self.parameters)}: a Protocol Designer protocol has no "
+                "runtime parameters",
+                hint="drop --param; runtime parameters belong to Python protocols (add_parameters)",
+            )
         self.capture = capture = RunCapture(
-            api_level=(config.api_version.major, config.api_version.minor),
+            api_level=_api_level(config),
+            schema_version=config.schema_version if is_json else None,
             robot_type=str(source.robot_type),
             metadata=dict(source.metadata or {}),
         )
         self.orchestrator = await create_simulating_orchestrator(
             robot_type=source.robot_type, protocol_config=config
         )
-        runner = self.orchestrator.get_protocol_runner()
-        if runner is not None:
+        broker = getattr(self.orchestrator.get_protocol_runner(), "broker", None)
+        if broker is not None:  # Python protocols and PD v3-v5 (legacy core); not the JSON runner
             from labwright.simulators.opentrons_interop.run_log import RunLogRecorder
 
-            runner.broker.subscribe("command", RunLogRecorder(capture, self.files[0].name))
-        if await _load(self.orchestrator, source, capture):
+            broker.subscribe("command", RunLogRecorder(capture, self.files[0].name))
+        problems: list[UnusableInputError] = []
+        if self.parameters:
+            _check_parameters_when_set(problems)
+        if await _load(self.orchestrator, source, capture, self.parameters, problems, is_json, self.shown):
+            _require_parameters(self.orchestrator, self.parameters, self.shown)
             await _run(self.orchestrator, capture)
 
     def exited(self, exc: SystemExit) -> None:
@@ -185,19 +204,74 @@ class _Analysis:
         self.capture.errors[0]["detail"] = f"the protocol called sys.exit({exc.code!r})"
 
 
+def _api_level(config: Any) -> tuple[int, int] | None:
+    """The Python API level the protocol runs at: its apiLevel; 2.8 for PD v3-v5 (Opentrons runs
+    them on the legacy core at that level); None for PD v6-v8 (protocol-engine commands)."""
+    from labwright.simulators.opentrons_interop.capture import JSON_ENGINE_SCHEMA
+
+    version = getattr(config, "api_version", None)
+    if version is not None:
+        return (version.major, version.minor)
+    if config.schema_version < JSON_ENGINE_SCHEMA:
+        from opentrons.protocols.parse import API_VERSION_FOR_JSON_V5_AND_BELOW as legacy
+
+        return (legacy.major, legacy.minor)
+    return None
+
+
+def _check_parameters_when_set(problems: list[UnusableInputError]) -> None:
+    """Check ``--param`` values against the definitions the protocol's add_parameters() made.
+
+    Opentrons sets override values with ``ParameterContext.set_parameters`` right after
+    add_parameters() ran; only then are the definitions known. This wraps it (in this worker
+    process only) so that text values get their parameter's type and a value the definition does
+    not allow is a ``ParameterValueProblem`` (kept in ``problems``: Opentrons wraps whatever
+    set_parameters raises into a protocol error, and a bad option is unusable input, not a
+    rejected protocol)."""
+    from labwright.simulators.opentrons_interop.runtime_parameters import ParameterValueProblem, coerce_values
+    from opentrons.protocol_api._parameter_context import ParameterContext
+
+    original = ParameterContext.set_parameters
+
+    def set_parameters(self: Any, overrides: Any) -> None:
+        definitions = [p.as_protocol_engine_type().model_dump(mode="json") for p in self._parameters.values()]
+        try:
+            typed = coerce_values(dict(overrides), definitions)
+        except ParameterValueProblem as exc:
+            problems.append(exc)
+            raise
+        original(self, typed)
+
+    ParameterContext.set_parameters = set_parameters  # type: ignore[method-assign]
+
+
+def _require_parameters(orchestrator: Any, parameters: dict[str, Any], shown: Path) -> None:
+    """``--param`` for a protocol without add_parameters(): Opentrons ignores it; we refuse."""
+    if parameters and not orchestrator.get_run_time_parameters():
+        raise UnusableInputError(
+            f"{shown}: --param {', '.join(parameters)}: the protocol defines no runtime parameters "
+            "(it has no add_parameters function)",
+            hint="drop --param, or define the parameter in the protocol's add_parameters()",
+        )
+
+
 async def _read(files: list[Path], path: Path) -> tuple[Any, Any]:
-    """(protocol source, its Python config); UnusableInputError (naming ``path``) for anything else."""
+    """(protocol source, its config); UnusableInputError (naming ``path``) for anything else."""
     from opentrons.protocol_reader import ProtocolFilesInvalidError, ProtocolReader
-    from opentrons.protocol_reader.protocol_source import PythonProtocolConfig
+    from opentrons.protocol_reader.protocol_source import JsonProtocolConfig, PythonProtocolConfig
 
     try:
         source = await ProtocolReader().read_saved(files=files, directory=None)
     except ProtocolFilesInvalidError as exc:
+        if files[0].suffix == ".json":
+            raise _unusable_json(path, str(exc)) from None
         raise _unusable(path, str(exc)) from None
     config = source.config
+    if isinstance(config, JsonProtocolConfig):
+        return source, config
     if not isinstance(config, PythonProtocolConfig):
         raise UnusableInputError(
-            f"{path}: not an Opentrons Python protocol (read as {type(config).__name__})",
+            f"{path}: not an Opentrons protocol (read as {type(config).__name__})",
             hint="pass a Python protocol file with metadata/requirements and a run() function",
         )
     api = (config.api_version.major, config.api_version.minor)
@@ -209,18 +283,33 @@ async def _read(files: list[Path], path: Path) -> tuple[Any, Any]:
     return source, config
 
 
-async def _load(orchestrator: Any, source: Any, capture: RunCapture) -> bool:
-    """Load the protocol; False (and the error on ``capture``) when it fails while loading."""
+async def _load(
+    orchestrator: Any,
+    source: Any,
+    capture: RunCapture,
+    parameters: dict[str, Any],
+    problems: list[UnusableInputError],
+    is_json: bool,
+    shown: Path,
+) -> bool:
+    """Load the protocol; False (and the error on ``capture``) when it fails while loading.
+
+    A ``--param`` value the protocol does not allow, and a Protocol Designer file that does not
+    match its schema (Opentrons validates it here), are unusable input, raised."""
     from opentrons.protocol_runner.run_orchestrator import ParseMode
 
     try:
         await orchestrator.load(
             protocol_source=source,
             parse_mode=ParseMode.NORMAL,
-            run_time_param_values=None,
+            run_time_param_values=parameters or None,
             run_time_param_paths=None,
         )
     except Exception as exc:  # the protocol fails while loading (e.g. raises at import time)
+        if problems:
+            raise problems[0] from None
+        if is_json:
+            raise _unusable_json(shown, _first_words(exc)) from None
         _failed(capture, exc)
         with contextlib.suppress(Exception):
             await orchestrator.finish(error=exc, drop_tips_after_run=False, set_run_status=False)
@@ -239,6 +328,7 @@ async def _run(orchestrator: Any, capture: RunCapture) -> None:
         return
     capture.commands = [c.model_dump(mode="json") for c in result.commands]
     capture.liquids = [liq.model_dump(mode="json") for liq in result.state_summary.liquids]
+    capture.parameters = [p.model_dump(mode="json") for p in result.parameters]
     capture.errors = [e.model_dump(mode="json") for e in result.state_summary.errors]
     if any(
         code_in_error_tree(root_error=e, code=ErrorCodes.RUNTIME_PARAMETER_VALUE_REQUIRED)
@@ -265,6 +355,33 @@ def _unusable(path: Path, reason: str) -> UnusableInputError:
     return UnusableInputError(f"{path}: not an Opentrons Python protocol: {reason}", hint=hint)
 
 
+def _unusable_json(path: Path, reason: str) -> UnusableInputError:
+    reason = " ".join(reason.split())[:1500]
+    return UnusableInputError(
+        f"{path}: not a valid Protocol Designer protocol: {reason}",
+        hint="open the file in Protocol Designer and save it again; a file edited by hand must "
+        "still match its JSON schema",
+    )
+
+
+def _first_words(exc: BaseException) -> str:
+    """An exception as one line: its class and message (a pydantic error: its first problems,
+    each as where and what, e.g. ``aspirate.params.volume: Field required``)."""
+    errors = getattr(exc, "errors", None)
+    if type(exc).__name__ == "ValidationError" and callable(errors):
+        parts = []
+        for error in errors()[:3]:
+            where = ".".join(str(x) for x in error.get("loc", ())) or "a command"
+            given = error.get("input")
+            key = given.get("key") if isinstance(given, dict) else None
+            msg = str(error.get("msg", ""))
+            parts.append(f"{where}{f' (command key {key})' if key else ''}: {msg[:200]}")
+        return "; ".join(parts)
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {' | '.join(lines[:4])}"
+
+
 def _exception_tree(exc: BaseException, depth: int = 0) -> dict[str, Any]:
     """An exception (and its causes) in the shape of the engine's ErrorOccurrence dicts."""
     detail = str(exc) or type(exc).__name__
@@ -288,7 +405,7 @@ def analyse_request(request: dict[str, Any], sandbox: dict[str, Any] | None = No
     """The result document of one request: ``{"capture": ...}`` or ``{"unusable": ...}``."""
     files = [Path(f) for f in request["files"]]
     try:
-        capture = analyse_files(files, request.get("shown"))
+        capture = analyse_files(files, request.get("shown"), request.get("parameters"))
     except UnusableInputError as exc:
         return {"unusable": {"message": exc.message, "hint": exc.hint}}
     capture.sandbox = dict(sandbox or {})

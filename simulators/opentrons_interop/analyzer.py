@@ -1,6 +1,8 @@
-"""The Opentrons analyzer: run an Opentrons Python protocol through the pinned Opentrons 9.0.0
-analysis, in a child process, with a time limit and cancellation. Every caller uses this module:
-the importer (``labwright validate FILE.py``), the ``opentrons-sim`` backend and the fake robot.
+"""The Opentrons analyzer: run an Opentrons Python protocol (or a Protocol Designer JSON
+protocol, told by its content: ``sources``) through the pinned Opentrons 9.0.0 analysis, in a
+child process, with a time limit and cancellation, and runtime parameter values when given.
+Every caller uses this module: the importer (``labwright validate FILE.py``), the
+``opentrons-sim`` backend and the fake robot.
 
     capture = run_opentrons_analysis(Path("protocol.py"))            # a file
     capture = analyze_opentrons_text(text, filename="protocol.py")   # a protocol held in memory
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -96,40 +99,56 @@ def run_opentrons_analysis(
     timeout_s: float | None = None,
     cancel: threading.Event | None = None,
     limits: AnalysisLimits | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> RunCapture:
-    """Analyse the protocol file ``path`` with the Opentrons simulator, in a sandboxed child.
+    """Analyse the protocol file ``path`` (Python, or Protocol Designer JSON told by its content)
+    with the Opentrons simulator, in a sandboxed child.
 
     ``limits`` (default ``AnalysisLimits()``): wall and CPU time, memory, file size, ...;
-    ``timeout_s``, when given, replaces its wall time. Raises UnusableInputError if it is not a
-    Python protocol at all, AnalysisLimitExceeded past a limit; a protocol the simulator rejects
-    comes back with ``errors``."""
+    ``timeout_s``, when given, replaces its wall time. ``parameters``: runtime parameter values
+    (``--param``; text or typed), checked against the protocol's definitions in the child.
+    Raises UnusableInputError if it is not an Opentrons protocol at all (or a parameter value is
+    not allowed), AnalysisLimitExceeded past a limit; a protocol the simulator rejects comes
+    back with ``errors``. ``RunCapture.source_sha256`` is the SHA-256 of the bytes analysed."""
     path = Path(path)
     limits = _limits(limits, timeout_s)
-    _precheck(path)  # a regular file within the size limit, Python, with a run()
+    suffix = _precheck(path)  # a regular file within the size limit, Python with a run(), or PD JSON
     with tempfile.TemporaryDirectory(prefix="labwright-ot-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         inputs = work / "in"
         inputs.mkdir()
-        protocol = inputs / path.name  # the child reads a copy: the user's folder stays hidden
+        # the child reads a copy (the user's folder stays hidden), named as Opentrons' reader
+        # expects its kind (it tells Python from JSON by the name)
+        protocol = inputs / (path.name if path.name.endswith(suffix) else f"{path.stem}{suffix}")
         shutil.copyfile(path, protocol)
+        sha = hashlib.sha256(protocol.read_bytes()).hexdigest()  # before the child can touch it
         files = [protocol, *_write_labware(inputs, custom_labware or [])]
-        return _analyse_in_child(str(path), files, work, limits, cancel)
+        capture = _analyse_in_child(str(path), files, work, limits, cancel, parameters)
+        capture.source_sha256 = sha
+        return capture
 
 
 def analyze_opentrons_text(
-    text: str,
+    text: str | bytes,
     *,
     filename: str = "protocol.py",
     custom_labware: list[dict[str, Any]] | None = None,
     timeout_s: float | None = None,
     cancel: threading.Event | None = None,
     limits: AnalysisLimits | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> RunCapture:
-    """``run_opentrons_analysis`` of a protocol held in memory, saved as ``filename``."""
+    """``run_opentrons_analysis`` of a protocol held in memory (text, or the exact bytes of a
+    file), saved as ``filename``."""
     with tempfile.TemporaryDirectory(prefix="labwright-ot-") as tmp:
         path = Path(tmp) / Path(filename).name
-        path.write_text(text, encoding="utf-8")
-        return run_opentrons_analysis(path, custom_labware, timeout_s=timeout_s, cancel=cancel, limits=limits)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return run_opentrons_analysis(
+            path, custom_labware, timeout_s=timeout_s, cancel=cancel, limits=limits, parameters=parameters
+        )
 
 
 def _limits(limits: AnalysisLimits | None, timeout_s: float | None) -> AnalysisLimits:
@@ -192,7 +211,12 @@ def _start_worker(request: Path) -> BaseProcess:
 
 
 def _analyse_in_child(
-    shown: str, files: list[Path], work: Path, limits: AnalysisLimits, cancel: threading.Event | None
+    shown: str,
+    files: list[Path],
+    work: Path,
+    limits: AnalysisLimits,
+    cancel: threading.Event | None,
+    parameters: dict[str, Any] | None = None,
 ) -> RunCapture:
     """Run the worker on ``files`` (the protocol first, named ``shown`` in messages) in ``work``."""
     start = time.perf_counter()
@@ -211,6 +235,7 @@ def _analyse_in_child(
         "hidden": _hidden_paths(),  # not shown, nor any folder holding them
         "secrets": list(SYSTEM_SECRETS),  # covered where a shown folder holds them
         "limits": limits.to_dict(),
+        "parameters": dict(parameters or {}),
     }
     request_path = work / "request.json"
     request_path.write_text(json.dumps(request), encoding="utf-8")
@@ -333,8 +358,25 @@ def _read_result(doc: dict[str, Any], shown: str, seconds: float, limits: Analys
 # -------------------------------------------------------------------------- before the child
 
 
-def _precheck(path: Path) -> None:
-    """Reject what cannot be a Python protocol before paying for a child and the opentrons import."""
+def _precheck(path: Path) -> str:
+    """Reject what cannot be an Opentrons protocol before paying for a child and the opentrons
+    import; the file suffix Opentrons' reader needs for its kind (".py" or ".json")."""
+    if path.suffix.lower() != ".py":
+        from labwright.simulators.opentrons_interop.sources import SourceKind, read_protocol_file
+
+        if read_protocol_file(path).kind is not SourceKind.OPENTRONS_JSON:
+            raise UnusableInputError(
+                f"{path}: not an Opentrons protocol (neither a .py Python protocol nor a Protocol "
+                "Designer JSON file)",
+                hint="pass an Opentrons Python protocol (.py) or a Protocol Designer .json export",
+            )
+        return ".json"
+    _precheck_python(path)
+    return ".py"
+
+
+def _precheck_python(path: Path) -> None:
+    """Reject what cannot be a Python protocol (syntax, no run()) before the child."""
     source = read_text_file(path, what="Opentrons Python protocol")  # regular file, size limit
     try:
         tree = ast.parse(source, filename=str(path))

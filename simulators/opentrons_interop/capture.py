@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 ENGINE_CORE_API_LEVEL = (2, 14)  # below this, Python protocols run on the legacy core
+JSON_ENGINE_SCHEMA = 6  # below this, JSON protocols run on the legacy core (at apiLevel 2.8)
 
 
 class LegacyRecord(BaseModel):
@@ -26,13 +27,21 @@ class LegacyRecord(BaseModel):
     line: int | None = None  # line of the protocol file that issued it
     numbers: dict[str, Any] = Field(default_factory=dict)  # primitive payload fields
     text: str = ""
+    in_air_gap: bool = False  # an aspirate made by air_gap() (its run-log message is inside one)
 
 
 class RunCapture(BaseModel):
     """The result of one analysis, as plain data."""
 
-    api_level: tuple[int, int]
+    # the Python API level the protocol ran at: its apiLevel; 2.8 for a Protocol Designer file of
+    # schema v3-v5 (Opentrons runs those on the legacy core); None for PD schema v6-v8 (the engine)
+    api_level: tuple[int, int] | None
     robot_type: str  # "OT-2 Standard" | "OT-3 Standard"
+    schema_version: int | None = None  # a Protocol Designer (JSON) protocol's schemaVersion
+    # the runtime parameters the analysis used (``RunTimeParameter`` dumps: variableName, type,
+    # value, default, min/max or choices); empty for a protocol that defines none
+    parameters: list[dict[str, Any]] = Field(default_factory=list)
+    source_sha256: str = ""  # SHA-256 of the exact protocol file bytes the analysis read
     metadata: dict[str, Any] = Field(default_factory=dict)
     commands: list[dict[str, Any]] = Field(default_factory=list)  # model_dump(mode="json") of each
     liquids: list[dict[str, Any]] = Field(default_factory=list)
@@ -52,7 +61,10 @@ class RunCapture(BaseModel):
 
     @property
     def is_legacy(self) -> bool:
-        return self.api_level < ENGINE_CORE_API_LEVEL
+        """Ran on the legacy core: a Python protocol below apiLevel 2.14, a PD file of schema v3-v5."""
+        if self.schema_version is not None:
+            return self.schema_version < JSON_ENGINE_SCHEMA
+        return self.api_level is not None and self.api_level < ENGINE_CORE_API_LEVEL
 
     @property
     def robot(self) -> str:

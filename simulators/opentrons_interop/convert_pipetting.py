@@ -5,7 +5,10 @@
   ``return_tip``; into another rack well -> ``drop_tip`` at that well.
 - ``aspirate`` / ``dispense`` / ``blowout`` / ``touchTip`` (and their ``InPlace`` forms, at the
   pipette's current location) -> atomic steps with ``position`` and ``offset_mm`` from the
-  command's well location. ``airGapInPlace`` -> ``air_gap``.
+  command's well location. ``airGapInPlace`` -> ``air_gap``; so is an ``aspirate`` above a
+  well's top right after a ``moveToWell`` to that same spot, or (legacy core) one the run log
+  shows inside an AIR_GAP: how ``air_gap()`` works up to apiLevel 2.21 (and what labwright's
+  export, at 2.20, writes for an ``air_gap`` step).
 - ``waitForDuration`` -> ``delay`` (or the duration of an open shake); ``waitForResume`` ->
   ``pause``; ``comment`` -> ``comment``.
 - a tip that went to the trash and is picked up again after a ``pause``: the Opentrons idiom
@@ -184,6 +187,7 @@ def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
         pid = conv.pipette_id(cmd.pipette_id)
         if pid is None:
             return
+        before = conv.where[cmd.pipette_id]
         conv.where[cmd.pipette_id] = Where(
             cmd.params.get("labwareId"), cmd.params.get("wellName"), command=cmd
         )
@@ -191,6 +195,17 @@ def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
         if location is None:
             if op == "dispense" and conv.is_trash_labware(cmd.params["labwareId"]):
                 conv.step({"op": "blow_out", "pipette": pid, "location": "trash"})
+            return
+        height = _air_gap_height(conv, before, cmd) if op == "aspirate" else None
+        if height is not None:
+            conv.step(
+                {
+                    "op": "air_gap",
+                    "pipette": pid,
+                    "volume_ul": float(cmd.params["volume"]),
+                    "height_mm": height,
+                }
+            )
             return
         position, offset = conv.position(cmd, op)
         conv.step(
@@ -205,6 +220,33 @@ def _at_well(op: str) -> Callable[[Conversion, EngineCommand], None]:
         )
 
     return handler
+
+
+def _air_gap_height(conv: Conversion, before: Where, cmd: EngineCommand) -> float | None:
+    """The height above the top of an aspirate that is an ``air_gap()`` of apiLevel <= 2.21
+    (engine: a ``moveToWell`` above a well's top, then an ``aspirate`` at exactly that spot;
+    legacy core: the run log's aspirate inside an AIR_GAP message); None for any other aspirate.
+    An aspirate written by hand at a well's top stays an aspirate."""
+    rec = conv.legacy_record(cmd)
+    if rec is not None:
+        if not rec.in_air_gap:
+            return None
+        position, offset = conv.position(cmd, "aspirate")
+        return offset if position == "top" else None
+    move = before.command
+    if move is None or move.command_type != "moveToWell":
+        return None
+    if (before.labware, before.well) != (cmd.params.get("labwareId"), cmd.params.get("wellName")):
+        return None
+    spot, moved_to = cmd.params.get("wellLocation") or {}, move.params.get("wellLocation") or {}
+    offset = spot.get("offset") or {}
+    if spot.get("origin") != "top" or spot.get("origin") != moved_to.get("origin"):
+        return None
+    if offset != (moved_to.get("offset") or {}) or float(offset.get("z", -1.0)) < 0:
+        return None
+    if float(offset.get("x", 0.0)) or float(offset.get("y", 0.0)):
+        return None
+    return float(offset["z"])
 
 
 def _outside_a_well(conv: Conversion, op: str, pid: str, w: Where) -> None:
@@ -259,9 +301,22 @@ def _in_place(op: str) -> Callable[[Conversion, EngineCommand], None]:
 
 
 def on_air_gap_in_place(conv: Conversion, cmd: EngineCommand) -> None:
+    """``air_gap()`` from apiLevel 2.22: a ``moveToWell`` above the top, then ``airGapInPlace``;
+    the height is the move's (the step's default when the pipette got there otherwise)."""
     pid = conv.pipette_id(cmd.pipette_id)
-    if pid is not None:
-        conv.step({"op": "air_gap", "pipette": pid, "volume_ul": float(cmd.params["volume"])})
+    if pid is None:
+        return
+    step = {"op": "air_gap", "pipette": pid, "volume_ul": float(cmd.params["volume"])}
+    move = conv.where[cmd.pipette_id].command
+    spot = (
+        (move.params.get("wellLocation") or {})
+        if move is not None and move.command_type == "moveToWell"
+        else {}
+    )
+    z = (spot.get("offset") or {}).get("z")
+    if spot.get("origin") == "top" and isinstance(z, int | float) and z >= 0:
+        step["height_mm"] = float(z)
+    conv.step(step)
 
 
 def on_blowout(conv: Conversion, cmd: EngineCommand) -> None:

@@ -39,9 +39,12 @@ class RunLogRecorder:
     """
 
     def __init__(self, capture: RunCapture, filename: str) -> None:
+        from opentrons.legacy_commands import types as legacy_types
         from opentrons.protocol_runner.legacy_command_mapper import _HIGHER_ORDER_COMMAND_TYPES
 
         self._skip = set(_HIGHER_ORDER_COMMAND_TYPES)
+        self._air_gap, self._aspirate = legacy_types.AIR_GAP, legacy_types.ASPIRATE
+        self._open_air_gaps = 0  # AIR_GAP messages begun and not ended: their aspirate is air
         self._count: dict[str, int] = defaultdict(int)
         self._capture = capture
         self._records = capture.legacy
@@ -55,6 +58,8 @@ class RunLogRecorder:
 
     def _record(self, message: dict[str, Any]) -> None:
         name = message.get("name", "")
+        if name == self._air_gap:
+            self._open_air_gaps += 1 if message.get("$") == "before" else -1
         if message.get("$") != "before":
             return
         line = _protocol_line(self._filename)
@@ -64,7 +69,12 @@ class RunLogRecorder:
         command_id = f"{name}-{self._count[name]}"
         self._count[name] += 1
         payload = message.get("payload", {}) or {}
-        rec = LegacyRecord(name=name, text=str(payload.get("text", "")), line=line)
+        rec = LegacyRecord(
+            name=name,
+            text=str(payload.get("text", "")),
+            line=line,
+            in_air_gap=name == self._aspirate and self._open_air_gaps > 0,
+        )
         location = payload.get("location")
         if location is not None:
             rec.z_from_bottom, rec.well = _height_above_bottom(location)

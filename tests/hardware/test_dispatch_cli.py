@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from dispatch_support import EXAMPLES, SERIAL_DILUTION
+from dispatch_support import SERIAL_DILUTION
 from labwright.hardware.fake_robot import FakeRobot
 from typer.testing import CliRunner
 
@@ -88,8 +88,12 @@ def test_unusable_options_exit_2(tmp_path: Path, args: list[str], message: str) 
 def test_unusable_files_exit_2(tmp_path: Path) -> None:
     code, _, err = invoke("run", str(tmp_path / "missing.yaml"), "--store", str(tmp_path / "r.sqlite"))
     assert code == 2 and "no such file" in err
-    code, _, err = invoke("run", str(EXAMPLES / "serial_dilution.py"), "--store", str(tmp_path / "r.sqlite"))
-    assert code == 2 and "takes a" in err and "labwright protocol" in err
+    # an Opentrons .py is a protocol `run` takes (tests/hardware/test_dispatch_opentrons_files.py);
+    # a file of another kind is not
+    notes = tmp_path / "notes.txt"
+    notes.write_text("aspirate 50 uL from A1")
+    code, _, err = invoke("run", str(notes), "--store", str(tmp_path / "r.sqlite"))
+    assert code == 2 and "not a protocol file" in err
     code, out, _ = invoke("runs", "show", "nope", "--store", str(tmp_path / "r.sqlite"), "--json")
     assert code == 2 and json.loads(out)["ok"] is False
 

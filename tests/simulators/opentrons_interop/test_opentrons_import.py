@@ -64,9 +64,11 @@ def test_legacy_heights_come_from_the_run_log_and_match_the_engine() -> None:
     assert {"location": "tuberack_2:A2", "position": "bottom", "offset_mm": 2.0}.items() <= aspirates[
         -2
     ].items()
-    # transfer(..., air_gap=20) and air_gap(20): aspirations above the top of the well (air)
-    gaps = [s for s in aspirates if s["position"] == "top"]
-    assert len(gaps) == 16 and all(s["offset_mm"] > 0 and s["volume_ul"] == 20 for s in gaps)
+    # transfer(..., air_gap=20) and air_gap(20): air gaps, on both cores (up to apiLevel 2.21 an
+    # air gap is an aspirate above the top: the legacy run log and the engine's moveToWell say so)
+    gaps = steps(legacy, "air_gap")
+    assert len(gaps) == 16 and all(s["height_mm"] > 0 and s["volume_ul"] == 20 for s in gaps)
+    assert not [s for s in aspirates if s["position"] == "top"]
     # default aspirate / dispense height: 1 mm above the bottom
     assert {"position": "bottom", "offset_mm": 1.0}.items() <= aspirates[0].items()
 
@@ -125,9 +127,9 @@ def test_define_liquid_and_load_liquid_become_liquids_with_initial_volumes() -> 
     assert (105.0, "lid") in temps and (72.0, "block") in temps and (4.0, "default") in temps
     # the 30-cycle profile is one comment, its temperatures once each, and one delay of 30 x 75 s
     assert any(s["op"] == "delay" and s["seconds"] == pytest.approx(30 * 75) for s in steps(result))
-    # air_gap(5) at apiLevel 2.20: an aspirate above the well top (2.22+: airGapInPlace -> air_gap)
-    gaps = [s for s in steps(result, "aspirate") if s["position"] == "top"]
-    assert [(g["volume_ul"], g["offset_mm"] > 0) for g in gaps] == [(5.0, True)] * 3
+    # air_gap(5) at apiLevel 2.20 (a moveToWell above the top, an aspirate there): an air gap
+    gaps = steps(result, "air_gap")
+    assert [(g["volume_ul"], g["height_mm"]) for g in gaps] == [(5.0, 5.0)] * 3
 
 
 def test_liquid_identity_written_by_the_exporter_is_read_back() -> None:
