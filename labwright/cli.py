@@ -34,6 +34,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("design", "design"),
     ("safety", "safety"),
     ("chat", ""),
+    ("mcp", ""),
 ]
 
 

@@ -89,27 +89,32 @@ def _load(path: Path) -> dict:
     return source.document
 
 
-def _verified(doc: dict, extra: list[dict], source: str, verify_first: bool, err):  # noqa: ANN001, ANN202
-    """The protocol, or None after printing why it is not exported (schema or verifier errors)."""
-    from labwright.reports import print_report
-    from labwright.verifiers.verifier import VerifyOptions, verify_document
+def verify_for_export(doc: dict, extra: list[dict], source: str, verify_first: bool = True):  # noqa: ANN201
+    """The verifier's report on ``doc`` as export reads it: every pass without certifying (the
+    export is not a dispatch), or the schema pass alone with ``verify_first=False``. The protocol
+    is exported only when ``report.ok`` and ``report.protocol`` is set."""
+    from labwright.verifiers.verifier import Report, VerifyOptions, verify_document
 
-    options = VerifyOptions(extra_labware=extra, certify=False, safety=verify_first)
     if not verify_first:
         from labwright.verifiers.passes.schema import schema_pass
 
         protocol, findings = schema_pass(doc)
-        if protocol is not None:
-            return protocol
-        from labwright.verifiers.verifier import Report
+        return Report(protocol, None, findings, ["schema"], source=source)
+    options = VerifyOptions(extra_labware=extra, certify=False, safety=verify_first)
+    return verify_document(doc, options, source=source)
 
-        report = Report(None, None, findings, ["schema"], source=source)
-    else:
-        report = verify_document(doc, options, source=source)
+
+def _verified(doc: dict, extra: list[dict], source: str, verify_first: bool, err):  # noqa: ANN001, ANN202
+    """The protocol, or None after printing why it is not exported (schema or verifier errors)."""
+    from labwright.reports import print_report
+
+    report = verify_for_export(doc, extra, source, verify_first)
     if not report.ok or report.protocol is None:
         print_report(err, report)
         err.print("[bold red]not exported[/bold red]: fix the errors above")
         return None
+    if not verify_first:
+        return report.protocol
     warnings = sum(1 for f in report.findings if f.severity.value == "warning")
     if warnings:
         err.print(f"[yellow]{warnings} warning(s)[/yellow]: `labwright validate {source}` shows them")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,31 +32,36 @@ def pair(
         fail_with(exc, as_json)
         return
     if as_json:
-        payload = {
-            "a": name_a,
-            "b": name_b,
-            "compatible": result.compatible,
-            "hazards": [
-                {
-                    "code": h.code,
-                    "text": h.text,
-                    "rule": h.rule,
-                    "source": h.source,
-                    "chemicals": list(h.chemicals),
-                    "basis": h.basis,
-                }
-                for h in result.hazards
-            ],
-            "codes": result.codes,
-            "summary": result.summary(),
-            "groups_a": [g.model_dump() for g in result.groups_a],
-            "groups_b": [g.model_dump() for g in result.groups_b],
-            "sources": result.sources,
-        }
+        payload = pair_json(name_a, name_b, result)
         typer.echo(json.dumps(payload, indent=2))
     else:
         _print_pair(name_a, name_b, result)
     raise typer.Exit(ExitCode.OK if result.compatible else ExitCode.FINDINGS)
+
+
+def pair_json(name_a: str, name_b: str, result: Any) -> dict[str, Any]:
+    """The JSON form of a pair assessment (``labwright safety pair --json``, the MCP tool)."""
+    return {
+        "a": name_a,
+        "b": name_b,
+        "compatible": result.compatible,
+        "hazards": [
+            {
+                "code": h.code,
+                "text": h.text,
+                "rule": h.rule,
+                "source": h.source,
+                "chemicals": list(h.chemicals),
+                "basis": h.basis,
+            }
+            for h in result.hazards
+        ],
+        "codes": result.codes,
+        "summary": result.summary(),
+        "groups_a": [g.model_dump() for g in result.groups_a],
+        "groups_b": [g.model_dump() for g in result.groups_b],
+        "sources": result.sources,
+    }
 
 
 def _print_pair(name_a: str, name_b: str, result) -> None:

@@ -21,11 +21,14 @@ from labwright.commands.common import ExitCode, console, fail, fail_with
 app = typer.Typer()
 
 
-def load_any_protocol(path: Path, extra_labware: list[dict[str, Any]]) -> tuple[Any, list[Any]]:
+def load_any_protocol(
+    path: Path, extra_labware: list[dict[str, Any]], limits: Any = None
+) -> tuple[Any, list[Any]]:
     """The ``Protocol`` in ``path`` and the import's notes; ``LabwrightError`` if unusable.
 
     A labwright document that does not validate is unusable here (simulate replays, it does not
-    diagnose: `labwright validate` reports every schema finding).
+    diagnose: `labwright validate` reports every schema finding). ``limits``: the sandbox limits of
+    an Opentrons Python protocol's analysis (``AnalysisLimits``; None: the defaults).
     """
     from pydantic import ValidationError
 
@@ -37,7 +40,7 @@ def load_any_protocol(path: Path, extra_labware: list[dict[str, Any]]) -> tuple[
     if suffix == ".py":
         from labwright.simulators.opentrons_interop.importer import import_opentrons_python
 
-        result = import_opentrons_python(path, extra_labware)
+        result = import_opentrons_python(path, extra_labware, limits=limits)
         if result.protocol is None:
             raise UnusableInputError(
                 f"{path}: the Opentrons simulator's commands could not be converted into a protocol",
@@ -93,6 +96,21 @@ def end_state_json(state: Any) -> dict[str, Any]:
     }
 
 
+def replay_protocol(
+    path: Path, extra_labware: list[dict[str, Any]], limits: Any = None
+) -> tuple[Any, Any, Any]:
+    """(protocol, resolved protocol, ``EndState``) of the protocol in ``path`` replayed on the deck
+    twin; the import's notes come first among the end state's findings. ``LabwrightError`` if
+    unusable (``load_any_protocol``)."""
+    from labwright.simulators.deck.end_state import end_state
+    from labwright.simulators.deck.resolve import resolve
+
+    proto, notes = load_any_protocol(path, extra_labware, limits)
+    resolved = resolve(proto, extra_labware)
+    state = end_state(resolved)
+    return proto, resolved, state.model_copy(update={"findings": [*notes, *state.findings]})
+
+
 @app.command("simulate")
 def simulate(
     protocol: Annotated[Path, typer.Argument(help="protocol: .yaml/.json (labwright) or .py (Opentrons)")],
@@ -107,19 +125,14 @@ def simulate(
     from labwright.commands.validate import load_custom_labware
     from labwright.protocols.errors import LabwrightError
     from labwright.protocols.findings import has_errors
-    from labwright.simulators.deck.end_state import end_state
-    from labwright.simulators.deck.resolve import resolve
 
     if svg is not None and (svg.is_dir() or not svg.parent.is_dir()):
         fail(f"cannot write the deck map to {svg}", "pass --svg a file path in an existing folder", as_json)
     try:
         extra = load_custom_labware(custom_labware or [])
-        proto, notes = load_any_protocol(protocol, extra)
+        proto, resolved, state = replay_protocol(protocol, extra)
     except LabwrightError as exc:
         fail_with(exc, as_json, label="unusable input")
-    resolved = resolve(proto, extra)
-    state = end_state(resolved)
-    state = state.model_copy(update={"findings": [*notes, *state.findings]})
     if svg is not None:
         from labwright.simulators.deck.deck_svg import deck_svg
 
