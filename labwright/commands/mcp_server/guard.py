@@ -121,7 +121,7 @@ def private_folder() -> Iterator[Path]:
 def write_private(path: Path, text: str) -> Path:
     """Write ``text`` to a new file only this user can read (never follows or reuses a file)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as handle:
         handle.write(text)
     return path
 
