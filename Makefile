@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[all]'
+	# The MCP SDK (`labwright mcp`) without its dependencies: they come with the `mcp` extra above,
+	# except jsonschema>=4.20, which mcp declares and opentrons 9.0.0 forbids (jsonschema<4.18).
+	# The SDK's server validates with plain jsonschema.validate, which 4.17.3 does (tests prove it).
+	$(BIN)/pip install -q --no-deps mcp==1.30.0
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -103,6 +103,15 @@ def mcp(
     from labwright.protocols.errors import LabwrightError
 
     err = console(stderr=True)
+    import importlib.util
+
+    if importlib.util.find_spec("mcp") is None:
+        fail(
+            "the MCP Python SDK is not installed",
+            "pip install -c constraints.txt -e '.[mcp]' && pip install --no-deps mcp==1.30.0 (README, "
+            "'Installing the SDK'; `make` does both)",
+            False,
+        )
     if approver is not None and not approver.strip():
         fail("--approver needs a name", "e.g. --approver 'Dr A. Smith'", False)
     if approver and not allow_dispatch:
