@@ -111,19 +111,13 @@ SNOOP = (
 )
 
 
-def test_python_that_loops_or_snoops(tmp_path: Path, labwright_home: Path) -> None:
+def test_python_that_loops_forever(tmp_path: Path, labwright_home: Path) -> None:
+    """The first Python call of a server also starts the analyzer (~10 s) within its budget."""
     budget = 15.0
-    key = "k" * 64
-    (labwright_home / "certificate.key").write_text(key)
-    (tmp_path / "secret.txt").write_text("the user's secret")
-    written = tmp_path / "written-by-protocol.txt"
-    paths = [str(labwright_home / "certificate.key"), str(tmp_path / "secret.txt")]
-    snoop = HEADER + SNOOP.format(paths=paths, written=str(written))
-    args = ("--time-budget", str(budget))
 
     async def scenario() -> None:
-        log = tmp_path / "server.log"
-        async with stdio_session(*args, env=env_for(labwright_home), errlog=log) as session:
+        env, log = env_for(labwright_home), tmp_path / "server.log"
+        async with stdio_session("--time-budget", str(budget), env=env, errlog=log) as session:
             answers: dict[str, tuple[float, str]] = {}
 
             async def looping() -> None:
@@ -135,14 +129,29 @@ def test_python_that_loops_or_snoops(tmp_path: Path, labwright_home: Path) -> No
                 tg.start_soon(looping)
                 await anyio.sleep(0.5)
                 pair = structured(await session.call_tool("safety_pair", {"a": "bleach", "b": "HCl"}))
-                answers["pair while looping"] = (0.0, str(pair["compatible"]))
+                assert not pair["compatible"]
                 assert "loop" not in answers, "the other call was answered while the loop ran"
             seconds, text = answers["loop"]
-            # the analysis' own wall-time limit, or (if the first analysis' start-up ate the budget)
+            # the analysis' own wall-time limit, or (if the analyzer's start-up ate the budget)
             # the call's budget: either way a clear error, in time
             assert text.startswith(("limit:", "time budget:")) and "certified" in text, text
             assert seconds < budget + 3, seconds
-            call = {"protocol": snoop, "filename": "snoop.py"}
+            await still_serving(session)
+
+    anyio.run(scenario)
+
+
+def test_python_that_reaches_for_files(tmp_path: Path, labwright_home: Path) -> None:
+    key = "k" * 64
+    (labwright_home / "certificate.key").write_text(key)
+    (tmp_path / "secret.txt").write_text("the user's secret")
+    written = tmp_path / "written-by-protocol.txt"
+    paths = [str(labwright_home / "certificate.key"), str(tmp_path / "secret.txt")]
+    call = {"protocol": HEADER + SNOOP.format(paths=paths, written=str(written)), "filename": "snoop.py"}
+
+    async def scenario() -> None:
+        log = tmp_path / "server.log"
+        async with stdio_session("--time-budget", "40", env=env_for(labwright_home), errlog=log) as session:
             snooped = structured(await session.call_tool("validate", call))
             assert not snooped["certified"] and snooped["certificate"] is None
             [rejected] = [f for f in snooped["findings"] if f["code"] == "OPENTRONS_REJECTED"]
