@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+import yaml
 from labwright.protocols import json_schema
 from labwright.simulators.deck.definitions import load_labware, load_pipette
 from mcp.shared.exceptions import McpError
@@ -79,6 +80,15 @@ async def check_catalogue(session) -> None:  # noqa: ANN001
     assert "p300_single_gen2" not in {p["name"] for p in small["pipettes"]}
 
 
+async def check_json_form(session) -> None:  # noqa: ANN001
+    """The same protocol as YAML and as JSON is the same protocol (one SHA-256, one verdict)."""
+    clean = (EXAMPLES / "serial_dilution.yaml").read_text()
+    as_yaml = structured(await session.call_tool("validate", {"protocol": clean}))
+    as_json = structured(await session.call_tool("validate", {"protocol": json.dumps(yaml.safe_load(clean))}))
+    assert as_json["format"] == "json" and as_json["certified"]
+    assert as_json["protocol_sha256"] == as_yaml["protocol_sha256"]
+
+
 async def check_export_and_schema(session) -> None:  # noqa: ANN001
     clean = (EXAMPLES / "serial_dilution.yaml").read_text()
     exported = structured(await session.call_tool("export_opentrons", {"protocol": clean}))
@@ -141,6 +151,7 @@ def test_read_only_server_tools_and_resources(tmp_path: Path, labwright_home: Pa
             await check_arguments_are_validated_by_the_sdk(session)
             await check_safety(session)
             await check_catalogue(session)
+            await check_json_form(session)
             await check_export_and_schema(session)
             await check_resources(session)
             await check_compute_tool(session)

@@ -115,15 +115,22 @@ def _load_labware(folder: Path, definitions: list[dict[str, Any]]) -> list[dict[
     return load_custom_labware([labware])
 
 
-def analysis_failure(exc: Exception, config: ServerConfig) -> ToolFailure:
-    """An Opentrons analysis past its limit, with the hint of this server (not the CLI's)."""
-    return ToolFailure(
-        "limit",
-        getattr(exc, "message", str(exc)),
-        f"this server gives an Opentrons analysis at most {config.analysis_wall_s:g} s and "
-        f"{config.analysis_memory_mb} MB (labwright mcp --time-budget / --analysis-memory-mb); a "
-        "protocol that hits a limit is never certified",
-    )
+@contextmanager
+def analysis_errors(config: ServerConfig) -> Iterator[None]:
+    """An Opentrons analysis past a limit becomes a ``limit`` error with this server's hint (the
+    analyzer's hint names the CLI's options)."""
+    from labwright.simulators.opentrons_interop.analyzer import AnalysisLimitExceeded
+
+    try:
+        yield
+    except AnalysisLimitExceeded as exc:
+        raise ToolFailure(
+            "limit",
+            exc.message,
+            f"this server gives an Opentrons analysis at most {config.analysis_wall_s:g} s and "
+            f"{config.analysis_memory_mb} MB (labwright mcp --time-budget / --analysis-memory-mb); "
+            "a protocol that hits a limit is never certified",
+        ) from None
 
 
 # ------------------------------------------------------------------- the Opentrons analyzer

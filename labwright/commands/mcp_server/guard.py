@@ -71,6 +71,12 @@ def failure_from(exc: BaseException, tool: str, budget_s: float) -> ToolFailure:
         return ToolFailure(
             "invalid arguments", f"{where}: {first.get('msg')}", f"see the input schema of {tool}"
         )
+    if isinstance(exc, ImportError):
+        return ToolFailure(
+            "unavailable",
+            f"{tool} needs a package that is not installed ({exc})",
+            "install labwright with its extras: pip install -c constraints.txt -e '.[all]'",
+        )
     if isinstance(exc, LabwrightError):
         kind = (
             "refused"

@@ -17,7 +17,7 @@ from labwright.commands.mcp_server.documents import (
     LabwareArgs,
     ProtocolArgs,
     ProtocolFile,
-    analysis_failure,
+    analysis_errors,
     needs_analysis,
     protocol_file,
     warm_analyzer,
@@ -27,19 +27,6 @@ from labwright.commands.mcp_server.spec import UNTRUSTED, Args, CallContext, Too
 from labwright.protocols.findings import Finding
 from labwright.simulators.deck.end_state import EndState
 from labwright.verifiers.certificate import Certificate
-
-
-def _analysed(fn):  # noqa: ANN001, ANN202
-    """Run ``fn()``; an Opentrons analysis past a limit becomes this server's ``limit`` error."""
-    from labwright.simulators.opentrons_interop.analyzer import AnalysisLimitExceeded
-
-    def call(config: Any, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except AnalysisLimitExceeded as exc:
-            raise analysis_failure(exc, config) from None
-
-    return call
 
 
 def _limits(doc: ProtocolFile, args: ProtocolArgs, ctx: CallContext) -> Any:
@@ -84,7 +71,8 @@ def run_validate(args: ValidateArgs, ctx: CallContext) -> ValidateResult:
         options = VerifyOptions(
             strict=args.strict, policy_path=config.policy, extra_labware=doc.custom_labware
         )
-        report = _analysed(validate_file)(config, doc.path, options, _limits(doc, args, ctx))
+        with analysis_errors(config):
+            report = validate_file(doc.path, options, _limits(doc, args, ctx))
         data = report.to_json()
         certificate = data.pop("certificate")
         data = scrub(data, doc.folder)
@@ -140,9 +128,8 @@ def run_simulate(args: SimulateArgs, ctx: CallContext) -> SimulateResult:
 
     config = ctx.config
     with protocol_file(args, config) as doc:
-        proto, resolved, state = _analysed(replay_protocol)(
-            config, doc.path, doc.custom_labware, _limits(doc, args, ctx)
-        )
+        with analysis_errors(config):
+            proto, resolved, state = replay_protocol(doc.path, doc.custom_labware, _limits(doc, args, ctx))
         svg = deck_svg(resolved.deck, state) if args.include_svg else None
         state = EndState.model_validate(scrub(state.model_dump(mode="json"), doc.folder))
         return SimulateResult(
