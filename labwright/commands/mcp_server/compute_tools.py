@@ -6,7 +6,8 @@ tool's ``inputSchema``; unknown fields refused; a cooperative ``time_budget_s``)
 output model with provenance (the ``outputSchema``), and ``run_tool`` to call it. The server
 caps ``time_budget_s`` so that a call ends within its own budget: the tool stops cooperatively
 at ``time_budget_s``, and the call is given ``COMPUTE_GRACE_S`` more (imports, one unit of work).
-A module whose packages are not installed (the ``compute`` or ``chem`` extra) is left out.
+A tool is offered only when every package it records in its provenance is installed (the
+``compute`` and ``chem`` extras): a tool that would fail on its first call is not listed.
 """
 
 from __future__ import annotations
@@ -59,14 +60,29 @@ def _spec(tool: Any) -> ToolSpec:
     )
 
 
+def _missing(packages: tuple[str, ...]) -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    missing = []
+    for name in packages:
+        try:
+            version(name)
+        except PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
 def compute_specs() -> list[ToolSpec]:
-    """A spec for every agent tool whose module imports here."""
+    """A spec for every agent tool whose module imports here and whose packages are installed."""
     specs = []
     for module, attribute in AGENT_TOOLS:
         try:
             tool = getattr(importlib.import_module(module), attribute)
         except ImportError as exc:
-            log.warning("agent tool %s is not served: %s", attribute, exc)
+            log.info("agent tool %s is not served: %s", attribute, exc)
+            continue
+        if missing := _missing(tool.packages):
+            log.info("agent tool %s is not served: %s not installed", tool.name, ", ".join(missing))
             continue
         specs.append(_spec(tool))
     return specs
