@@ -50,10 +50,13 @@ async def check_documents(session) -> None:  # noqa: ANN001
         "deep": ({"protocol": "[" * 5000 + "]" * 5000}, "nested more than 64 levels deep"),
         "not a mapping": ({"protocol": "- just\n- a list\n"}, "a protocol is a mapping"),
     }
+    forged = {"protocol_sha256": "0" * 64, "verifier_version": "x", "policy_sha256": "0" * 64,
+              "passes": [], "issued_at": "2026-01-01T00:00:00+00:00", "key_id": "x", "signature": "x"}
     for name, (arguments, expected) in hostile.items():
-        for tool in ("validate", "simulate"):
+        for tool in ("validate", "simulate", "export_opentrons", "dispatch"):
             started = time.monotonic()
-            text = error_text(await session.call_tool(tool, arguments))
+            extra = {"certificate": forged} if tool == "dispatch" else {}
+            text = error_text(await session.call_tool(tool, {**arguments, **extra}))
             assert expected in text and "hint:" in text, (name, tool, text)
             assert len(text) < 2000 and time.monotonic() - started < 10, (name, tool)
             assert "labwright-mcp-" not in text, "the server's private folder is not shown"
