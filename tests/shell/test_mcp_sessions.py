@@ -11,6 +11,7 @@ and again by the client session (``mcp_support.Session``).
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -33,6 +34,10 @@ from mcp_support import (
 CLEAN = EXAMPLES / "serial_dilution.yaml"
 FAULTY = EXAMPLES / "faulty" / "safety_incompatible_bleach_into_acid.yaml"
 NEEDS_APPROVAL = EXAMPLES / "faulty" / "policy_approval_required_osmium.yaml"
+ROOT = EXAMPLES.parents[1]
+# Opentrons' public corpus, read in place (its Protocol Designer file is checked when present)
+CORPUS = ROOT / ".." / "shared" / "corpora" / "opentrons-analyses" / "protocols"
+PD = CORPUS / "OT2_S_v6_P1000S_None_SimpleTransfer.json"
 READ_ONLY_TOOLS = {
     "validate",
     "protocol_schema",
@@ -181,5 +186,38 @@ def test_approval_is_refused_without_an_approver_and_recorded_with_one(
         with Ledger(store) as ledger:
             approved = [e.data for e in ledger.events(run.run_id) if e.kind == "approved"]
         assert approved == [{"by": "Dr A. Smith", "items": checked["certificate"]["approvals_required"]}]
+
+    anyio.run(scenario)
+
+
+def test_opentrons_files_are_validated_and_dispatched_as_the_bytes_certified(
+    tmp_path: Path, labwright_home: Path
+) -> None:
+    """An Opentrons Python protocol validated and dispatched through MCP as `labwright run` does
+    it (the certificate names the file's exact bytes); a Protocol Designer JSON file (Opentrons'
+    corpus) is certified as the file it is."""
+    store = tmp_path / "ledger.sqlite"
+    args = ("--allow-dispatch", "--store", str(store), "--time-budget", "60")
+    python = (EXAMPLES / "serial_dilution.py").read_text()
+
+    async def scenario() -> None:
+        async with session_factory("stdio", args, labwright_home, tmp_path)() as session:
+            checked = structured(await session.call_tool("validate", {"protocol": python}))
+            assert checked["certified"] and checked["format"] == "python"
+            source = checked["certificate"]["source"]
+            assert source["kind"] == "opentrons-python"
+            assert source["sha256"] == hashlib.sha256(python.encode()).hexdigest()
+            certified = {"protocol": python, "certificate": checked["certificate"]}
+            sent = structured(await session.call_tool("dispatch", certified))
+            assert sent["ok"] and sent["state"] == "succeeded" and sent["origin"]["via"] == "mcp"
+            if PD.exists():
+                designer = structured(
+                    await session.call_tool("validate", {"protocol": PD.read_text(), "filename": PD.name})
+                )
+                assert designer["certified"] and designer["passes"][0] == "opentrons-simulator"
+                bound = designer["certificate"]["source"]
+                assert bound["kind"] == "opentrons-json"
+                assert bound["sha256"] == hashlib.sha256(PD.read_bytes()).hexdigest()
+        assert [r.run_id for r in runs(store)] == [sent["run_id"]]
 
     anyio.run(scenario)

@@ -1,8 +1,11 @@
 """``dispatch``: only with ``labwright mcp --allow-dispatch``, and then only what is certified.
 
-The protocol is verified again under the server's policy, exactly as ``labwright run`` verifies
-before it dispatches; the certificate the client sends must be this server's (signed with its
-key), for exactly these protocol bytes (the SHA-256 of their canonical JSON), with every
+The protocol is verified again under the server's policy by ``labwright run``'s own first step
+(``validate_for_run``: a labwright protocol as it is; an Opentrons Python or Protocol Designer
+file through its sandboxed analysis, with the runtime parameter values and custom labware
+given, its exact bytes kept for dispatch). The certificate the client sends must be this
+server's (signed with its key), for exactly these bytes (the SHA-256 of the protocol's canonical
+JSON, and for an Opentrons file the file's own bytes, parameter values and labware), with every
 required pass, under the server's lab policy, and not expired (``--max-certificate-age``): the
 dispatcher's ``check_dispatchable`` refuses anything else. A certificate that lists findings
 needing a person's approval is refused unless the server was started with ``--approver NAME``;
@@ -16,13 +19,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from labwright.commands.mcp_server.documents import SUFFIX, ProtocolArgs, detect_format
-from labwright.commands.mcp_server.guard import ToolFailure, check_size, safe_name
+from labwright.commands.mcp_server.documents import (
+    LabwareArgs,
+    ParameterArgs,
+    ProtocolArgs,
+    analysis_errors,
+    analysis_limits_for,
+    protocol_file,
+)
+from labwright.commands.mcp_server.guard import ToolFailure
 from labwright.commands.mcp_server.spec import UNTRUSTED, CallContext, ToolSpec, at_most
 from labwright.verifiers.certificate import Certificate
 
@@ -39,7 +48,7 @@ class DispatchState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class DispatchArgs(ProtocolArgs):
+class DispatchArgs(ProtocolArgs, ParameterArgs, LabwareArgs):
     certificate: Certificate = Field(description="the certificate validate returned for this protocol")
     idempotency_key: Annotated[str, at_most(100, "an idempotency key")] | None = Field(
         None,
@@ -66,24 +75,21 @@ class DispatchResult(BaseModel):
     results: dict[str, Any] | None = Field(description="what the backend measured and reported")
 
 
-def _verified(args: DispatchArgs, ctx: CallContext) -> Any:
-    """The server's own report on the protocol (``labwright run``'s first step)."""
-    from labwright.protocols.io import parse_document_text
+def _verified(args: DispatchArgs, ctx: CallContext) -> tuple[Any, Any]:
+    """(the server's own report, the Opentrons file to send or None): ``labwright run``'s first
+    step on the protocol text, refused unless it is certified under the certificate's policy."""
+    from labwright.commands.run import validate_for_run
     from labwright.verifiers.render import findings_for_llm
-    from labwright.verifiers.verifier import VerifyOptions, verify_document
+    from labwright.verifiers.verifier import VerifyOptions
 
     config = ctx.config
-    check_size("protocol", len(args.protocol.encode("utf-8", "surrogatepass")), config.max_document_bytes)
-    fmt = detect_format(args)
-    shown = f"{Path(safe_name(args.filename)).stem or 'protocol'}{SUFFIX[fmt]}"
-    if fmt == "python":
-        raise ToolFailure(
-            "unusable input",
-            f"{shown}: dispatch takes a labwright protocol (YAML or JSON), as `labwright run` does",
-            "run Opentrons Python files from the Opentrons App; validate checks them",
-        )
-    doc = parse_document_text(args.protocol, source=shown, json_only=fmt == "json")
-    report = verify_document(doc, VerifyOptions(policy_path=config.policy), shown)
+    with protocol_file(args, config) as doc:
+        params = [f"{name}={value}" for name, value in args.parameters.items()]
+        with analysis_errors(config):
+            limits = analysis_limits_for(doc, args.protocol, ctx)
+            options = VerifyOptions(policy_path=config.policy)
+            report, source = validate_for_run(doc.path, options, params, doc.labware_paths, limits)
+        shown = doc.shown
     if not report.ok or report.protocol is None or report.certificate is None:
         raise ToolFailure(
             "refused",
@@ -97,7 +103,7 @@ def _verified(args: DispatchArgs, ctx: CallContext) -> Any:
             "the certificate was issued under another lab policy than this server's; nothing was sent",
             "validate the protocol with this server and dispatch with the certificate it returns",
         )
-    return report
+    return report, source
 
 
 def run_dispatch(args: DispatchArgs, ctx: CallContext) -> DispatchResult:
@@ -105,7 +111,7 @@ def run_dispatch(args: DispatchArgs, ctx: CallContext) -> DispatchResult:
 
     config = ctx.config
     state: DispatchState = ctx.state
-    report = _verified(args, ctx)
+    report, source = _verified(args, ctx)
     origin = {"via": "mcp", "transport": config.transport, "client": ctx.client}
     created: list[bool] = []
 
@@ -127,7 +133,8 @@ def run_dispatch(args: DispatchArgs, ctx: CallContext) -> DispatchResult:
             idempotency_key=args.idempotency_key,
             approved_by=config.approver,
             on_recorded=on_recorded,
-            timeout_s=max(1.0, config.time_budget_s - _RECORD_MARGIN_S),
+            timeout_s=max(1.0, ctx.left_s() - _RECORD_MARGIN_S),
+            source=source,  # an Opentrons file: sent as the very bytes certified
         )
     finally:
         state.lock.release()
@@ -166,9 +173,11 @@ SPEC = ToolSpec(
     name="dispatch",
     title="Dispatch a certified protocol",
     description=(
-        "Send a labwright protocol to this server's backend ({backend}) and record the run in the "
-        "run ledger. Only a protocol certified by validate on this server, for exactly these bytes, "
-        "is sent: pass the protocol text and the certificate validate returned. Findings that need "
+        "Send a protocol (labwright YAML/JSON, Opentrons Python or Protocol Designer JSON, as text) to "
+        "this server's backend ({backend}) and record the run in the run ledger. Only a protocol "
+        "certified by validate on this server, for exactly these bytes (and runtime parameter values "
+        "and custom labware), is sent: pass the same text and the certificate validate returned. "
+        "Findings that need "
         "a person's approval are refused unless the server was started with an approver. Reuse an "
         "idempotency key to retry without dispatching twice." + UNTRUSTED
     ),

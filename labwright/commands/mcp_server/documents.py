@@ -53,6 +53,14 @@ class ProtocolArgs(Args):
     )
 
 
+class ParameterArgs(Args):
+    parameters: dict[str, str] = Field(
+        default_factory=dict,
+        description="runtime parameter values of an Opentrons Python protocol, as text by variable "
+        "name (e.g. {\"volume\": \"50\"}; the labwright CLI's --param); others keep their defaults",
+    )
+
+
 class LabwareArgs(Args):
     custom_labware: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -83,6 +91,11 @@ class ProtocolFile:
     shown: str
     format: str
     custom_labware: list[dict[str, Any]]
+
+    @property
+    def labware_paths(self) -> list[Path]:
+        """The custom labware as the CLI's ``-L`` takes it (a folder of definition files)."""
+        return [self.folder / "labware"] if self.custom_labware else []
 
 
 @contextmanager
@@ -143,6 +156,14 @@ _MINIMAL = 'metadata = {"apiLevel": "2.20"}\n\n\ndef run(protocol):\n    pass\n'
 def needs_analysis(doc: ProtocolFile, text: str) -> bool:
     """Whether reading this file runs the Opentrons analysis (Python; Protocol Designer JSON)."""
     return doc.format == "python" or (doc.format == "json" and '"designerApplication"' in text)
+
+
+def analysis_limits_for(doc: ProtocolFile, text: str, ctx: Any) -> Any:
+    """The sandbox limits of this call's analysis (``ctx``: the ``CallContext``), after warming the
+    analyzer when the file needs one."""
+    if needs_analysis(doc, text):
+        warm_analyzer(ctx.left_s() - 1.0)
+    return ctx.config.analysis_limits(ctx.left_s())
 
 
 def warm_analyzer(left_s: float) -> None:

@@ -15,25 +15,17 @@ from pydantic import BaseModel, Field
 
 from labwright.commands.mcp_server.documents import (
     LabwareArgs,
+    ParameterArgs,
     ProtocolArgs,
-    ProtocolFile,
     analysis_errors,
-    needs_analysis,
+    analysis_limits_for,
     protocol_file,
-    warm_analyzer,
 )
 from labwright.commands.mcp_server.guard import ToolFailure, scrub
 from labwright.commands.mcp_server.spec import UNTRUSTED, Args, CallContext, ToolSpec
 from labwright.protocols.findings import Finding
 from labwright.simulators.deck.end_state import EndState
 from labwright.verifiers.certificate import Certificate
-
-
-def _limits(doc: ProtocolFile, args: ProtocolArgs, ctx: CallContext) -> Any:
-    """The sandbox limits of this call's analysis (after warming the analyzer if it needs one)."""
-    if needs_analysis(doc, args.protocol):
-        warm_analyzer(ctx.left_s() - 1.0)
-    return ctx.config.analysis_limits(ctx.left_s())
 
 
 def _feedback(findings: list[Finding]) -> str:
@@ -45,7 +37,7 @@ def _feedback(findings: list[Finding]) -> str:
 # --------------------------------------------------------------------------------- validate
 
 
-class ValidateArgs(ProtocolArgs, LabwareArgs):
+class ValidateArgs(ProtocolArgs, ParameterArgs, LabwareArgs):
     strict: bool = Field(False, description="warnings count as errors")
 
 
@@ -72,7 +64,8 @@ def run_validate(args: ValidateArgs, ctx: CallContext) -> ValidateResult:
             strict=args.strict, policy_path=config.policy, extra_labware=doc.custom_labware
         )
         with analysis_errors(config):
-            report = validate_file(doc.path, options, _limits(doc, args, ctx))
+            limits = analysis_limits_for(doc, args.protocol, ctx)
+            report = validate_file(doc.path, options, limits, args.parameters or None)
         data = report.to_json()
         certificate = data.pop("certificate")
         data = scrub(data, doc.folder)
@@ -129,7 +122,8 @@ def run_simulate(args: SimulateArgs, ctx: CallContext) -> SimulateResult:
     config = ctx.config
     with protocol_file(args, config) as doc:
         with analysis_errors(config):
-            proto, resolved, state = replay_protocol(doc.path, doc.custom_labware, _limits(doc, args, ctx))
+            limits = analysis_limits_for(doc, args.protocol, ctx)
+            proto, resolved, state = replay_protocol(doc.path, doc.custom_labware, limits)
         svg = deck_svg(resolved.deck, state) if args.include_svg else None
         state = EndState.model_validate(scrub(state.model_dump(mode="json"), doc.folder))
         return SimulateResult(
