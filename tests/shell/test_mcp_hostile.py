@@ -152,8 +152,8 @@ def test_python_that_loops_forever(tmp_path: Path, labwright_home: Path) -> None
 
 
 def test_python_that_reaches_for_files(tmp_path: Path, labwright_home: Path) -> None:
-    """After a clean Opentrons Python protocol (certified), one that reads the signing key and a
-    user's file and writes outside its scratch folder: rejected, and it found nothing."""
+    """An Opentrons Python protocol that reads the signing key and a user's file and writes
+    outside its scratch folder: rejected, and it found nothing."""
     key = "k" * 64
     (labwright_home / "certificate.key").write_text(key)
     (tmp_path / "secret.txt").write_text("the user's secret")
@@ -164,10 +164,6 @@ def test_python_that_reaches_for_files(tmp_path: Path, labwright_home: Path) -> 
     async def scenario() -> None:
         log = tmp_path / "server.log"
         async with stdio_session("--time-budget", "40", env=env_for(labwright_home), errlog=log) as session:
-            clean = {"protocol": (EXAMPLES / "serial_dilution.py").read_text()}
-            checked = structured(await session.call_tool("validate", clean))
-            assert checked["certified"] and checked["format"] == "python"
-            assert checked["passes"][0] == "opentrons-simulator"
             snooped = structured(await session.call_tool("validate", call))
             assert not snooped["certified"] and snooped["certificate"] is None
             [rejected] = [f for f in snooped["findings"] if f["code"] == "OPENTRONS_REJECTED"]
