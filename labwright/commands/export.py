@@ -51,7 +51,7 @@ def export(
         if output is not None:
             check_output_file(file, output, force)
         extra = load_custom_labware(custom_labware or [])
-        protocol = _verified(_load(file), extra, str(file), verify_first, err)
+        protocol = _verified(load_for_export(file), extra, str(file), verify_first, err)
         if protocol is None:
             raise typer.Exit(ExitCode.FINDINGS)
         from labwright.simulators.opentrons_interop.export import export_opentrons
@@ -69,7 +69,9 @@ def export(
     raise typer.Exit(ExitCode.OK)
 
 
-def _load(path: Path) -> dict:
+def load_for_export(path: Path) -> dict:
+    """The labwright document in ``path``; ``UnusableInputError`` for anything else (an Opentrons
+    file already is an Opentrons protocol)."""
     from labwright.protocols.errors import UnusableInputError
     from labwright.simulators.opentrons_interop.sources import read_protocol_file
 

@@ -3,7 +3,7 @@
 Each one calls what the CLI command of the same job calls: ``validate_file`` (labwright
 YAML/JSON, Opentrons Python through its sandboxed analysis, Protocol Designer JSON where the
 validate path reads it), ``protocols.json_schema``, ``replay_protocol`` and ``deck_svg``,
-``verify_for_export`` and ``export_opentrons``. What a protocol gets wrong comes back as
+``load_for_export``, ``verify_for_export`` and ``export_opentrons``. What a protocol gets wrong comes back as
 findings in the result; only input that cannot be read at all is an error.
 """
 
@@ -21,7 +21,7 @@ from labwright.commands.mcp_server.documents import (
     analysis_limits_for,
     protocol_file,
 )
-from labwright.commands.mcp_server.guard import ToolFailure, scrub
+from labwright.commands.mcp_server.guard import scrub
 from labwright.commands.mcp_server.spec import UNTRUSTED, Args, CallContext, ToolSpec
 from labwright.protocols.findings import Finding
 from labwright.simulators.deck.end_state import EndState
@@ -164,20 +164,12 @@ class ExportResult(BaseModel):
 
 
 def run_export(args: ExportArgs, ctx: CallContext) -> ExportResult:
-    from labwright.commands.export import verify_for_export
-    from labwright.protocols.io import parse_document_text
+    from labwright.commands.export import load_for_export, verify_for_export
     from labwright.simulators.opentrons_interop.export import export_opentrons
 
     with protocol_file(args, ctx.config) as doc:
-        if doc.format == "python":
-            raise ToolFailure(
-                "unusable input",
-                f"{doc.shown}: export takes a labwright protocol (YAML or JSON)",
-                "an Opentrons Python protocol already is one; validate or simulate it instead",
-            )
-        parsed = parse_document_text(args.protocol, source=doc.shown, json_only=doc.format == "json")
         extra = [*doc.custom_labware]
-        report = verify_for_export(parsed, extra, doc.shown, args.verify)
+        report = verify_for_export(load_for_export(doc.path), extra, doc.shown, args.verify)
         findings = [
             Finding.model_validate(scrub(f.model_dump(mode="json"), doc.folder)) for f in report.findings
         ]
