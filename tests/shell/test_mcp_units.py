@@ -106,3 +106,22 @@ def test_catalogue_criteria() -> None:
     assert nothing.labware == [] and nothing.pipettes == []
     reservoir = search(CatalogueArgs(query="NEST_12_reservoir", volume_ul=10_000))
     assert [e.load_name for e in reservoir.labware] == ["nest_12_reservoir_15ml", "nest_12_reservoir_22ml"]
+
+
+def test_a_result_lists_at_most_max_findings_and_counts_them_all() -> None:
+    """Thousands of faulty steps would answer with megabytes: the list stops at MAX_FINDINGS,
+    ``counts`` and ``findings_omitted`` say how many there are."""
+    import yaml
+
+    from labwright.commands.mcp_server.protocol_tools import MAX_FINDINGS, ValidateArgs, run_validate
+    from labwright.commands.mcp_server.spec import CallContext
+
+    doc = yaml.safe_load((ROOT / "examples" / "protocols" / "serial_dilution.yaml").read_text())
+    step = {"op": "transfer", "pipette": "p300", "volume": "1 uL", "source": "reservoir:A1"}
+    step["dest"] = "plate:B2"
+    doc["steps"] = [dict(step) for _ in range(150)]  # each below the P300's 20 uL minimum
+    result = run_validate(ValidateArgs(protocol=yaml.safe_dump(doc)), CallContext(ServerConfig()))
+    total = sum(result.counts.values())
+    assert total > MAX_FINDINGS and len(result.findings) == MAX_FINDINGS
+    assert result.findings_omitted == total - MAX_FINDINGS
+    assert f"and {total - 40} more" in result.feedback  # the repair feedback counts them all too

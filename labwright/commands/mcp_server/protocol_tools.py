@@ -27,6 +27,10 @@ from labwright.protocols.findings import Finding
 from labwright.simulators.deck.end_state import EndState
 from labwright.verifiers.certificate import Certificate
 
+#: findings a result lists (``counts`` has them all): a protocol of thousands of faulty steps
+#: would otherwise answer with megabytes that no assistant can read
+MAX_FINDINGS = 200
+
 
 def _feedback(findings: list[Finding]) -> str:
     from labwright.verifiers.render import findings_for_llm
@@ -49,7 +53,8 @@ class ValidateResult(BaseModel):
     protocol_sha256: str | None = Field(description="SHA-256 of the protocol's canonical JSON")
     counts: dict[str, int]
     passes: list[str] = Field(description="the verifier passes that ran, in order")
-    findings: list[Finding]
+    findings: list[Finding] = Field(description=f"the first {MAX_FINDINGS}, most urgent first by step")
+    findings_omitted: int = Field(0, description="findings beyond those listed (counts has them all)")
     certificate: Certificate | None
     feedback: str = Field(description="the findings as short lines to repair against")
 
@@ -69,6 +74,8 @@ def run_validate(args: ValidateArgs, ctx: CallContext) -> ValidateResult:
         data = report.to_json()
         certificate = data.pop("certificate")
         data = scrub(data, doc.folder)
+        data["findings_omitted"] = max(0, len(data["findings"]) - MAX_FINDINGS)
+        data["findings"] = data["findings"][:MAX_FINDINGS]
         return ValidateResult.model_validate(
             {
                 **data,
@@ -159,7 +166,8 @@ class ExportResult(BaseModel):
     python: str | None = Field(description="the Opentrons Python protocol (OT-2 or Flex), or null")
     robot: str | None
     steps: int | None
-    findings: list[Finding] = Field(description="why it was not exported, or its warnings")
+    findings: list[Finding] = Field(description="why it was not exported, or its warnings ")
+    findings_omitted: int = 0
     feedback: str
 
 
@@ -171,7 +179,8 @@ def run_export(args: ExportArgs, ctx: CallContext) -> ExportResult:
         extra = [*doc.custom_labware]
         report = verify_for_export(load_for_export(doc.path), extra, doc.shown, args.verify)
         findings = [
-            Finding.model_validate(scrub(f.model_dump(mode="json"), doc.folder)) for f in report.findings
+            Finding.model_validate(scrub(f.model_dump(mode="json"), doc.folder))
+            for f in report.findings[:MAX_FINDINGS]
         ]
         exported = report.ok and report.protocol is not None
         protocol = report.protocol if exported else None
@@ -182,7 +191,8 @@ def run_export(args: ExportArgs, ctx: CallContext) -> ExportResult:
             robot=protocol.metadata.robot.value if protocol is not None else None,
             steps=len(protocol.steps) if protocol is not None else None,
             findings=findings,
-            feedback=_feedback(findings),
+            findings_omitted=max(0, len(report.findings) - MAX_FINDINGS),
+            feedback=scrub(_feedback(report.findings), doc.folder),
         )
 
 
