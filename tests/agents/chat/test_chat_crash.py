@@ -115,7 +115,13 @@ def _assert_dispatched_once(store: Path, run_id: str, out: dict, by: str) -> Non
     assert recorded_events(store, run_id).count("recorded") == 1
 
 
-@pytest.mark.parametrize("point", BEFORE_APPROVAL)
+def _sweep(points: list[str], default: set[str]) -> list:
+    """Every node boundary; the default run kills at the ones in ``default`` (a real process
+    takes 15-20 s here), the whole sweep runs with ``-m slow``."""
+    return [p if p in default else pytest.param(p, marks=pytest.mark.slow) for p in points]
+
+
+@pytest.mark.parametrize("point", _sweep(BEFORE_APPROVAL, {"before:verify"}))
 def test_killed_before_the_approval_the_run_resumes_and_dispatches_once(point, server, tmp_path):
     store = tmp_path / "chat.sqlite"
     proc = popen_chat(
@@ -135,7 +141,7 @@ def test_killed_before_the_approval_the_run_resumes_and_dispatches_once(point, s
     _assert_dispatched_once(store, run_id, only_json(done.stdout), "Alice")
 
 
-@pytest.mark.parametrize("point", AFTER_APPROVAL)
+@pytest.mark.parametrize("point", _sweep(AFTER_APPROVAL, {"after:dispatch"}))
 def test_killed_after_the_approval_the_approval_is_kept_and_nothing_is_dispatched_twice(
     point, server, tmp_path
 ):
