@@ -115,7 +115,8 @@ def load_justifications() -> dict[str, str]:
         return {}
     import yaml
 
-    return {str(k): str(v).strip() for k, v in (yaml.safe_load(JUSTIFICATIONS.read_text()) or {}).items()}
+    entries = yaml.safe_load(JUSTIFICATIONS.read_text()) or {}
+    return {str(k): str((v or {}).get("justification", "")).strip() for k, v in entries.items()}
 
 
 def row_for(path: Path, old: dict[str, str] | None, refresh: bool, why: dict[str, str]) -> dict[str, Any]:
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "*":  # keep the rows not re-run
         done = {r["file"] for r in rows}
         rows = sorted([*rows, *(r for n, r in old.items() if n not in done)], key=lambda r: r["file"])
+    for row in rows:  # justifications are read again for every row, re-run or not
+        row["justification"] = why.get(row["file"], "")
     if not args.no_write:
         TABLE.parent.mkdir(parents=True, exist_ok=True)
         with TABLE.open("w", newline="") as fh:
