@@ -73,6 +73,8 @@ class _Special:
         self.tag = tag
 
 
+_MERGE = _Special(_MERGE_TAG)  # one object each: two merge keys in a mapping are one key twice
+_EQUALS = _Special(_VALUE_TAG)
 _NO_KEY = object()  # a mapping frame waiting for its next key
 _OPEN = -1  # size of an anchor whose value is still being built
 
@@ -120,11 +122,17 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
                 if event.implicit[0]:
                     value = plain.get(text, _NO_KEY)
                     if value is _NO_KEY:
-                        value = plain[text] = _plain_scalar(loader, event, source, limits)
+                        value = _plain_scalar(loader, event, source, limits)
+                        if value.__class__ is _Special:  # `<<` or `=`: their meaning is their place
+                            value = _special(value, stack, event)
+                        else:
+                            plain[text] = value
                 else:
                     value = quoted.setdefault(text, text)
             else:
                 value = _tagged_scalar(loader, event, source, limits)
+                if value.__class__ is _Special:
+                    value = _special(value, stack, event)
             if event.anchor is not None:
                 _new_anchor(anchors, event)[:2] = [value, 1]
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -135,8 +143,10 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
                 raise NeedsComposer
             if event.anchor is not None:
                 _new_anchor(anchors, event)
-            container: Any = {} if kind is MappingStartEvent else []
-            stack.append([container, _NO_KEY, {}, None, event.anchor, count, event])
+            if kind is MappingStartEvent:
+                stack.append([{}, _NO_KEY, {}, None, event.anchor, count, event])
+            else:
+                stack.append([[], None, None, None, event.anchor, count, event])
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             frame = stack.pop()
@@ -148,22 +158,28 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
                 raise NestingTooDeep(event.start_mark.line + 1)
             value, size = _alias(anchors, event, source)
             count += size
+            if value.__class__ is _Special:
+                value = _special(value, stack, event)
         else:  # the parser yields only the events above inside a document
             raise ComposerError(None, None, f"unexpected {kind.__name__}", event.start_mark)
         if count > max_nodes:
             raise _too_many(source, event, limits)
-        if value.__class__ is _Special:
-            value = _special(value, stack, event)
         if not stack:
             return value
         frame = stack[-1]
         container = frame[0]
         if container.__class__ is list:
             container.append(value)
-        elif frame[1] is _NO_KEY:
-            frame[1] = _key(value, frame, event, source)
+        elif frame[1] is _NO_KEY:  # a key: hashable, and new in this mapping
+            if value.__class__ is dict or value.__class__ is list:
+                raise _unhashable(value, event, source)
+            lines = frame[2]
+            if value in lines:
+                raise _duplicate(value, lines[value], event, source)
+            lines[value] = event.start_mark.line + 1
+            frame[1] = value
         else:
-            if frame[1].__class__ is _Special:
+            if frame[1] is _MERGE:
                 frame[3] = [*(frame[3] or ()), value]  # a merge source
             else:
                 container[frame[1]] = value
@@ -187,8 +203,10 @@ def _tagged_scalar(loader: Any, event: ScalarEvent, source: str, limits: Documen
 
 
 def _construct(loader: Any, tag: str, event: ScalarEvent, source: str, limits: DocumentLimits) -> Any:
-    if tag == _MERGE_TAG or tag == _VALUE_TAG:
-        return _Special(tag)
+    if tag == _MERGE_TAG:
+        return _MERGE
+    if tag == _VALUE_TAG:
+        return _EQUALS
     if tag == _INT and len(event.value) > limits.max_int_digits:
         raise UnusableInputError(
             f"{source}: line {event.start_mark.line + 1}: a number with {len(event.value)} digits "
@@ -224,32 +242,28 @@ def _alias(anchors: dict[str, list[Any]], event: AliasEvent, source: str) -> tup
     return entry[0], entry[1]
 
 
-def _key(key: Any, frame: list[Any], event: Any, source: str) -> Any:
-    """Check a mapping key (hashable, not given before) and remember its line."""
-    line = event.start_mark.line + 1
-    if key.__class__ is dict or key.__class__ is list:
-        raise UnusableInputError(
-            f"{source}: line {line}: a mapping key that is itself a "
-            f"{'mapping' if key.__class__ is dict else 'list'}",
-            hint="use text or a number as the key",
-        )
-    lines = frame[2]
-    if key in lines:
-        shown = "<<" if key.__class__ is _Special else key
-        raise UnusableInputError(
-            f"{source}: duplicate key {shown!r} at lines {lines[key]} and {line} "
-            "(only one value may be given)",
-            hint=f"keep one {shown!r} in that mapping and delete the other",
-        )
-    lines[key] = line
-    return key
+def _unhashable(key: Any, event: Any, source: str) -> UnusableInputError:
+    return UnusableInputError(
+        f"{source}: line {event.start_mark.line + 1}: a mapping key that is itself a "
+        f"{'mapping' if key.__class__ is dict else 'list'}",
+        hint="use text or a number as the key",
+    )
+
+
+def _duplicate(key: Any, first_line: int, event: Any, source: str) -> UnusableInputError:
+    shown = "<<" if key is _MERGE else key
+    return UnusableInputError(
+        f"{source}: duplicate key {shown!r} at lines {first_line} and {event.start_mark.line + 1} "
+        "(only one value may be given)",
+        hint=f"keep one {shown!r} in that mapping and delete the other",
+    )
 
 
 def _special(value: _Special, stack: list[list[Any]], event: Any) -> Any:
     """``<<`` as a key is a merge key and ``=`` as a key is the string '='; as values they have
     no meaning, and PyYAML's constructor refuses them the same way."""
     if stack and stack[-1][0].__class__ is dict and stack[-1][1] is _NO_KEY:
-        return value if value.tag == _MERGE_TAG else "="
+        return value if value is _MERGE else "="
     raise ConstructorError(
         None, None, f"could not determine a constructor for the tag {value.tag!r}", event.start_mark
     )
