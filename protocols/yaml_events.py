@@ -106,7 +106,7 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
     max_depth, max_nodes = limits.max_depth, limits.max_nodes
     plain: dict[str, Any] = {}  # plain scalar text -> its value, typed once
     quoted: dict[str, str] = {}  # one string object per distinct quoted text
-    anchors: dict[str, list[Any]] = {}  # name -> [value, expanded size or _OPEN, event]
+    anchors: dict[str, list[Any]] = {}  # name -> [value, expanded size or _OPEN, line]
     # a frame: [container, pending key, {key: line}, merge sources, anchor, count at start, event]
     stack: list[list[Any]] = []
     count = 0  # values in the document with every alias written out
@@ -134,7 +134,7 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
                 if value.__class__ is _Special:
                     value = _special(value, stack, event)
             if event.anchor is not None:
-                _new_anchor(anchors, event)[:2] = [value, 1]
+                _new_anchor(anchors, event, source)[:2] = [value, 1]
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             count += 1
             if len(stack) >= max_depth:
@@ -142,7 +142,7 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
             if event.tag not in _COLLECTION_TAGS:
                 raise NeedsComposer
             if event.anchor is not None:
-                _new_anchor(anchors, event)
+                _new_anchor(anchors, event, source)
             if kind is MappingStartEvent:
                 stack.append([{}, _NO_KEY, {}, None, event.anchor, count, event])
             else:
@@ -219,14 +219,17 @@ def _construct(loader: Any, tag: str, event: ScalarEvent, source: str, limits: D
     return (constructors.get(tag) or constructors[None])(loader, node)
 
 
-def _new_anchor(anchors: dict[str, list[Any]], event: Any) -> list[Any]:
+def _new_anchor(anchors: dict[str, list[Any]], event: Any, source: str) -> list[Any]:
+    """Register an anchor as open (its value is being built); an entry keeps a line, not the
+    event, so a file of many anchors costs little more than its values."""
+    line = event.start_mark.line + 1
     first = anchors.get(event.anchor)
     if first is not None:
-        raise ComposerError(
-            f"found duplicate anchor {event.anchor!r}; first occurrence", first[2].start_mark,
-            "second occurrence", event.start_mark,
+        raise UnusableInputError(
+            f"{source}: the anchor &{event.anchor} is defined twice (lines {first[2]} and {line})",
+            hint="give each anchor its own name",
         )
-    entry = anchors[event.anchor] = [None, _OPEN, event]
+    entry = anchors[event.anchor] = [None, _OPEN, line]
     return entry
 
 

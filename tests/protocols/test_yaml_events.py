@@ -140,7 +140,7 @@ def test_depth_counts_scalars_and_aliases_as_the_composer_does() -> None:
     [
         ("a: &m {self: *m}\n", "an alias refers to the value that contains it"),
         ("a: *nowhere\n", "not valid YAML: found undefined alias 'nowhere'"),
-        ("a: &x 1\nb: &x 2\n", "not valid YAML: found duplicate anchor 'x'"),
+        ("a: &x 1\nb: &x 2\n", "the anchor &x is defined twice .lines 1 and 2."),
         ("a: 1\n---\nb: 2\n", "not valid YAML: expected a single document in the stream"),
         ("? [a, b]\n: c\n", "line 1: a mapping key that is itself a list"),
         ("a: <<\n", "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'"),
