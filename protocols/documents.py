@@ -17,8 +17,6 @@ files) goes through ``read_text_file`` and ``parse_yaml`` / ``parse_json``. They
 YAML is read with libyaml's parser (PyYAML's ``CParser``); ``labwright.protocols.yaml_events``
 builds Python data straight from its events, typing scalars with PyYAML's resolver and
 ``SafeConstructor`` (5x faster than PyYAML's own C loader, which composes a node graph first).
-The few documents with tagged collections (``!!set``, ``!!omap``) go through PyYAML's composer
-under the same limits.
 """
 
 from __future__ import annotations
@@ -33,10 +31,8 @@ from typing import Any
 
 import yaml
 from labwright.protocols.errors import UnusableInputError
-from labwright.protocols.yaml_events import NeedsComposer, NestingTooDeep, build_document
-from yaml.composer import Composer
+from labwright.protocols.yaml_events import NestingTooDeep, build_document
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 try:
@@ -106,105 +102,25 @@ def read_text_file(path: str | Path, *, what: str = "file", limits: DocumentLimi
 # ----------------------------------------------------------------------------------- YAML
 
 
-class _GuardedComposer(Composer):
-    """PyYAML's composer with a depth limit checked before each nested node is composed."""
-
-    max_depth = LIMITS.max_depth
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        self._depth += 1
-        try:
-            if self._depth > self.max_depth:
-                raise NestingTooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
 if _Reader is None:
 
-    class _Loader(_GuardedComposer, _Parser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+    class _Loader(_Parser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+        """libyaml's parser, with PyYAML's resolver and safe constructors for scalars."""
+
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
-            _GuardedComposer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
 
 else:
 
-    class _Loader(_Reader, _Scanner, _Parser, _GuardedComposer, SafeConstructor, Resolver):  # type: ignore[misc,no-redef,valid-type]
+    class _Loader(_Reader, _Scanner, _Parser, SafeConstructor, Resolver):  # type: ignore[misc,no-redef,valid-type]
         def __init__(self, stream: str) -> None:
             _Reader.__init__(self, stream)
             _Scanner.__init__(self)
             _Parser.__init__(self)
-            _GuardedComposer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
-
-
-_INT_TAG = "tag:yaml.org,2002:int"
-
-
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _check_nodes(root: Node, source: str, limits: DocumentLimits) -> None:
-    """Expanded node count (aliases counted every time they are used), duplicate keys, long ints."""
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-
-    def size(node: Node) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        if id(node) in open_nodes:
-            raise UnusableInputError(
-                f"{source}: line {_line(node)}: an alias refers to the value that contains it",
-                hint="a protocol cannot contain itself; write the value out",
-            )
-        open_nodes.add(id(node))
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(size(child) for child in node.value)
-        elif isinstance(node, MappingNode):
-            _duplicates(node, source)
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif node.tag == _INT_TAG and len(node.value) > limits.max_int_digits:
-            raise UnusableInputError(
-                f"{source}: line {_line(node)}: a number with {len(node.value)} digits "
-                f"(the limit is {limits.max_int_digits})",
-                hint="write the value with a unit and a sensible size, e.g. `volume: 50 uL`",
-            )
-        if total > limits.max_nodes:
-            raise UnusableInputError(
-                f"{source}: line {_line(node)}: the document expands to more than {limits.max_nodes:,} "
-                "values (YAML aliases that multiply)",
-                hint="write the repeated parts out, or use fewer nested aliases",
-            )
-        open_nodes.discard(id(node))
-        sizes[id(node)] = total
-        return total
-
-    size(root)
-
-
-def _duplicates(node: MappingNode, source: str) -> None:
-    seen: dict[Any, Node] = {}
-    for key, _ in node.value:
-        if not isinstance(key, ScalarNode):
-            continue
-        if key.value in seen:
-            raise UnusableInputError(
-                f"{source}: duplicate key {key.value!r} at lines {_line(seen[key.value])} and {_line(key)} "
-                "(only one value may be given)",
-                hint=f"keep one {key.value!r} in that mapping and delete the other",
-            )
-        seen[key.value] = key
 
 
 def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LIMITS) -> Any:
@@ -219,7 +135,7 @@ def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LI
         ) from None
     except yaml.YAMLError as exc:
         if "while increasing flow level" in str(exc) or "while increasing indent level" in str(exc):
-            # libyaml's scanner reads ahead and gives up on extreme nesting before the composer
+            # libyaml's scanner reads ahead and gives up on extreme nesting before the loader
             # counts it: the same fault, reported the same way
             raise _too_deep(source, limits) from None
         raise UnusableInputError(
@@ -235,28 +151,10 @@ def parse_yaml(text: str, *, source: str = "<text>", limits: DocumentLimits = LI
 
 
 def _load(text: str, source: str, limits: DocumentLimits) -> Any:
-    """Python data straight from libyaml's events; PyYAML's composer only for tagged collections."""
+    """Python data straight from libyaml's events (``labwright.protocols.yaml_events``)."""
     loader = _Loader(text)
     try:
         return build_document(loader, source=source, limits=limits)
-    except NeedsComposer:
-        pass
-    finally:
-        loader.dispose()
-    return _compose_and_construct(text, source, limits)
-
-
-def _compose_and_construct(text: str, source: str, limits: DocumentLimits) -> Any:
-    """PyYAML's composer and ``SafeConstructor``, for the documents ``build_document`` leaves
-    to them (``!!set``, ``!!omap``, ``!!pairs``, unknown tags on collections)."""
-    loader = _Loader(text)
-    loader.max_depth = limits.max_depth
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_nodes(node, source, limits)
-        return loader.construct_document(node)
     finally:
         loader.dispose()
 

@@ -20,9 +20,9 @@ Plain scalars are typed by PyYAML's own resolver and constructors (YAML 1.1 as P
 it: ``yes`` is True, ``1_000`` is 1000, dates are dates), once per distinct text: a protocol
 repeats its values, and the repeats share one object. Merge keys (``<<: *base``) follow the YAML
 merge-key spec: earlier mappings win over later ones in a merged list, explicit keys win over
-merged ones. Collections with an explicit tag other than ``!!seq``/``!!map`` (``!!set``,
-``!!omap``, ``!!pairs``, ``!!python/...``) raise ``NeedsComposer``: the caller reads those rare
-documents through PyYAML's composer and constructor, which know them (or refuse them).
+merged ones. Tagged collections are those ``SafeConstructor`` knows (``!!set``, ``!!omap``,
+``!!pairs``); any other tag (``!!python/object``, ``!custom``) is refused where it stands, as
+PyYAML's safe loader refuses it.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VALUE_TAG = "tag:yaml.org,2002:value"
+_SET, _OMAP, _PAIRS = "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs"
 _COLLECTION_TAGS = frozenset({None, "!", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
 
 
@@ -58,10 +59,6 @@ class NestingTooDeep(Exception):
 
     def __init__(self, line: int) -> None:
         self.line = line
-
-
-class NeedsComposer(Exception):
-    """The document uses a tagged collection that only PyYAML's constructor knows."""
 
 
 class _Special:
@@ -107,7 +104,8 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
     plain: dict[str, Any] = {}  # plain scalar text -> its value, typed once
     quoted: dict[str, str] = {}  # one string object per distinct quoted text
     anchors: dict[str, list[Any]] = {}  # name -> [value, expanded size or _OPEN, line]
-    # a frame: [container, pending key, {key: line}, merge sources, anchor, count at start, event]
+    # a frame: [container, pending key, {key: line}, merge sources, anchor, count at start, event,
+    #           tag (!!set, !!omap, !!pairs) or None]
     stack: list[list[Any]] = []
     count = 0  # values in the document with every alias written out
     while True:
@@ -139,18 +137,19 @@ def _build_root(loader: Any, source: str, limits: DocumentLimits) -> Any:  # noq
             count += 1
             if len(stack) >= max_depth:
                 raise NestingTooDeep(event.start_mark.line + 1)
-            if event.tag not in _COLLECTION_TAGS:
-                raise NeedsComposer
+            tag = None if event.tag in _COLLECTION_TAGS else _collection_tag(event)
             if event.anchor is not None:
                 _new_anchor(anchors, event, source)
             if kind is MappingStartEvent:
-                stack.append([{}, _NO_KEY, {}, None, event.anchor, count, event])
+                stack.append([{}, _NO_KEY, {}, None, event.anchor, count, event, tag])
             else:
-                stack.append([[], None, None, None, event.anchor, count, event])
+                stack.append([[], None, None, None, event.anchor, count, event, tag])
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             frame = stack.pop()
             value = frame[0] if frame[3] is None else _merged(frame, source)
+            if frame[7] is not None:
+                value = _tagged_collection(frame[7], value, frame[6], source)
             if frame[4] is not None:
                 anchors[frame[4]][:2] = [value, count - frame[5] + 1]
         elif kind is AliasEvent:
@@ -289,6 +288,37 @@ def _merged(frame: list[Any], source: str) -> dict[Any, Any]:
                     out[k] = v
     out.update(frame[0])
     return out
+
+
+def _collection_tag(event: Any) -> str:
+    """The tag of a tagged collection ``SafeConstructor`` knows; any other is refused here,
+    before its contents are read, as PyYAML's safe loader would refuse it after reading them."""
+    tag, mapping = event.tag, event.__class__ is MappingStartEvent
+    if (tag == _SET and mapping) or (tag in (_OMAP, _PAIRS) and not mapping):
+        return tag
+    if tag in (_SET, _OMAP, _PAIRS):
+        raise ConstructorError(
+            None, None, f"{tag} takes a {'sequence' if mapping else 'mapping'}", event.start_mark
+        )
+    raise ConstructorError(
+        None, None, f"could not determine a constructor for the tag {tag!r}", event.start_mark
+    )
+
+
+def _tagged_collection(tag: str, value: Any, event: Any, source: str) -> Any:
+    """``!!set``: the set of the mapping's keys; ``!!omap``/``!!pairs``: (key, value) tuples."""
+    if tag == _SET:
+        return set(value)
+    pairs = []
+    for item in value:
+        if item.__class__ is not dict or len(item) != 1:
+            raise UnusableInputError(
+                f"{source}: line {event.start_mark.line + 1}: {tag.rsplit(':', 1)[1]} takes a list of "
+                "mappings with one key each",
+                hint="write each entry as `- key: value`",
+            )
+        pairs.append(next(iter(item.items())))
+    return pairs
 
 
 def _too_many(source: str, event: Any, limits: DocumentLimits) -> UnusableInputError:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from labwright.protocols.documents import LIMITS, DocumentLimits, _compose_and_construct, parse_yaml
+from labwright.protocols.documents import LIMITS, parse_yaml
 from labwright.protocols.errors import UnusableInputError
 
 # texts that YAML 1.1 (PyYAML) types: the loader must type them exactly as PyYAML does
@@ -87,19 +87,12 @@ def test_duplicate_keys_are_compared_as_the_values_they_become() -> None:
     assert parse_yaml("1: int\n'1': str\n") == {1: "int", "1": "str"}  # different keys
 
 
-def test_alias_expansion_is_counted_as_the_composer_counts_it() -> None:
+def test_alias_expansion_is_counted_before_it_is_done() -> None:
     """Every value with aliases written out: root, 2 keys, 2 lists, 3 numbers, 2 aliases of 4."""
     text = "a: &a [1, 2, 3]\nb: [*a, *a]\n"
-    def events(limits: DocumentLimits) -> object:
-        return parse_yaml(text, limits=limits)
-
-    def composer(limits: DocumentLimits) -> object:
-        return _compose_and_construct(text, "t", limits)
-
-    for load in (events, composer):
-        assert load(replace(LIMITS, max_nodes=16)) == {"a": [1, 2, 3], "b": [[1, 2, 3], [1, 2, 3]]}
-        with pytest.raises(UnusableInputError, match="aliases that multiply"):
-            load(replace(LIMITS, max_nodes=15))
+    assert parse_yaml(text, limits=replace(LIMITS, max_nodes=16)) == {"a": [1, 2, 3], "b": [[1, 2, 3]] * 2}
+    with pytest.raises(UnusableInputError, match="line 2: the document expands to more than 15 values"):
+        parse_yaml(text, limits=replace(LIMITS, max_nodes=15))
 
 
 def test_aliases_share_their_value_instead_of_copying_it() -> None:
@@ -149,6 +142,10 @@ def test_depth_counts_scalars_and_aliases_as_the_composer_does() -> None:
         ("a: {<<: 5}\n", "line 1: a merge key .<<. takes a mapping or a list of mappings, not int"),
         ("a: !!python/name:os.system x\n", "could not determine a constructor"),
         ("a: !!python/object:os.system [x]\n", "could not determine a constructor"),
+        ("a: !custom {b: 1}\n", "could not determine a constructor for the tag '!custom'"),
+        ("a: !!set [b]\n", "tag:yaml.org,2002:set takes a mapping"),
+        ("a: !!omap {b: 1}\n", "tag:yaml.org,2002:omap takes a sequence"),
+        ("a: !!pairs [{b: 1, c: 2}]\n", "line 1: pairs takes a list of mappings with one key each"),
         ("a: !!timestamp not-a-date\n", "unusable YAML"),
     ],
 )
