@@ -241,6 +241,12 @@ class LiquidHandling(TwinState):
         keys: Any = share  # one entry per liquid of the well (WellState.take), zero or not
         if len(share) != len(self.wells[ref].amounts):
             keys = [*share, *(k for k in self.wells[ref].amounts if k not in share)]
+        # nothing drawn (a hand-filled well's amounts are all unknown, 0.0) and no liquid new to
+        # the tip: the loop would add 0.0 to each amount, so it is skipped (C-level checks)
+        if keys is share and not any(share.values()) and carried.issuperset(share) and (
+            tip_amounts.keys() >= share.keys()
+        ):
+            keys = ()
         for k in keys:
             tip_amounts[k] = tip_amounts.get(k, 0.0) + share.get(k, 0.0)
             if k not in carried:
@@ -374,7 +380,10 @@ class LiquidHandling(TwinState):
         held = sum(tip.amounts.values())
         frac = 0.0 if held <= EPS else min(liquid / held, 1.0)
         tip_amounts = tip.amounts
-        for k, v in tip_amounts.items():
+        # nothing moves (the tip holds ~0 uL) and the well already names all the tip carries:
+        # the loops below would change nothing, so they are skipped (C-level checks)
+        unchanged = frac == 0.0 and amounts.keys() >= tip_amounts.keys() and amounts.keys() >= tip.carried
+        for k, v in () if unchanged else tip_amounts.items():
             moved = v * frac
             if k in amounts:
                 amounts[k] += moved
@@ -382,7 +391,7 @@ class LiquidHandling(TwinState):
                 amounts[k] = 0.0 + moved
                 arrived.append(k)
             tip_amounts[k] = v - moved
-        for k in tip.carried:
+        for k in () if unchanged else tip.carried:
             if k not in amounts:
                 amounts[k] = 0.0
                 arrived.append(k)

@@ -63,7 +63,7 @@ class WellState:
         """Remove ``volume`` from the amounts in proportion; return what was taken."""
         total = sum(self.amounts.values())
         if total <= EPS:
-            return {k: 0.0 for k in self.amounts}
+            return dict.fromkeys(self.amounts, 0.0)
         frac = min(volume / total, 1.0)
         taken: dict[str, float] = {}
         for k, v in self.amounts.items():
