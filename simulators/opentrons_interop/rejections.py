@@ -91,13 +91,16 @@ CLASS_CATEGORY: dict[str, str] = {
     # the API level
     "APIVersionError": "schema",
     "UnsupportedAPIError": "schema",
+    # fixtures: where a trash bin may stand, and a protocol that drops tips with none loaded
+    "InvalidTrashBinLocationError": "deck",
+    "NoTrashDefinedError": "deck",
 }
 
 # Message patterns, tried in order when no class matched.
 MESSAGE_CATEGORY: list[tuple[str, str]] = [
     (
         r"deck slot|slot \S+ (is )?(already|occupied)|prevents .* from using slot|cannot be loaded into slot"
-        r"|already present at|not a valid deck",
+        r"|already present at|not a valid deck|staging (slot|area)",
         "deck",
     ),
     (r"labware definition|unable to find a labware|labware \"?[\w.-]+\"? not found", "reference"),
