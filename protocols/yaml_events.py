@@ -27,7 +27,7 @@ PyYAML's safe loader refuses it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from labwright.protocols.errors import UnusableInputError
 from yaml.composer import ComposerError
@@ -43,8 +43,14 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-if TYPE_CHECKING:
-    from labwright.protocols.documents import DocumentLimits
+
+class DocumentLimits(Protocol):
+    """What the builder needs of ``labwright.protocols.documents.DocumentLimits`` (a structural
+    type: ``documents`` imports this module, so this module does not import it back)."""
+
+    max_depth: int
+    max_nodes: int
+    max_int_digits: int
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
