@@ -91,7 +91,7 @@ def _lid(state: LidState) -> Callable[[ModuleHandling, a.ModuleAction, PlacedMod
 
 
 def _shake(twin: ModuleHandling, act: a.ModuleAction, mod: PlacedModule, st: ModuleState) -> None:
-    twin.elapsed_s += act.seconds or 0.0
+    twin._advance(act.seconds or 0.0, (act.module, act.value or 0.0))
 
 
 _MODULE_REDUCERS: dict[
