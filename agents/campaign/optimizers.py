@@ -1,0 +1,276 @@
+"""Experiment design behind one interface: Bayesian optimisation (BoTorch) and a random baseline.
+
+An optimiser is stateless: each round it is given everything measured so far (``Observation``s,
+infeasible ones included) and a round seed, and proposes the next batch. A campaign resumed
+after a crash therefore proposes exactly what it would have (proposals are also stored before
+anything is dispatched), and a campaign is reproducible by its seed.
+
+``random``: independent uniform draws on the feasible region (``Space.sample``).
+
+``bo``: BoTorch directly (chosen over BayBE after measuring both on the twins: see the README,
+"Campaigns"). The first ``initial`` experiments are a space-filling design; then
+
+* a Gaussian process per objective on the feasible experiments (``SingleTaskGP``, or
+  ``MixedSingleTaskGP`` with a categorical kernel when a parameter is categorical: a reagent or
+  catalyst choice), outcomes standardised, minimised objectives negated, ``transform: log``
+  objectives modelled as logs; a ``colour_difference`` objective is composite: one GP per
+  measured L*, a*, b*, and the acquisition takes CIEDE2000 of their joint samples to the target;
+* a feasibility model when some proposals were infeasible (their protocols failed the verifier,
+  or their runs failed): a GP on +1 (infeasible) / -1 (feasible) over every experiment, used as
+  an outcome constraint so the acquisition avoids what the verifier refuses;
+* one objective: qLogNoisyExpectedImprovement (qLogNEI); several: qLogNoisyExpectedHypervolume-
+  Improvement (qLogNEHVI) with each objective's ``reference`` (or the worst value seen);
+* the batch is chosen greedily (each point given the ones before it as pending), each point by
+  refining the best of many feasible random starts with BoTorch's optimiser under the mixture
+  and linear constraints, the start's categorical choices held (a reagent or catalyst).
+
+Torch runs on one thread (``torch.set_num_threads(1)``): campaigns share machines, and one
+thread keeps proposals bit-reproducible.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from labwright.agents.campaign.space import Space
+from labwright.agents.campaign.spec import Objective
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One experiment as the optimiser sees it: parameters, and objectives when it was measured."""
+
+    params: dict[str, Any]
+    objectives: dict[str, float] | None  # None: infeasible or failed
+    feasible: bool = True
+    measurement: dict[str, Any] | None = None  # what was measured (a composite objective's inputs)
+
+
+class Optimizer(ABC):
+    name: str = ""
+
+    def __init__(self, space: Space, objectives: list[Objective], *, initial: int | None = None) -> None:
+        self.space = space
+        self.objectives = objectives
+        self.initial = initial if initial is not None else max(space.dim + 1, 3)
+
+    @abstractmethod
+    def propose(self, history: list[Observation], n: int, seed: int) -> list[dict[str, Any]]:
+        """``n`` parameter sets to run next."""
+
+
+class RandomOptimizer(Optimizer):
+    """Uniform random draws on the feasible region: the baseline."""
+
+    name = "random"
+
+    def propose(self, history: list[Observation], n: int, seed: int) -> list[dict[str, Any]]:
+        return self.space.sample(n, np.random.default_rng(seed))
+
+
+def oriented(objective: Objective, value: float) -> float:
+    """An objective value with larger = better (minimised objectives negated): for fronts and
+    hypervolumes, which are reported in the objectives' own units."""
+    return -value if objective.direction == "minimise" else value
+
+
+def model_value(objective: Objective, value: float) -> float:
+    """An objective value as the model sees it: larger is better, logs when asked."""
+    v = math.log(max(value, 1e-12)) if objective.transform == "log" else value
+    return -v if objective.direction == "minimise" else v
+
+
+class BotorchOptimizer(Optimizer):
+    """Gaussian-process Bayesian optimisation with BoTorch (see the module docstring)."""
+
+    name = "bo"
+
+    def __init__(
+        self,
+        space: Space,
+        objectives: list[Objective],
+        *,
+        initial: int | None = None,
+        num_restarts: int = 8,
+        raw_samples: int = 256,
+    ) -> None:
+        super().__init__(space, objectives, initial=initial)
+        self.num_restarts = num_restarts
+        self.raw_samples = raw_samples
+
+    def propose(self, history: list[Observation], n: int, seed: int) -> list[dict[str, Any]]:
+        rng = np.random.default_rng(seed)
+        measured = [h for h in history if h.feasible and h.objectives is not None]
+        if len(history) < self.initial or len(measured) < 2:
+            return self.space.space_filling(n, rng, [h.params for h in history])
+        try:
+            return self._bo(history, measured, n, seed)
+        except Exception as exc:  # noqa: BLE001 - a numerical failure must not stop an unattended loop
+            log.warning("Bayesian proposal failed (%s); proposing space-filling points this round", exc)
+            return self.space.space_filling(n, rng, [h.params for h in history])
+
+    # ------------------------------------------------------------------------------- model
+
+    def _bo(self, history: list[Observation], measured: list[Observation], n: int, seed: int) -> list[dict]:
+        import torch
+
+        torch.set_num_threads(1)
+        torch.manual_seed(seed)
+        dtype = torch.double
+        x_all = torch.tensor(np.array([self.space.encode(h.params) for h in history]), dtype=dtype)
+        x_ok = torch.tensor(np.array([self.space.encode(h.params) for h in measured]), dtype=dtype)
+        y_ok = torch.tensor([self._outputs(h) for h in measured], dtype=dtype)
+        infeasible = torch.tensor([[0.0 if h.feasible else 1.0] for h in history], dtype=dtype)
+        constrained = bool(infeasible.sum() > 0)
+        models = [self._gp(x_ok, y_ok[:, i : i + 1]) for i in range(y_ok.shape[1])]
+        if constrained:
+            models.append(self._gp(x_all, 2.0 * infeasible - 1.0))
+        acqf = self._acquisition(models, x_ok, y_ok, constrained)
+        candidates = self._optimise(acqf, n, seed)
+        return [self.space.decode(row) for row in candidates.detach().cpu().numpy()]
+
+    def _composite(self) -> Any:
+        return self.objectives[0].colour_difference if len(self.objectives) == 1 else None
+
+    def _outputs(self, h: Observation) -> list[float]:
+        """What the models are fitted to: each objective, or a composite objective's inputs."""
+        cd = self._composite()
+        if cd is not None:
+            return [float(h.measurement[k]) for k in cd.measured]  # type: ignore[index]
+        return [model_value(o, h.objectives[o.name]) for o in self.objectives]  # type: ignore[index]
+
+    def _gp(self, x: Any, y: Any) -> Any:
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import MixedSingleTaskGP, SingleTaskGP
+        from botorch.models.transforms.outcome import Standardize
+        from gpytorch.mlls import ExactMarginalLogLikelihood
+
+        cat = self.space.categorical_dims
+        if cat:
+            model = MixedSingleTaskGP(x, y, cat_dims=cat, outcome_transform=Standardize(m=1))
+        else:
+            model = SingleTaskGP(x, y, outcome_transform=Standardize(m=1))
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        return model
+
+    def _acquisition(self, models: list[Any], x_ok: Any, y_ok: Any, constrained: bool) -> Any:
+        import torch
+        from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+        from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+        from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+        from botorch.acquisition.objective import GenericMCObjective
+        from botorch.models import ModelListGP
+
+        m = y_ok.shape[1]  # modelled outputs (before the feasibility model)
+        model = ModelListGP(*models) if len(models) > 1 else models[0]
+        constraints = [lambda z, i=m: z[..., i]] if constrained else None
+        cd = self._composite()
+        if cd is not None:
+            from labwright.agents.campaign.colour_model import delta_e2000_torch
+
+            target = cd.lab()
+            objective = GenericMCObjective(lambda z, X=None: -delta_e2000_torch(z[..., :3], target))
+            return qLogNoisyExpectedImprovement(
+                model, X_baseline=x_ok, objective=objective, constraints=constraints, prune_baseline=True
+            )
+        if len(self.objectives) == 1:
+            objective = GenericMCObjective(lambda z, X=None: z[..., 0]) if constrained else None
+            return qLogNoisyExpectedImprovement(
+                model, X_baseline=x_ok, objective=objective, constraints=constraints, prune_baseline=True
+            )
+        ref = torch.tensor(self._reference(y_ok), dtype=y_ok.dtype)
+        return qLogNoisyExpectedHypervolumeImprovement(
+            model,
+            ref_point=ref,
+            X_baseline=x_ok,
+            objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))) if constrained else None,
+            constraints=constraints,
+            prune_baseline=True,
+        )
+
+    def _reference(self, y_ok: Any) -> list[float]:
+        """The hypervolume reference in model space: the objectives' ``reference`` where given,
+        else the worst value seen less a tenth of the range."""
+        ref = []
+        for i, o in enumerate(self.objectives):
+            if o.reference is not None:
+                ref.append(model_value(o, o.reference))
+            else:
+                col = y_ok[:, i]
+                span = float(col.max() - col.min()) or 1.0
+                ref.append(float(col.min()) - 0.1 * span)
+        return ref
+
+    def _optimise(self, acqf: Any, n: int, seed: int) -> Any:
+        """Greedy batch: each point maximises the acquisition given the ones chosen before it.
+
+        Starting points are the best of ``raw_samples`` feasible draws (numpy sampler: BoTorch's
+        polytope sampler took ~10 s per point under a mixture constraint); each start is refined
+        by BoTorch's gradient optimiser under the linear constraints, its categorical values held.
+        """
+        import torch
+        from botorch.optim import optimize_acqf
+
+        rng = np.random.default_rng(seed)
+        bounds = torch.tensor(self.space.bounds(), dtype=torch.double)
+        eqs, ineqs = self.space.linear_constraints()
+        eq_t = _torch_constraints(eqs)
+        ineq_t = _torch_constraints(ineqs)
+        cat = self.space.categorical_dims
+        chosen: list[Any] = []
+        for _ in range(n):
+            if chosen:
+                acqf.set_X_pending(torch.stack(chosen))
+            raw = torch.tensor(
+                np.array([self.space.encode(p) for p in self.space.sample(self.raw_samples, rng)]),
+                dtype=torch.double,
+            ).unsqueeze(1)
+            with torch.no_grad():
+                values = acqf(raw)
+            starts = raw[values.topk(min(self.num_restarts, len(raw))).indices]
+            best, best_value = None, -float("inf")
+            for start in starts:
+                fixed = {i: float(start[0, i]) for i in cat} or None
+                cand, value = optimize_acqf(
+                    acqf,
+                    bounds=bounds,
+                    q=1,
+                    num_restarts=1,
+                    batch_initial_conditions=start.unsqueeze(0),
+                    equality_constraints=eq_t,
+                    inequality_constraints=ineq_t,
+                    fixed_features=fixed,
+                    options={"maxiter": 100},
+                )
+                if float(value) > best_value:
+                    best, best_value = cand[0], float(value)
+            chosen.append(best)
+        acqf.set_X_pending(None)
+        return torch.stack(chosen)
+
+
+def _torch_constraints(items: list[tuple[list[int], list[float], float]]) -> list | None:
+    import torch
+
+    out = [
+        (torch.tensor(i, dtype=torch.long), torch.tensor(c, dtype=torch.double), float(r))
+        for i, c, r in items
+    ]
+    return out or None
+
+
+def make_optimizer(
+    name: str, space: Space, objectives: list[Objective], *, initial: int | None = None
+) -> Optimizer:
+    if name == "random":
+        return RandomOptimizer(space, objectives, initial=initial)
+    if name == "bo":
+        return BotorchOptimizer(space, objectives, initial=initial)
+    raise ValueError(f"no optimizer {name!r}; choose bo or random")
