@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labwright.agents.campaign.spec import CampaignSpec
-from labwright.agents.campaign.template import compile_experiment, experiment_well
+from labwright.agents.campaign.template import InfeasibleProposal, compile_experiment, experiment_well
 from labwright.protocols.models import Protocol
 from labwright.simulators.chemistry.base import ChemistryTwin
 from labwright.verifiers.verifier import Report, VerifyOptions, verify
@@ -43,7 +43,10 @@ def predicted_measurement(protocol: Protocol, twin: ChemistryTwin, well: str) ->
 def evaluate_offline(
     spec: CampaignSpec, params: dict[str, Any], index: int, twin: ChemistryTwin, key: str
 ) -> OfflineResult:
-    protocol = compile_experiment(spec, params, index)
+    try:
+        protocol = compile_experiment(spec, params, index)
+    except InfeasibleProposal as exc:
+        return OfflineResult(False, None, [f"TEMPLATE_INFEASIBLE: {exc}"])
     report = verify(protocol, VerifyOptions(strict=spec.strict))
     if not report.ok or report.twin is None or not report.twin.measurements:
         return OfflineResult(False, None, findings_text(report, "error"), report.protocol_sha256)

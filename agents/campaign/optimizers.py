@@ -10,14 +10,19 @@ anything is dispatched), and a campaign is reproducible by its seed.
 ``bo``: BoTorch directly (chosen over BayBE after measuring both on the twins: see the README,
 "Campaigns"). The first ``initial`` experiments are a space-filling design; then
 
-* a Gaussian process per objective on the feasible experiments (``SingleTaskGP``, or
-  ``MixedSingleTaskGP`` with a categorical kernel when a parameter is categorical: a reagent or
-  catalyst choice), outcomes standardised, minimised objectives negated, ``transform: log``
+* a Gaussian process per objective on the feasible experiments (``SingleTaskGP``, ARD kernel;
+  a categorical parameter, such as a reagent or catalyst choice, is one-hot encoded and each
+  candidate keeps one category while its continuous parameters are optimised), outcomes
+  standardised, minimised objectives negated, ``transform: log``
   objectives modelled as logs; a ``colour_difference`` objective is composite: one GP per
   measured L*, a*, b*, and the acquisition takes CIEDE2000 of their joint samples to the target;
-* a feasibility model when some proposals were infeasible (their protocols failed the verifier,
-  or their runs failed): a GP on +1 (infeasible) / -1 (feasible) over every experiment, used as
-  an outcome constraint so the acquisition avoids what the verifier refuses;
+* infeasible proposals (their protocols failed the verifier, or could not be made) are learnt
+  from: each counts as the worst outcome seen (less a tenth of the range) in every objective's
+  model, so the acquisition turns away from what the verifier refuses. For a composite
+  (colour-difference) objective, whose models are of measured components, a feasibility GP on
+  +1 (infeasible) / -1 (feasible) is an outcome constraint instead. Measured on a synthetic
+  refusal boundary (tests): imputation kept every proposal inside the feasible region from 12
+  experiments on and was 3x faster; the feasibility GP alone still proposed beyond it;
 * one objective: qLogNoisyExpectedImprovement (qLogNEI); several: qLogNoisyExpectedHypervolume-
   Improvement (qLogNEHVI) with each objective's ``reference`` (or the worst value seen);
 * the batch is chosen greedily (each point given the ones before it as pending), each point by
@@ -127,11 +132,20 @@ class BotorchOptimizer(Optimizer):
         x_all = torch.tensor(np.array([self.space.encode(h.params) for h in history]), dtype=dtype)
         x_ok = torch.tensor(np.array([self.space.encode(h.params) for h in measured]), dtype=dtype)
         y_ok = torch.tensor([self._outputs(h) for h in measured], dtype=dtype)
-        infeasible = torch.tensor([[0.0 if h.feasible else 1.0] for h in history], dtype=dtype)
-        constrained = bool(infeasible.sum() > 0)
-        models = [self._gp(x_ok, y_ok[:, i : i + 1]) for i in range(y_ok.shape[1])]
+        infeasible = [h for h in history if not h.feasible]
+        composite = self._composite() is not None
+        constrained = bool(infeasible) and composite
+        x_fit, y_fit = x_ok, y_ok
+        if infeasible and not composite:
+            # an infeasible experiment counts as the worst outcome seen, for every objective
+            x_bad = torch.tensor(np.array([self.space.encode(h.params) for h in infeasible]), dtype=dtype)
+            worst = y_ok.min(dim=0).values - 0.1 * (y_ok.max(dim=0).values - y_ok.min(dim=0).values)
+            x_fit = torch.cat([x_ok, x_bad])
+            y_fit = torch.cat([y_ok, worst.expand(len(infeasible), -1)])
+        models = [self._gp(x_fit, y_fit[:, i : i + 1]) for i in range(y_fit.shape[1])]
         if constrained:
-            models.append(self._gp(x_all, 2.0 * infeasible - 1.0))
+            labels = torch.tensor([[0.0 if h.feasible else 1.0] for h in history], dtype=dtype)
+            models.append(self._gp(x_all, 2.0 * labels - 1.0))
         acqf = self._acquisition(models, x_ok, y_ok, constrained)
         candidates = self._optimise(acqf, n, seed)
         return [self.space.decode(row) for row in candidates.detach().cpu().numpy()]
@@ -147,16 +161,15 @@ class BotorchOptimizer(Optimizer):
         return [model_value(o, h.objectives[o.name]) for o in self.objectives]  # type: ignore[index]
 
     def _gp(self, x: Any, y: Any) -> Any:
+        """A GP with an ARD kernel over the encoding (categorical choices one-hot). BoTorch's
+        MixedSingleTaskGP (a categorical kernel) was measured at ~25 s per fit on this machine
+        for 12 points and 8 catalysts, against well under a second for this model."""
         from botorch.fit import fit_gpytorch_mll
-        from botorch.models import MixedSingleTaskGP, SingleTaskGP
+        from botorch.models import SingleTaskGP
         from botorch.models.transforms.outcome import Standardize
         from gpytorch.mlls import ExactMarginalLogLikelihood
 
-        cat = self.space.categorical_dims
-        if cat:
-            model = MixedSingleTaskGP(x, y, cat_dims=cat, outcome_transform=Standardize(m=1))
-        else:
-            model = SingleTaskGP(x, y, outcome_transform=Standardize(m=1))
+        model = SingleTaskGP(x, y, outcome_transform=Standardize(m=1))
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
         return model
 
@@ -197,16 +210,22 @@ class BotorchOptimizer(Optimizer):
 
     def _reference(self, y_ok: Any) -> list[float]:
         """The hypervolume reference in model space: the objectives' ``reference`` where given,
-        else the worst value seen less a tenth of the range."""
-        ref = []
-        for i, o in enumerate(self.objectives):
-            if o.reference is not None:
-                ref.append(model_value(o, o.reference))
-            else:
-                col = y_ok[:, i]
-                span = float(col.max() - col.min()) or 1.0
-                ref.append(float(col.min()) - 0.1 * span)
-        return ref
+        else the worst value seen less a tenth of the range. While no experiment beats the given
+        reference in every objective (the improvement would be zero everywhere), the worst values
+        seen are used, so the search still has a direction."""
+        seen = []
+        for i in range(len(self.objectives)):
+            col = y_ok[:, i]
+            span = float(col.max() - col.min()) or 1.0
+            seen.append(float(col.min()) - 0.1 * span)
+        given = [
+            model_value(o, o.reference) if o.reference is not None else s
+            for o, s in zip(self.objectives, seen, strict=True)
+        ]
+        dominating = any(
+            all(float(y_ok[j, i]) > given[i] for i in range(len(given))) for j in range(y_ok.shape[0])
+        )
+        return given if dominating else seen
 
     def _optimise(self, acqf: Any, n: int, seed: int) -> Any:
         """Greedy batch: each point maximises the acquisition given the ones chosen before it.
@@ -223,7 +242,7 @@ class BotorchOptimizer(Optimizer):
         eqs, ineqs = self.space.linear_constraints()
         eq_t = _torch_constraints(eqs)
         ineq_t = _torch_constraints(ineqs)
-        cat = self.space.categorical_dims
+        blocks = self.space.categorical_blocks
         chosen: list[Any] = []
         for _ in range(n):
             if chosen:
@@ -237,7 +256,7 @@ class BotorchOptimizer(Optimizer):
             starts = raw[values.topk(min(self.num_restarts, len(raw))).indices]
             best, best_value = None, -float("inf")
             for start in starts:
-                fixed = {i: float(start[0, i]) for i in cat} or None
+                fixed = {i: float(start[0, i]) for block in blocks for i in block} or None
                 cand, value = optimize_acqf(
                     acqf,
                     bounds=bounds,

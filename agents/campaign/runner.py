@@ -37,7 +37,7 @@ from labwright.agents.campaign.results import CampaignResult, build_result, obje
 from labwright.agents.campaign.space import Space
 from labwright.agents.campaign.spec import CampaignSpec
 from labwright.agents.campaign.store import CampaignStore, ExperimentRecord
-from labwright.agents.campaign.template import compile_experiment, experiment_well
+from labwright.agents.campaign.template import InfeasibleProposal, compile_experiment, experiment_well
 from labwright.agents.campaign.twins import build_twin
 from labwright.agents.closed_loop import dispatch_with_attempts
 from labwright.hardware.dispatcher import Dispatcher
@@ -162,7 +162,11 @@ def _measurement(
 def run_experiment(ctx: _Context, e: ExperimentRecord) -> None:
     """Compile, verify, dispatch and measure one proposed experiment; record what happened."""
     spec, store, rid = ctx.spec, ctx.store, ctx.run_id
-    protocol = compile_experiment(spec, e.parameters, e.index)
+    try:
+        protocol = compile_experiment(spec, e.parameters, e.index)
+    except InfeasibleProposal as exc:  # no protocol can do this: learnt from like a refused one
+        store.update_experiment(rid, e.index, status="infeasible", errors=[f"TEMPLATE_INFEASIBLE: {exc}"])
+        return
     report = verify(protocol, VerifyOptions(strict=spec.strict))
     warnings, errors = findings_text(report, "warning"), findings_text(report, "error")
     fields: dict[str, Any] = {"protocol_sha256": report.protocol_sha256, "warnings": warnings}

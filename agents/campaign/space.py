@@ -1,9 +1,10 @@
 """The parameter space of a campaign: encoding for models, decoding, uniform and space-filling samples.
 
-Encoding (what a model sees): a continuous or integer parameter is scaled to [0, 1] by its
-bounds; a categorical parameter is the index of its value (0 .. k-1). Integer parameters are
-rounded when decoded. Constraints (``sum`` mixtures and ``linear`` inequalities) are linear in
-the encoding, so they pass to the acquisition optimiser as linear constraints.
+Encoding (what a model sees): a continuous or integer parameter is one coordinate scaled to
+[0, 1] by its bounds; a categorical parameter with k values is k one-hot coordinates (decoded
+by the largest). Integer parameters are rounded when decoded. Constraints (``sum`` mixtures
+and ``linear`` inequalities) are linear in the encoding, so they pass to the acquisition
+optimiser as linear constraints.
 
 Sampling is numpy only (the random baseline loads no torch): a mixture group is drawn
 uniformly on its simplex (a flat Dirichlet over what the lower bounds leave), the other
@@ -45,37 +46,54 @@ class Space:
 
     @property
     def dim(self) -> int:
-        return len(self.parameters)
+        """Coordinates of the encoding (one per numeric parameter, k per categorical one)."""
+        return sum(len(p.values or []) if p.type == "categorical" else 1 for p in self.parameters)
+
+    def _offsets(self) -> list[int]:
+        out, i = [], 0
+        for p in self.parameters:
+            out.append(i)
+            i += len(p.values or []) if p.type == "categorical" else 1
+        return out
+
+    def index_of(self, name: str) -> int:
+        """The (first) coordinate of a parameter in the encoding."""
+        return self._offsets()[[p.name for p in self.parameters].index(name)]
 
     @property
-    def categorical_dims(self) -> list[int]:
-        return [i for i, p in enumerate(self.parameters) if p.type == "categorical"]
+    def categorical_blocks(self) -> list[list[int]]:
+        """The one-hot coordinates of each categorical parameter."""
+        return [
+            list(range(o, o + len(p.values or [])))
+            for p, o in zip(self.parameters, self._offsets(), strict=True)
+            if p.type == "categorical"
+        ]
 
     def bounds(self) -> np.ndarray:
-        """(2, d) bounds of the encoding."""
-        hi = [len(p.values or []) - 1 if p.type == "categorical" else 1.0 for p in self.parameters]
-        return np.array([[0.0] * self.dim, hi], dtype=float)
+        """(2, dim) bounds of the encoding: the unit cube."""
+        return np.array([[0.0] * self.dim, [1.0] * self.dim], dtype=float)
 
     # ---------------------------------------------------------------------- encode/decode
 
     def encode(self, params: dict[str, Any]) -> np.ndarray:
-        out = []
+        out: list[float] = []
         for p in self.parameters:
             v = params[p.name]
             if p.type == "categorical":
-                out.append(float((p.values or []).index(str(v))))
+                values = p.values or []
+                out += [1.0 if str(v) == c else 0.0 for c in values]
             else:
                 out.append((float(v) - p.low) / (p.high - p.low))  # type: ignore[operator]
         return np.array(out, dtype=float)
 
     def decode(self, x: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for p, xi in zip(self.parameters, x, strict=True):
+        for p, o in zip(self.parameters, self._offsets(), strict=True):
             if p.type == "categorical":
                 values = p.values or []
-                out[p.name] = values[int(np.clip(round(float(xi)), 0, len(values) - 1))]
+                out[p.name] = values[int(np.argmax(x[o : o + len(values)]))]
             else:
-                v = p.low + float(np.clip(xi, 0.0, 1.0)) * (p.high - p.low)  # type: ignore[operator]
+                v = p.low + float(np.clip(x[o], 0.0, 1.0)) * (p.high - p.low)  # type: ignore[operator]
                 out[p.name] = int(round(v)) if p.type == "integer" else v
         return self._repair_sums(out)
 
@@ -112,15 +130,16 @@ class Space:
         self,
     ) -> tuple[list[tuple[list[int], list[float], float]], list[tuple[list[int], list[float], float]]]:
         """(equalities, inequalities ``sum coef * x >= rhs``) on the encoding."""
-        idx = {p.name: i for i, p in enumerate(self.parameters)}
+        idx = {p.name: self.index_of(p.name) for p in self.parameters}
+        by_name = {p.name: p for p in self.parameters}
         eqs, ineqs = [], []
         for c in self.sums:
-            ps = [self.parameters[idx[n]] for n in c.parameters]
+            ps = [by_name[n] for n in c.parameters]
             coef = [p.high - p.low for p in ps]  # type: ignore[operator]
             eqs.append(([idx[n] for n in c.parameters], coef, c.value - sum(p.low for p in ps)))  # type: ignore[misc]
         for lc in self.linears:
             names = list(lc.coefficients)
-            ps = [self.parameters[idx[n]] for n in names]
+            ps = [by_name[n] for n in names]
             coef = [lc.coefficients[n] * (p.high - p.low) for n, p in zip(names, ps, strict=True)]  # type: ignore[operator]
             offset = sum(lc.coefficients[n] * p.low for n, p in zip(names, ps, strict=True))  # type: ignore[misc]
             if lc.min is not None:
@@ -190,6 +209,4 @@ class Space:
         return out
 
     def _unit(self, x: np.ndarray) -> np.ndarray:
-        b = self.bounds()
-        span = np.where(b[1] > 0, b[1], 1.0)
-        return x / span
+        return x

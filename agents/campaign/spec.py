@@ -306,9 +306,9 @@ def check_references(spec: CampaignSpec) -> None:
 
 def _first_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(x) for x in first.get("loc", ())) or "document"
+    where = ".".join(str(x) for x in first.get("loc", ()))
     msg = str(first.get("msg", "")).removeprefix("Value error, ")
-    return f"{where}: {msg}"
+    return f"{where}: {msg}" if where else msg
 
 
 def campaign_from_document(doc: Any, source: str = "<campaign>") -> CampaignSpec:

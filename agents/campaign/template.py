@@ -29,6 +29,10 @@ from labwright.protocols.models import Protocol
 PLATE_WELLS = 96
 
 
+class InfeasibleProposal(ValueError):
+    """A parameter set the template cannot turn into a protocol (e.g. a negative volume)."""
+
+
 def experiment_well(index: int) -> str:
     """The plate well of experiment ``index`` (1-based)."""
     return well_name((index - 1) % PLATE_WELLS)
@@ -86,7 +90,12 @@ def _additions(spec: CampaignSpec, params: dict[str, Any], well: str) -> list[di
     for i, add in enumerate(t.additions):
         stock = str(params[add.stock[1:-1]]) if add.stock.startswith("{") else add.stock
         volume = round(_value(add.volume, numeric, f"additions[{i}].volume") / t.round_ul) * t.round_ul
-        if volume <= 0:
+        if volume < 0:
+            raise InfeasibleProposal(
+                f"addition {i + 1} ({stock}) would need {volume:.4g} uL: "
+                "the other additions overfill the well"
+            )
+        if volume == 0:
             continue
         steps.append(
             {
