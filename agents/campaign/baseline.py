@@ -9,7 +9,7 @@ ledger. Its records have the shape of a real campaign's, so the same summaries a
 from __future__ import annotations
 
 from labwright.agents.campaign.offline import evaluate_offline
-from labwright.agents.campaign.optimizers import Observation, make_optimizer
+from labwright.agents.campaign.optimizers import Observation, Optimizer, make_optimizer
 from labwright.agents.campaign.results import objectives_met
 from labwright.agents.campaign.space import Space
 from labwright.agents.campaign.spec import CampaignSpec
@@ -17,13 +17,19 @@ from labwright.agents.campaign.store import ExperimentRecord
 from labwright.agents.campaign.twins import build_twin
 
 
-def simulate_campaign(spec: CampaignSpec, *, stop_on_target: bool | None = None) -> list[ExperimentRecord]:
-    """The experiments a campaign would run on the twin (seeded like a real run of ``spec``)."""
+def simulate_campaign(
+    spec: CampaignSpec, *, stop_on_target: bool | None = None, optimizer: Optimizer | None = None
+) -> list[ExperimentRecord]:
+    """The experiments a campaign would run on the twin (seeded like a real run of ``spec``);
+    ``optimizer`` replaces the file's (benchmarks of other libraries)."""
     from labwright.agents.campaign.runner import objective_values, round_seed
 
     stop = spec.stop_on_target if stop_on_target is None else stop_on_target
     twin = build_twin(spec)
-    optimizer = make_optimizer(spec.optimizer, Space.of(spec), list(spec.objectives), initial=spec.initial)
+    if optimizer is None:
+        optimizer = make_optimizer(
+            spec.optimizer, Space.of(spec), list(spec.objectives), initial=spec.initial
+        )
     records: list[ExperimentRecord] = []
     history: list[Observation] = []
     rnd = 0

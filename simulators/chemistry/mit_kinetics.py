@@ -159,3 +159,41 @@ class MitKineticsTwin(ChemistryTwin):
             "case": self.case,
             "volume_ul": contents.volume_ul,
         }
+
+
+def best_yield(
+    case: int,
+    loading_m: tuple[float, float],
+    seconds: tuple[float, float],
+    celsius: tuple[float, float],
+    a0: float = 0.167,
+    b0: float = 0.250,
+) -> tuple[float, dict[str, float]]:
+    """The noise-free optimum yield (0-1) of a case over these bounds, and where it is.
+
+    Each catalyst: a coarse grid, then L-BFGS-B from its best points; the best catalyst wins.
+    Benchmarks use it to set "within 2 % of the optimum" targets without hard-coding them.
+    """
+    from itertools import product
+
+    from scipy.optimize import minimize
+
+    bounds = [loading_m, seconds, celsius]
+    best = (-1.0, {})
+    for cat in range(8):
+        grid = [np.linspace(lo, hi, 4) for lo, hi in bounds]
+        starts = sorted((-yield_of(case, cat, x, s, t, a0, b0), (x, s, t)) for x, s, t in product(*grid))[:2]
+        for _, x0 in starts:
+            res = minimize(
+                lambda v, c=cat: -yield_of(case, c, v[0], v[1], v[2], a0, b0),
+                np.array(x0),
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 60},
+            )
+            if -res.fun > best[0]:
+                best = (
+                    float(-res.fun),
+                    {"catalyst": cat + 1, "loading_m": res.x[0], "seconds": res.x[1], "celsius": res.x[2]},
+                )
+    return best
