@@ -103,12 +103,14 @@ class BotorchOptimizer(Optimizer):
         objectives: list[Objective],
         *,
         initial: int | None = None,
-        num_restarts: int = 8,
+        num_restarts: int = 6,
         raw_samples: int = 256,
+        mc_samples: int = 64,
     ) -> None:
         super().__init__(space, objectives, initial=initial)
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples
+        self.mc_samples = mc_samples
 
     def propose(self, history: list[Observation], n: int, seed: int) -> list[dict[str, Any]]:
         rng = np.random.default_rng(seed)
@@ -180,9 +182,11 @@ class BotorchOptimizer(Optimizer):
         from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
         from botorch.acquisition.objective import GenericMCObjective
         from botorch.models import ModelListGP
+        from botorch.sampling.normal import SobolQMCNormalSampler
 
         m = y_ok.shape[1]  # modelled outputs (before the feasibility model)
         model = ModelListGP(*models) if len(models) > 1 else models[0]
+        sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.mc_samples]))
         constraints = [lambda z, i=m: z[..., i]] if constrained else None
         cd = self._composite()
         if cd is not None:
@@ -191,18 +195,29 @@ class BotorchOptimizer(Optimizer):
             target = cd.lab()
             objective = GenericMCObjective(lambda z, X=None: -delta_e2000_torch(z[..., :3], target))
             return qLogNoisyExpectedImprovement(
-                model, X_baseline=x_ok, objective=objective, constraints=constraints, prune_baseline=True
+                model,
+                X_baseline=x_ok,
+                sampler=sampler,
+                objective=objective,
+                constraints=constraints,
+                prune_baseline=True,
             )
         if len(self.objectives) == 1:
             objective = GenericMCObjective(lambda z, X=None: z[..., 0]) if constrained else None
             return qLogNoisyExpectedImprovement(
-                model, X_baseline=x_ok, objective=objective, constraints=constraints, prune_baseline=True
+                model,
+                X_baseline=x_ok,
+                sampler=sampler,
+                objective=objective,
+                constraints=constraints,
+                prune_baseline=True,
             )
         ref = torch.tensor(self._reference(y_ok), dtype=y_ok.dtype)
         return qLogNoisyExpectedHypervolumeImprovement(
             model,
             ref_point=ref,
             X_baseline=x_ok,
+            sampler=sampler,
             objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))) if constrained else None,
             constraints=constraints,
             prune_baseline=True,
@@ -254,19 +269,23 @@ class BotorchOptimizer(Optimizer):
             with torch.no_grad():
                 values = acqf(raw)
             starts = raw[values.topk(min(self.num_restarts, len(raw))).indices]
-            best, best_value = None, -float("inf")
+            # starts that share their categorical choices are refined together in one batch
+            groups: dict[tuple[float, ...], list[Any]] = {}
             for start in starts:
-                fixed = {i: float(start[0, i]) for block in blocks for i in block} or None
+                groups.setdefault(tuple(float(start[0, i]) for b in blocks for i in b), []).append(start)
+            best, best_value = None, -float("inf")
+            for key, group in groups.items():
+                fixed = dict(zip([i for b in blocks for i in b], key, strict=True)) or None
                 cand, value = optimize_acqf(
                     acqf,
                     bounds=bounds,
                     q=1,
-                    num_restarts=1,
-                    batch_initial_conditions=start.unsqueeze(0),
+                    num_restarts=len(group),
+                    batch_initial_conditions=torch.stack(group),
                     equality_constraints=eq_t,
                     inequality_constraints=ineq_t,
                     fixed_features=fixed,
-                    options={"maxiter": 100},
+                    options={"maxiter": 60},
                 )
                 if float(value) > best_value:
                     best, best_value = cand[0], float(value)
