@@ -170,3 +170,41 @@ def test_the_chat_entry_point_starts_a_detached_campaign_process(store: Path) ->
         time.sleep(1.0)
     assert status.state == "finished", status.state
     assert status.counts["measured"] == 2
+
+
+def test_the_opentrons_simulator_backend_runs_the_protocol_and_the_twin_predicts_the_reading(
+    store: Path,
+) -> None:
+    """The Opentrons simulator has no plate reader: it runs the exported protocol (a simulator
+    error would fail the experiment) and the chemistry twin predicts the reading from the deck
+    twin's replay of the same certified bytes."""
+    result = run_campaign(_colour(budget=1, seed=6, backend="opentrons-sim"), store=store)
+    (e,) = result.experiments
+    assert e.status == "measured", e.errors
+    assert e.measurement["source"] == "chemistry:colour prediction (opentrons-sim)"
+    record = Ledger(store).get(e.ledger_run_id)
+    assert record.backend == "opentrons-sim" and record.state is RunState.SUCCEEDED
+    assert record.results.commands  # the simulator's command list
+
+
+@pytest.mark.slow
+def test_the_http_backend_dispatches_to_a_robot(store: Path) -> None:
+    from labwright.hardware.fake_robot import FakeRobot
+
+    with FakeRobot() as robot:
+        spec = _colour(budget=2, backend="opentrons-http", robot=robot.url, backend_options={"poll_s": 0.05})
+        result = run_campaign(spec, store=store)
+        assert [e.status for e in result.experiments] == ["measured", "measured"]
+        for e in result.experiments:
+            assert len(robot.runs_of_key(e.idempotency_key)) == 1  # one robot run per experiment
+
+
+def test_a_multi_objective_report_draws_the_pareto_front(store: Path, tmp_path: Path) -> None:
+    from labwright.campaign_report import write_report
+
+    spec = with_overrides(load_campaign(CAMPAIGNS / "snar_pareto.yaml"), optimizer="random", budget=5, seed=1)
+    result = run_campaign(spec, store=store)
+    html = write_report(result, tmp_path / "snar.html", baseline_seeds=1).read_text()
+    assert 'id="chart-pareto"' in html and "Pareto-optimal" in html and "Hypervolume vs experiments" in html
+    front = result.best["pareto_front"]
+    assert html.count('fill="#d62728"') >= len(front)  # a red marker per Pareto-optimal experiment
