@@ -193,3 +193,22 @@ def test_with_overrides_validates_the_options() -> None:
     with pytest.raises(UnusableInputError, match="optimizer"):
         with_overrides(spec, optimizer="genetic")
     assert spec.budget == 30  # the loaded spec is not changed by overrides
+
+
+def test_integer_parameters_are_whole_numbers_in_samples_and_proposals() -> None:
+    doc = _doc("catalyst_selection.yaml")
+    doc["parameters"][2] = {"name": "time", "type": "integer", "low": 60, "high": 600, "unit": "s"}
+    doc["objectives"] = [{"name": "y", "direction": "maximise"}]
+    spec = campaign_from_document(doc)
+    space = Space.of(spec)
+    draws = space.sample(200, np.random.default_rng(0))
+    assert all(isinstance(d["time"], int) and 60 <= d["time"] <= 600 for d in draws)
+    assert space.decode(space.encode({**draws[0], "time": 333}))["time"] == 333
+    history = _history(space, 10, 1, lambda p: -abs(p["time"] - 420) / 100.0)
+    proposals = BotorchOptimizer(
+        space, list(spec.objectives), initial=4, num_restarts=4, raw_samples=64
+    ).propose(history, 2, seed=3)
+    assert all(isinstance(p["time"], int) for p in proposals)
+    protocol = compile_experiment(spec, proposals[0], 1)
+    shake = next(s for s in protocol.steps if s.op == "shake")
+    assert shake.seconds == proposals[0]["time"]
