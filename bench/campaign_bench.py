@@ -74,6 +74,8 @@ def _spec(twin: str, optimizer: str, seed: int, args: argparse.Namespace) -> Any
     overrides: dict[str, Any] = {"seed": seed, "optimizer": optimizer}
     if twin == "colour" and optimizer == "random":
         overrides["budget"] = args.random_colour_budget
+    if args.budget is not None:  # smoke runs
+        overrides["budget"] = args.budget
     if twin == "mit":
         target = args.mit_target
         objective = spec.objectives[0].model_copy(update={"target": target})
@@ -146,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twins", default="colour,snar,mit")
     parser.add_argument("--random-colour-budget", type=int, default=200)
     parser.add_argument("--within", type=int, default=25, help="count seeds reaching the target within N")
+    parser.add_argument("--budget", type=int, default=None, help="override every budget (smoke runs)")
     args = parser.parse_args(argv)
     twins = args.twins.split(",")
     unknown = [t for t in twins if t not in FILES]
