@@ -122,8 +122,7 @@ def _colour_campaign(
         f"\n[bold]closed loop on the built-in twin[/bold]: {spec.name} ({path.name}): the optimiser "
         f"({spec.optimizer}) proposes {spec.batch} mixture(s) per round; each becomes a protocol that is "
         f"verified and certified, dispatched through the run ledger to the twin and measured by the "
-        f"{spec.twin.kind} twin, until {o.name} {'<=' if o.direction == 'minimise' else '>='} {o.target} "
-        f"or {spec.budget} experiments",
+        f"{spec.twin.kind} twin, until {_goal(spec)}{spec.budget} experiments",
         highlight=False,
     )
 
@@ -154,6 +153,12 @@ def _colour_campaign(
         soft_wrap=True,
     )
     return result
+
+
+def _goal(spec: Any) -> str:
+    targeted = [o for o in spec.objectives if o.target is not None]
+    shown = [f"{o.name} {'<=' if o.direction == 'minimise' else '>='} {o.target:g}" for o in targeted]
+    return f"{' and '.join(shown)} or " if shown else ""
 
 
 def _report(console: Any, result: Any, output: Path | None, baseline_seeds: int) -> Path:
