@@ -10,6 +10,7 @@ come out identical.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -29,11 +30,12 @@ ROOT = Path(__file__).resolve().parents[3]
 BUDGET = 8
 
 
-def _campaign_file(tmp: Path, delay_s: float) -> Path:
+def _campaign_file(tmp: Path, delay_s: float, budget: int = BUDGET) -> Path:
     doc = yaml.safe_load((ROOT / "examples" / "campaigns" / "colour_match.yaml").read_text())
     doc.update(
-        optimizer="random", budget=BUDGET, batch=2, seed=11, backend_options={"action_delay_s": delay_s}
+        optimizer="random", budget=budget, batch=2, seed=11, backend_options={"action_delay_s": delay_s}
     )
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "campaign.yaml"
     path.write_text(yaml.safe_dump(doc))
     return path
@@ -79,12 +81,12 @@ def _finish(file: Path, store: Path, env: dict[str, str], started: bool) -> None
     assert proc.returncode == 0, err
 
 
-def _check(store: Path, reference: Path) -> dict[str, int]:
+def _check(store: Path, reference: Path, budget: int = BUDGET) -> dict[str, int]:
     """Every experiment measured once, from exactly one succeeded run; the same as the reference."""
     result = campaign_status("dur", store=store)
     ref = campaign_status("dur", store=reference)
-    assert result.state == "finished" and len(result.experiments) == BUDGET
-    assert [e.status for e in result.experiments] == ["measured"] * BUDGET
+    assert result.state == "finished" and len(result.experiments) == budget
+    assert [e.status for e in result.experiments] == ["measured"] * budget
     ledger = Ledger(store)
     runs = ledger.list()
     counts = {"runs": len(runs), "interrupted": 0}
@@ -100,7 +102,7 @@ def _check(store: Path, reference: Path) -> dict[str, int]:
         assert e.parameters == r.parameters and e.protocol_sha256 == r.protocol_sha256
         assert e.objectives == r.objectives and e.measurement == r.measurement
     assert all(x.state in (RunState.SUCCEEDED, RunState.INTERRUPTED) for x in runs)
-    assert counts["runs"] == BUDGET + counts["interrupted"]
+    assert counts["runs"] == budget + counts["interrupted"]
     return counts
 
 
@@ -133,6 +135,27 @@ def test_killed_inside_runs_then_resumed(tmp_path: Path, reference: Path) -> Non
             if any(key.startswith(f"dur:r{target_round}:") for (key,) in live):
                 break
             time.sleep(0.02)
+        if target_round == 3:  # `campaign show` of a campaign in progress, from another process
+            shown = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "labwright.cli",
+                    "campaign",
+                    "show",
+                    "dur",
+                    "--store",
+                    str(store),
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+            )
+            live_doc = json.loads(shown.stdout.strip().splitlines()[-1])
+            assert live_doc["state"] == "running" and live_doc["counts"]["measured"] >= 4
+            assert live_doc["counts"]["proposed"] >= 1  # the rest is still to run
         assert _kill(proc), "the campaign finished before it could be killed"
         started = True
     orphans = "select count(*) from dispatches where state in ('queued', 'submitted', 'running')"
@@ -143,30 +166,30 @@ def test_killed_inside_runs_then_resumed(tmp_path: Path, reference: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("kills_planned", "seed"),
-    [(4, 2026), pytest.param(12, 7, marks=pytest.mark.slow)],
+    ("kills_planned", "budget", "seed"),
+    [(4, BUDGET, 2026), pytest.param(12, 30, 7, marks=pytest.mark.slow)],
 )
 def test_killed_at_random_points_then_resumed(
-    tmp_path: Path, reference: Path, kills_planned: int, seed: int
+    tmp_path: Path, kills_planned: int, budget: int, seed: int
 ) -> None:
-    file = _campaign_file(tmp_path, 0.03)
+    reference = tmp_path / "reference.sqlite"
+    _finish(
+        _campaign_file(tmp_path / "ref", 0.0, budget), reference, _env(tmp_path / "home-ref"), started=False
+    )
+    file = _campaign_file(tmp_path, 0.03, budget)
     store = tmp_path / "ledger.sqlite"
     env = _env(tmp_path / "home")
     rng = np.random.default_rng(seed)
     started = False
     kills = 0
     for _ in range(kills_planned):
-        proc = _cli(
-            *(("resume", "dur") if started else ("run", str(file), "--run-id", "dur")),
-            "--store",
-            str(store),
-            env=env,
-        )
-        # python start-up and imports take ~1-3 s; then each experiment ~0.5 s
+        args = ("resume", "dur") if started else ("run", str(file), "--run-id", "dur")
+        proc = _cli(*args, "--store", str(store), env=env)
+        # python start-up and imports take ~1-3 s; then each experiment ~0.5-1 s
         time.sleep(float(rng.uniform(1.0, 5.0)))
         kills += _kill(proc)
         started = started or bool(_rows(store, "select 1 from campaigns where run_id = 'dur'"))
     _finish(file, store, env, started=started)
-    counts = _check(store, reference)
+    counts = _check(store, reference, budget)
     assert kills >= 1, "no kill landed: the campaign finished first"
     print(f"{kills} kills; {counts}")  # the report of where they landed
