@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
             f"{mean}; {sum(r.seconds for r in mine):.0f} s in total"
         )
         budgets = sorted({b for b in (1000, 2500, 5000, args.steps) if b <= args.steps})
-        within = ", ".join(f"{sum(1 for h in hits if h <= b)}/{len(mine)} within {b}" for b in budgets)
+        within = ", ".join(
+            f"{sum(1 for h in hits if h <= b)}/{len(mine)} within {b}" for b in budgets
+        )
         print(f"{m}: {within}")
     return rows
 

@@ -166,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
     files = sorted(
-        p
-        for p in (CORPUS / "protocols").iterdir()
+        p for p in (CORPUS / "protocols").iterdir()
         if p.suffix in {".py", ".json"} and fnmatch.fnmatch(p.name, args.only)
     )
     old, why = load_table(), load_justifications()

@@ -142,21 +142,17 @@ def verifier_overhead(repeats: int = 25) -> dict:
         total, base = statistics.median(on) * 1000, statistics.median(off) * 1000
         added = max(statistics.median(diff) * 1000, 0.0)
         best_total, best_base = min(on) * 1000, min(off) * 1000
-        rows.append(
-            {
-                "protocol": name,
-                "verify_ms": round(total, 2),
-                "verify_without_safety_ms": round(base, 2),
-                "safety_added_ms": round(added, 2),
-                "safety_share_percent": round(100 * added / total, 1),
-                "min_verify_ms": round(best_total, 2),
-                "min_verify_without_safety_ms": round(best_base, 2),
-                "min_based_share_percent": round(100 * max(best_total - best_base, 0.0) / best_total, 1),
-                "safety_pass_direct_ms": round(direct_ms, 3),
-                "direct_share_percent": round(100 * direct_ms / total, 1),
-                "safety_findings": findings,
-            }
-        )
+        rows.append({"protocol": name, "verify_ms": round(total, 2),
+                     "verify_without_safety_ms": round(base, 2),
+                     "safety_added_ms": round(added, 2),
+                     "safety_share_percent": round(100 * added / total, 1),
+                     "min_verify_ms": round(best_total, 2),
+                     "min_verify_without_safety_ms": round(best_base, 2),
+                     "min_based_share_percent": round(
+                         100 * max(best_total - best_base, 0.0) / best_total, 1),
+                     "safety_pass_direct_ms": round(direct_ms, 3),
+                     "direct_share_percent": round(100 * direct_ms / total, 1),
+                     "safety_findings": findings})
     shares = [r["safety_share_percent"] for r in rows]
     min_shares = [r["min_based_share_percent"] for r in rows]
     direct_shares = [r["direct_share_percent"] for r in rows]
@@ -183,10 +179,8 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     print(f"incompatible pairs: {report['incompatible_pairs']}")
-    print(
-        f"  recall (expected hazard code/product): {report['recall']:.3f} "
-        f"({report['caught_with_expected_hazard']}/{report['incompatible_pairs']})"
-    )
+    print(f"  recall (expected hazard code/product): {report['recall']:.3f} "
+          f"({report['caught_with_expected_hazard']}/{report['incompatible_pairs']})")
     print(f"  recall (flagged at all):               {report['recall_any_flag']:.3f}")
     for line in report["missed"]:
         print(f"  missed: {line}")
@@ -196,46 +190,32 @@ def main() -> None:
         for line in report["holdout_missed"]:
             print(f"  missed: {line}")
     print(f"benign pairs: {report['benign_pairs']}")
-    print(
-        f"  false-positive rate: {report['false_positive_rate']:.3f} "
-        f"({report['false_positives']}/{report['benign_pairs']})"
-    )
+    print(f"  false-positive rate: {report['false_positive_rate']:.3f} "
+          f"({report['false_positives']}/{report['benign_pairs']})")
     for line in report["false_positive_pairs"]:
         print(f"  false positive: {line}")
-    print(
-        f"timing: import+data {report['seconds_import_and_data_load']} s, "
-        f"first pass over all pairs (cold: RDKit, classification) "
-        f"{report['seconds_first_pass_all_pairs_cold']} s, "
-        f"warm {report['microseconds_per_pair_warm']} us/pair"
-    )
+    print(f"timing: import+data {report['seconds_import_and_data_load']} s, "
+          f"first pass over all pairs (cold: RDKit, classification) "
+          f"{report['seconds_first_pass_all_pairs_cold']} s, "
+          f"warm {report['microseconds_per_pair_warm']} us/pair")
     ver = report["verifier"]
-    print(
-        f"time the safety pass adds to verifying each example protocol "
-        f"(warm, median of {ver['repeats']} runs each, safety=True vs safety=False):"
-    )
-    print(
-        f"  {'protocol':<36} {'verify ms':>10} {'w/o safety':>11} {'safety ms':>10} "
-        f"{'share':>7} {'(fastest runs:':>15} {'share)':>7} {'pass alone':>11} {'share':>6}"
-    )
+    print(f"time the safety pass adds to verifying each example protocol "
+          f"(warm, median of {ver['repeats']} runs each, safety=True vs safety=False):")
+    print(f"  {'protocol':<36} {'verify ms':>10} {'w/o safety':>11} {'safety ms':>10} "
+          f"{'share':>7} {'(fastest runs:':>15} {'share)':>7} {'pass alone':>11} {'share':>6}")
     for row in ver["protocols"]:
-        print(
-            f"  {row['protocol']:<36} {row['verify_ms']:>10.2f} "
-            f"{row['verify_without_safety_ms']:>11.2f} {row['safety_added_ms']:>10.2f} "
-            f"{row['safety_share_percent']:>6.1f}% {row['min_verify_ms']:>6.2f} vs "
-            f"{row['min_verify_without_safety_ms']:>5.2f} ms {row['min_based_share_percent']:>5.1f}% "
-            f"{row['safety_pass_direct_ms']:>8.3f} ms {row['direct_share_percent']:>5.1f}%"
-        )
+        print(f"  {row['protocol']:<36} {row['verify_ms']:>10.2f} "
+              f"{row['verify_without_safety_ms']:>11.2f} {row['safety_added_ms']:>10.2f} "
+              f"{row['safety_share_percent']:>6.1f}% {row['min_verify_ms']:>6.2f} vs "
+              f"{row['min_verify_without_safety_ms']:>5.2f} ms {row['min_based_share_percent']:>5.1f}% "
+              f"{row['safety_pass_direct_ms']:>8.3f} ms {row['direct_share_percent']:>5.1f}%")
     verdict = "met" if ver["median_safety_share_percent"] < ver["target_percent"] else "NOT met"
-    print(
-        f"  median share of the verifier's total: {ver['median_safety_share_percent']}% "
-        f"(max {ver['max_safety_share_percent']}%; target < {ver['target_percent']}%: "
-        f"{verdict}); from the fastest runs: {ver['median_min_based_share_percent']}%; "
-        f"the pass timed alone: {ver['median_direct_share_percent']}%"
-    )
-    print(
-        f"  first safety-checked verification in a fresh process (database load): "
-        f"{ver['cold_first_safety_verification_ms']} ms"
-    )
+    print(f"  median share of the verifier's total: {ver['median_safety_share_percent']}% "
+          f"(max {ver['max_safety_share_percent']}%; target < {ver['target_percent']}%: "
+          f"{verdict}); from the fastest runs: {ver['median_min_based_share_percent']}%; "
+          f"the pass timed alone: {ver['median_direct_share_percent']}%")
+    print(f"  first safety-checked verification in a fresh process (database load): "
+          f"{ver['cold_first_safety_verification_ms']} ms")
 
 
 if __name__ == "__main__":

@@ -24,12 +24,14 @@ import typer
 
 from labwright.commands.common import ExitCode, console, fail, fail_with, progress_bars
 
-app = typer.Typer(help="Closed-loop campaigns run as twins.", no_args_is_help=True)
+app = typer.Typer(
+    help="Unattended closed-loop campaigns (experiment design on twins and robots).", no_args_is_help=True
+)
 
 
 @app.callback()
 def _group() -> None:
-    """Closed-loop campaigns run as twins (keeps `campaign compute` a subcommand)."""
+    """Unattended closed-loop campaigns: experiment design over verified protocols, on twins and robots."""
 
 
 @app.command("compute")
