@@ -10,7 +10,8 @@ backend, whose measurement hook "measures" each well with a design objective (RD
 default; the GFN2-xTB HOMO-LUMO gap from ``tblite`` with ``gap:LOW:HIGH``). Every round is
 therefore one run in the same ledger as liquid-handling runs (``labwright runs list/show``).
 
-The idempotency key of a round is ``<campaign id>:r<round>``: re-running a campaign (after a
+The idempotency key of a round is ``<campaign id>:r<round>`` (``agents.closed_loop``, shared
+with the experiment-design campaigns of ``agents.campaign``): re-running a campaign (after a
 crash, or to add rounds) reads the finished rounds' measurements back from the ledger instead of
 dispatching them again, and regenerates the same proposals because the optimiser is seeded.
 A round whose in-process run died with its process (``interrupted``) is dispatched again under
@@ -27,11 +28,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from labwright.agents.closed_loop import dispatch_with_attempts, round_key, well_name
 from labwright.hardware.dispatcher import Dispatcher
 from labwright.hardware.ledger import Ledger, RunRecord
-from labwright.hardware.models import RunState
 from labwright.hardware.twin_backend import TwinBackend
-from labwright.protocols.errors import DispatchRefusedError, UnusableInputError
+from labwright.protocols.errors import UnusableInputError
 from labwright.protocols.io import parse_protocol
 from labwright.protocols.models import Protocol
 from labwright.protocols.provenance import package_versions
@@ -41,9 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
 
-ROWS = "ABCDEFGH"
 MAX_BATCH = 96
-MAX_ATTEMPTS = 3
 STOCK_UL = 100.0
 ASSAY_UL = 50.0
 
@@ -124,16 +123,6 @@ def default_campaign_id(config: CampaignConfig) -> str:
     ).hexdigest()[:8]
     slug = re.sub(r"[^A-Za-z0-9]+", "-", config.objective).strip("-")[:24] or "objective"
     return f"compute-{slug}-s{config.seed}-b{config.batch}-{digest}"
-
-
-def round_key(campaign_id: str, rnd: int, attempt: int = 1) -> str:
-    base = f"{campaign_id}:r{rnd}"
-    return base if attempt == 1 else f"{base}:a{attempt}"
-
-
-def well_name(index: int) -> str:
-    """Column-major well names of a 96-well plate: A1, B1, ..., H1, A2, ..."""
-    return f"{ROWS[index % 8]}{index // 8 + 1}"
 
 
 def liquid_id(rnd: int, index: int) -> str:
@@ -319,30 +308,14 @@ def _dispatch_round(
         if not errors:
             result.errors = ["the verifier issued no certificate"]
         return result, None
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        key = round_key(campaign_id, rnd, attempt)
-        result.idempotency_key = key
-        existing = ledger.get_by_key(key)
-        if existing is not None and existing.state is RunState.INTERRUPTED:
-            continue  # that process died mid-run: a new attempt under a new key
-        try:
-            record = dispatcher.dispatch(protocol, report.certificate, idempotency_key=key)
-        except DispatchRefusedError as exc:
-            result.errors.append(f"dispatch refused: {exc.message}")
-            return result, None
-        result.run_id = record.run_id
-        result.reused = existing is not None
-        result.status = (
-            record.state.value
-            if record.state.value in ("succeeded", "refused", "failed", "interrupted", "stopped")
-            else "failed"
-        )
-        if record.error is not None:
-            result.errors.append(f"{record.error.code}: {record.error.message}")
-        return result, record
-    result.status = "interrupted"
-    result.errors.append(f"{MAX_ATTEMPTS} attempts were interrupted")
-    return result, None
+    outcome = dispatch_with_attempts(dispatcher, ledger, protocol, report.certificate, base)
+    result.idempotency_key = outcome.key
+    result.status = outcome.status  # type: ignore[assignment]
+    result.errors += outcome.errors
+    result.reused = outcome.reused
+    if outcome.record is not None:
+        result.run_id = outcome.record.run_id
+    return result, outcome.record
 
 
 def run_compute_campaign(

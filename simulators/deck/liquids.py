@@ -418,6 +418,7 @@ class LiquidHandling(TwinState):
                     new=new,
                     volume_ul=w.high,
                     volume_low_ul=w.low,
+                    at_s=self.elapsed_s,
                 )
             )
             self._heat_on_arrival(ref, act)

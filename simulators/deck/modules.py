@@ -104,7 +104,7 @@ def _latch(state: LidState) -> Callable[[ModuleHandling, a.ModuleAction, PlacedM
 def _shake(twin: ModuleHandling, act: a.ModuleAction, mod: PlacedModule, st: ModuleState) -> None:
     # the latch holds the plate while it shakes (the export closes it before shaking)
     st.latch = LidState.CLOSED
-    twin.elapsed_s += act.seconds or 0.0
+    twin._advance(act.seconds or 0.0, (act.module, act.value or 0.0))
 
 
 _MODULE_REDUCERS: dict[

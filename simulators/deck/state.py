@@ -149,6 +149,9 @@ class TwinState(ABC):
     measurements: list[MeasureEvent]
     issues: list[Finding]
     elapsed_s: float
+    # (start_s, end_s, module id, set celsius or None, rpm or None): each stretch of the clock
+    # a module held a temperature or shook (``DeckTwin._advance``; chemistry twins read it)
+    timeline: list[tuple[float, float, str, float | None, float | None]]
     _hand_filled_noted: set[WellRef]  # VOLUME_HAND_FILLED_ASSUMED once per well
     _nominal_noted: set[WellRef]  # VOLUME_ABOVE_NOMINAL once per well
     _rack_columns: dict[str, list[tuple[WellRef, ...]]]  # tip rack -> its columns, in order
@@ -251,3 +254,7 @@ class TwinState(ABC):
     @abstractmethod
     def _carry_over(self, tip: TipState, ref: WellRef, arrived: list[str], step: int) -> None:
         """Liquids new to ``ref`` arrive from ``tip``."""
+
+    @abstractmethod
+    def _advance(self, seconds: float, shaking: tuple[str, float] | None = None) -> None:
+        """Advance the clock, recording the modules' conditions meanwhile (DeckTwin)."""

@@ -24,7 +24,7 @@ from typing import Any
 from labwright.protocols.findings import finding
 from labwright.protocols.locations import WellRef
 from labwright.simulators.deck import actions as a
-from labwright.simulators.deck.events import MeasureEvent, MixEvent
+from labwright.simulators.deck.events import Exposure, MeasureEvent, MixEvent
 from labwright.simulators.deck.layout import Deck
 from labwright.simulators.deck.liquids import LiquidHandling
 from labwright.simulators.deck.modules import ModuleHandling
@@ -89,6 +89,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
         self.measurements = []
         self.issues = []
         self.elapsed_s = 0.0
+        self.timeline = []
         self.declares_liquids = declares_liquids
         self._hand_filled_noted = set()
         self._nominal_noted = set()
@@ -145,6 +146,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
                         new=(liquid_id,),
                         volume_ul=w.high,
                         volume_low_ul=w.low,
+                        at_s=self.elapsed_s,
                     )
                 )
             if w.low > w.capacity + EPS:
@@ -219,9 +221,19 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
             self.apply(act)
 
     def _on_Wait(self, act: a.Wait) -> None:
-        self.elapsed_s += act.seconds
+        self._advance(act.seconds)
         if act.kind is a.WaitKind.PAUSE:
             self.on_pause(act)
+
+    def _advance(self, seconds: float, shaking: tuple[str, float] | None = None) -> None:
+        """Advance the clock; record what each module held meanwhile (temperature, shaking)."""
+        start, end = self.elapsed_s, self.elapsed_s + seconds
+        if seconds > 0:
+            for mid, st in self.modules.items():
+                rpm = shaking[1] if shaking is not None and shaking[0] == mid else None
+                if st.target_c is not None or rpm:
+                    self.timeline.append((start, end, mid, st.target_c, rpm))
+        self.elapsed_s = end
 
     def _on_Measure(self, act: a.Measure) -> None:
         wells: dict[str, dict[str, float]] = {}
@@ -232,6 +244,9 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
                 continue
             wells[name] = dict(w.amounts)
             vols[name] = (w.low, w.high)
+        mod = self.deck.module_of_labware(act.labware)
+        segments = [s for s in self.timeline if mod is not None and s[2] == mod.id]
+        arrived = _last_arrivals(self.mixes, act.labware)
         self.measurements.append(
             MeasureEvent(
                 step=act.step,
@@ -240,6 +255,10 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
                 wavelength_nm=act.wavelength_nm,
                 wells=wells,
                 volumes=vols,
+                elapsed_s=self.elapsed_s,
+                exposures={
+                    name: _exposures(segments, arrived.get(name, 0.0), self.elapsed_s) for name in wells
+                },
             )
         )
 
@@ -254,3 +273,32 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
             },
             "tips_used": sum(1 for t in self.tips.values() if t.status is not TipStatus.RACK),
         }
+
+
+def _last_arrivals(mixes: list[MixEvent], labware: str) -> dict[str, float]:
+    """Per well of ``labware``: the clock time the last new liquid arrived in it."""
+    prefix = f"{labware}:"
+    out: dict[str, float] = {}
+    for ev in mixes:
+        if ev.vessel.startswith(prefix) and ev.new:
+            out[ev.vessel[len(prefix) :]] = ev.at_s
+    return out
+
+
+def _exposures(
+    segments: list[tuple[float, float, str, float | None, float | None]], since: float, until: float
+) -> tuple[Exposure, ...]:
+    """The module's recorded conditions clipped to ``[since, until]``, gaps filled as ambient."""
+    out: list[Exposure] = []
+    t = since
+    for start, end, _, celsius, rpm in segments:
+        start, end = max(start, since), min(end, until)
+        if end <= start:
+            continue
+        if start > t:
+            out.append(Exposure(start_s=t, end_s=start))
+        out.append(Exposure(start_s=start, end_s=end, celsius=celsius, rpm=rpm))
+        t = end
+    if until > t:
+        out.append(Exposure(start_s=t, end_s=until))
+    return tuple(out)
