@@ -210,7 +210,8 @@ def render_report(result: Any, *, baseline_seeds: int = 5) -> str:
     baseline = _baseline(spec, baseline_seeds) if baseline_seeds > 0 else []
     best = result.best or {}
     if "index" in best:
-        best_text = f"experiment {best['index']}: {best['objectives']}"
+        shown = ", ".join(f"{k} {_num(v)}" for k, v in best["objectives"].items())
+        best_text = f"experiment {best['index']}: {shown}"
     else:
         n_front = len(best.get("pareto_front", []))
         best_text = f"Pareto front of {n_front} experiments, hypervolume {_num(best.get('hypervolume'))}"

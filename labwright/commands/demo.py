@@ -147,7 +147,7 @@ def _colour_campaign(
     console.print(
         f"{result.state} ({result.stop_reason}): "
         + (f"target reached at experiment {reached}" if reached else "target not reached")
-        + f"; best {result.best['objectives'] if result.best else '-'}; run {result.run_id}, "
+        + f"; best {_objectives_text(result.best)}; run {result.run_id}, "
         f"ledger {result.ledger}",
         highlight=False,
         soft_wrap=True,
@@ -189,3 +189,13 @@ def _compute(console: Any) -> None:
             ),
         )
     console.print(f"best molecule: {result.best_smiles}  QED {result.best_score or 0:.3f}")
+
+
+def _objectives_text(best: dict[str, Any] | None) -> str:
+    """The best experiment's objectives as people read them (``delta_e 1.374``), not a dict repr."""
+    if not best or "objectives" not in best:
+        return "-"
+    return ", ".join(
+        f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
+        for name, value in best["objectives"].items()
+    )
