@@ -136,6 +136,10 @@ def test_killed_inside_runs_then_resumed(tmp_path: Path, reference: Path) -> Non
                 break
             time.sleep(0.02)
         if target_round == 3:  # `campaign show` of a campaign in progress, from another process
+            # the campaign is stopped (SIGSTOP) while `show` starts up, so a slow start-up on a loaded
+            # machine cannot let it finish first; SIGKILL below ends it as before
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGSTOP)
             shown = subprocess.run(
                 [
                     sys.executable,
