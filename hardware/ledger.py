@@ -22,8 +22,6 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from labwright.hardware.models import (
     SourceFile,
     utc_now,
 )
+from labwright.hardware.sqlite_file import SharedFile, open_shared
 from labwright.protocols.errors import ConfigurationError
 from labwright.verifiers.certificate import labware_sha256, labwright_home
 from pydantic import BaseModel, Field
@@ -212,7 +211,7 @@ _UPDATABLE = {
 }
 
 
-class Ledger:
+class Ledger(SharedFile):
     """The SQLite run ledger. Thread-safe; several processes may share one file."""
 
     def __init__(self, path: str | Path | None = None) -> None:
@@ -229,13 +228,7 @@ class Ledger:
                 hint="pass --store with a path in a writable folder, or set LABWRIGHT_HOME",
             ) from None
         try:
-            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(_SCHEMA)
+            self._db, mode = open_shared(self.path, _SCHEMA, foreign_keys=True)
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version < SCHEMA_VERSION:  # new, or version 1: the script above added what it lacked
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -257,27 +250,11 @@ class Ledger:
             )
         self._lock = threading.RLock()
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
     def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, fsynced before returning)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # -------------------------------------------------------------------------- writing
 

@@ -18,13 +18,12 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from labwright.hardware.ledger import Ledger
 from labwright.hardware.models import utc_now
+from labwright.hardware.sqlite_file import SharedFile, open_shared
 from labwright.protocols.errors import ConfigurationError
 from pydantic import BaseModel, Field
 
@@ -93,40 +92,20 @@ class CampaignRecord(BaseModel):
     finished_at: str | None = None
 
 
-class CampaignStore:
+class CampaignStore(SharedFile):
     """Campaign tables in the ledger's file; open it through the ledger (same path, same rules)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.path = ledger.path
         try:
-            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(_SCHEMA)
+            self._db, _ = open_shared(self.path, _SCHEMA)
         except sqlite3.Error as exc:
             raise ConfigurationError(
                 f"cannot open the campaign tables in {self.path}: {exc}",
                 hint="pass --store with a writable path, or set LABWRIGHT_HOME",
             ) from exc
         self._lock = threading.RLock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # ------------------------------------------------------------------------- campaigns
 
