@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -133,42 +134,53 @@ def xyz_from_srgb_hex(text: str) -> tuple[float, float, float]:
 
 def delta_e2000(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
     """CIEDE2000 colour difference (kL = kC = kH = 1), after Sharma, Wu & Dalal (2005)."""
-    l1, a1, b1 = lab1
-    l2, a2, b2 = lab2
-    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2.0
-    g = 0.5 * (1.0 - math.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
+    return float(delta_e2000_array(np.asarray(lab1, dtype=float), np.asarray(lab2, dtype=float), np))
+
+
+def delta_e2000_array(lab1: Any, lab2: Any, xp: Any) -> Any:
+    """CIEDE2000 over the leading dimensions of ``lab1`` and ``lab2`` (..., 3), broadcast.
+
+    ``xp`` is the array library: ``numpy`` here, ``torch`` in the campaign's acquisition, where
+    Monte-Carlo samples of predicted L*, a*, b* become samples of the difference to a target and
+    gradients must flow. Zero chroma (hue undefined) follows Sharma et al.: hue 0, no hue
+    difference, the mean hue is the sum. Square roots take a 1e-24 floor so that the gradient at
+    zero chroma stays finite; that changes values by less than 1e-12.
+    """
+    eps = 1e-24
+    l1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    l2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    c_bar = (xp.sqrt(a1**2 + b1**2 + eps) + xp.sqrt(a2**2 + b2**2 + eps)) / 2.0
+    g = 0.5 * (1.0 - xp.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
     a1p, a2p = (1.0 + g) * a1, (1.0 + g) * a2
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360.0 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360.0 if c2p else 0.0
+    c1p, c2p = xp.sqrt(a1p**2 + b1**2 + eps), xp.sqrt(a2p**2 + b2**2 + eps)
+    neutral = (a1p**2 + b1**2) * (a2p**2 + b2**2) == 0  # either colour without hue
+    h1p = xp.rad2deg(xp.arctan2(b1, a1p)) % 360.0
+    h2p = xp.rad2deg(xp.arctan2(b2, a2p)) % 360.0
+    diff = h2p - h1p
+    dh = xp.where(abs(diff) <= 180.0, diff, xp.where(h2p > h1p, diff - 360.0, diff + 360.0))
+    dh = xp.where(neutral, 0.0 * dh, dh)
+    d_big_h = 2.0 * xp.sqrt(c1p * c2p) * xp.sin(xp.deg2rad(dh / 2.0))
     dl, dc = l2 - l1, c2p - c1p
-    if c1p * c2p == 0:
-        dh = 0.0
-    elif abs(h2p - h1p) <= 180.0:
-        dh = h2p - h1p
-    else:
-        dh = h2p - h1p - 360.0 if h2p > h1p else h2p - h1p + 360.0
-    d_big_h = 2.0 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2.0))
     l_bar, cp_bar = (l1 + l2) / 2.0, (c1p + c2p) / 2.0
-    if c1p * c2p == 0:
-        hp_bar = h1p + h2p
-    elif abs(h1p - h2p) <= 180.0:
-        hp_bar = (h1p + h2p) / 2.0
-    else:
-        hp_bar = (h1p + h2p + 360.0) / 2.0 if h1p + h2p < 360.0 else (h1p + h2p - 360.0) / 2.0
+    total = h1p + h2p
+    hp_bar = xp.where(
+        abs(h1p - h2p) <= 180.0,
+        total / 2.0,
+        xp.where(total < 360.0, (total + 360.0) / 2.0, (total - 360.0) / 2.0),
+    )
+    hp_bar = xp.where(neutral, total, hp_bar)
     t = (
         1.0
-        - 0.17 * math.cos(math.radians(hp_bar - 30.0))
-        + 0.24 * math.cos(math.radians(2.0 * hp_bar))
-        + 0.32 * math.cos(math.radians(3.0 * hp_bar + 6.0))
-        - 0.20 * math.cos(math.radians(4.0 * hp_bar - 63.0))
+        - 0.17 * xp.cos(xp.deg2rad(hp_bar - 30.0))
+        + 0.24 * xp.cos(xp.deg2rad(2.0 * hp_bar))
+        + 0.32 * xp.cos(xp.deg2rad(3.0 * hp_bar + 6.0))
+        - 0.20 * xp.cos(xp.deg2rad(4.0 * hp_bar - 63.0))
     )
-    d_theta = 30.0 * math.exp(-(((hp_bar - 275.0) / 25.0) ** 2))
-    r_c = 2.0 * math.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7))
-    s_l = 1.0 + 0.015 * (l_bar - 50.0) ** 2 / math.sqrt(20.0 + (l_bar - 50.0) ** 2)
+    d_theta = 30.0 * xp.exp(-(((hp_bar - 275.0) / 25.0) ** 2))
+    r_c = 2.0 * xp.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7))
+    s_l = 1.0 + 0.015 * (l_bar - 50.0) ** 2 / xp.sqrt(20.0 + (l_bar - 50.0) ** 2)
     s_c = 1.0 + 0.045 * cp_bar
     s_h = 1.0 + 0.015 * cp_bar * t
-    r_t = -math.sin(math.radians(2.0 * d_theta)) * r_c
-    return math.sqrt(
-        (dl / s_l) ** 2 + (dc / s_c) ** 2 + (d_big_h / s_h) ** 2 + r_t * (dc / s_c) * (d_big_h / s_h)
-    )
+    r_t = -xp.sin(xp.deg2rad(2.0 * d_theta)) * r_c
+    inner = (dl / s_l) ** 2 + (dc / s_c) ** 2 + (d_big_h / s_h) ** 2 + r_t * (dc / s_c) * (d_big_h / s_h)
+    return xp.sqrt(inner.clip(min=0.0) + eps)
