@@ -8,6 +8,7 @@ from typing import Any
 from labwright.protocols.findings import finding
 from labwright.protocols.locations import WellRef
 from labwright.simulators.deck import actions as a
+from labwright.simulators.deck.clearance import bare_nozzle_clash, tip_reach_mm
 from labwright.simulators.deck.events import MixEvent
 from labwright.simulators.deck.state import EPS, PipetteState, TipState, TwinState, WellState
 
@@ -54,15 +55,20 @@ class LiquidHandling(TwinState):
             )
         return pairs
 
+    def _tip_height(self, a_: a.Aspirate | a.Dispense) -> float:
+        """How far above its well's bottom the tip end is sent (mm; negative: below it)."""
+        geo = self.deck.labware[a_.well.labware].info.wells[a_.well.well]
+        if a_.position == a.Position.BOTTOM:
+            return a_.offset_mm
+        if a_.position == a.Position.TOP:
+            return geo.depth + a_.offset_mm
+        return geo.depth / 2 + a_.offset_mm
+
     def _check_depth(self, a_: a.Aspirate | a.Dispense, kind: str) -> bool:
         """Location check; returns True when the tip is at or above the top (air, not liquid)."""
         geo = self.deck.labware[a_.well.labware].info.wells[a_.well.well]
-        if a_.position == a.Position.BOTTOM:
-            z = a_.offset_mm
-        elif a_.position == a.Position.TOP:
-            z = geo.depth + a_.offset_mm
-        else:
-            z = geo.depth / 2 + a_.offset_mm
+        z = self._tip_height(a_)
+        self._check_clearance(a_, geo.z + max(z, -BOTTOM_TOLERANCE_MM))
         if z < -EPS:
             # within BOTTOM_TOLERANCE_MM the tip meets the floor and stops against it (the real
             # plate and the calibration differ from the definition by about that much): what an
@@ -83,6 +89,49 @@ class LiquidHandling(TwinState):
                 )
             )
         return z >= geo.depth - EPS
+
+    def _check_clearance(self, a_: a.Aspirate | a.Dispense, tip_end_mm: float) -> None:
+        """Bare nozzles of a partly loaded multi-channel that come down onto the labware
+        (``clearance``): the collision Opentrons' partial-tip check leaves out. Once per step."""
+        st = self.pipettes[a_.pipette]
+        info = self.deck.pipettes[a_.pipette]
+        if info.channels == 1 or not st.tips or len(st.tips) >= info.channels:
+            return
+        reach = min((r for t in st.tips if (r := self._tip_reach(t)) is not None), default=None)
+        if reach is None:
+            return
+        lw = self.deck.labware[a_.well.labware].info
+        clash = bare_nozzle_clash(lw, info, st.layout, a_.well.well, set(st.tip_nozzles), tip_end_mm, reach)
+        if clash is None or (a_.pipette, a_.step) in self._collision_noted:
+            return
+        self._collision_noted.add((a_.pipette, a_.step))
+        names = clash.nozzles
+        low = clash.labware_height_mm - clash.nozzle_height_mm
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        self._add(
+            finding(
+                "LOCATION_PIPETTE_COLLISION",
+                "location",
+                # the pipette is driven into the labware: a crash on the robot, whatever it holds
+                "error",
+                f"with {len(st.tips)} tip(s) at {a_.well}, the bare nozzles of {a_.pipette!r} come "
+                f"down to {clash.nozzle_height_mm:.1f} mm, {low:.1f} mm "
+                f"below the top of {a_.well.labware!r} ({clash.labware_height_mm:g} mm tall): nozzle(s) "
+                f"{shown} are over the labware but not over a well, so the pipette hits it",
+                "stay higher in the well (the tips reach "
+                f"{reach:g} mm below the nozzles), use longer tips, or a single-channel pipette",
+                step=a_.step,
+                pointer=a_.pointer,
+                well=str(a_.well),
+                nozzles=list(names),
+            )
+        )
+
+    def _tip_reach(self, tip: TipState) -> float | None:
+        """How far ``tip`` reaches below its nozzle, from its rack's definition."""
+        rack = tip.id.rsplit(":", 1)[0]
+        lw = self.deck.labware.get(rack)
+        return tip_reach_mm(lw.info) if lw is not None else None
 
     def _tip_capacity(self, pip: str, st: PipetteState) -> float:
         cap = self.deck.pipettes[pip].max_volume_ul

@@ -35,6 +35,20 @@ reason for its severity are written where it is decided.
    between wells whose contents the protocol never declares. Liquids declared under one name
    (or CAS number) are one liquid: a reagent split over several reservoir wells is no
    contamination.
+5. Removing an ethanol wash and air-drying the beads (no rule of its own: why). A removal that
+   draws at least what the well holds (``_draw``: the upper bound) leaves the twin's well
+   empty, composition and all: on the robot it leaves a film on the beads and walls, and the
+   air-dry that bead clean-ups then run (a ``delay`` of 2-5 min) is there to evaporate that
+   film. A removal that draws less leaves the rest, mixed (ethanol and water are miscible), and
+   a delay does not take it away: evaporation from a well is limited by diffusion of the vapour
+   through the still air above the liquid, rate ~ D * c_sat / L * area. For ethanol at 25 degC
+   (vapour pressure 7.9 kPa, so c_sat ~ 0.15 mg/mL of air; diffusion coefficient in air
+   ~ 0.12 cm2/s, Lugg, Anal. Chem. 40 (1968) 1072), ~1 cm of air above the liquid and the
+   0.24 cm2 mouth of a PCR well, that is ~0.25 mg (~0.3 uL) a minute: a 2-5 min air-dry takes
+   a microlitre or two, not the tens of microlitres a short removal leaves. So the twin keeps
+   them, and their heating stays a SAFETY_THERMAL error: the kapahyperplus protocols remove 130
+   of 198 uL before their ethanol washes and carry ~13 uL of 80% ethanol per well into a 98 degC
+   PCR (``tests/data/opentrons_corpus_justifications.yaml``).
 """
 
 from __future__ import annotations

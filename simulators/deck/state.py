@@ -168,6 +168,7 @@ class TwinState(ABC):
     _taints: dict[tuple[WellRef, str], Any]  # (source, liquid carried into it) -> the carry-over
     _hand_filled: dict[WellRef, Any]
     _practice_noted: set[tuple[Any, ...]]
+    _collision_noted: set[tuple[str, int]]  # (pipette, step): LOCATION_PIPETTE_COLLISION once per step
 
     def _add(self, item: Finding) -> None:
         self.issues.append(item)

@@ -105,6 +105,7 @@ class DeckTwin(TipHandling, LiquidHandling, ModuleHandling, MoveHandling, Operat
         self._taints = {}
         self._hand_filled = {}
         self._practice_noted = set()
+        self._collision_noted = set()
         self._empty_deck()
 
     # ----------------------------------------------------------------------- initial state

@@ -9,14 +9,16 @@ loaded machine are marked slow.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from labwright.protocols.findings import Finding, Severity
 from labwright.verifiers.opentrons_python import verify_opentrons_python
-from labwright.verifiers.verifier import Report, VerifyOptions
+from labwright.verifiers.verifier import Report, VerifyOptions, verify_document
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "opentrons-analyses"
 
@@ -109,3 +111,52 @@ def test_normalization_fills_pcr_wells_four_times_over_a_real_fault() -> None:
     wells = {f.data["well"] for f in overflow}
     assert {"plate_D3:H1", "plate_C3:H1", "plate_B3:H1"} <= wells
     assert all(f.data["volume_ul"] > f.data["capacity_ul"] for f in overflow)
+
+
+@cache
+def imported(name: str) -> Any:
+    from labwright.simulators.opentrons_interop.importer import import_opentrons_python
+
+    labware = [json.loads(p.read_text()) for p in sorted((CORPUS / "labware").glob("*.json"))]
+    return import_opentrons_python(CORPUS / "protocols" / name, labware), labware
+
+
+def _thermal_errors(doc: dict[str, Any], labware: list[dict[str, Any]]) -> list[Finding]:
+    report = verify_document(doc, VerifyOptions(extra_labware=labware, certify=False))
+    return [f for f in report.findings if f.code == "SAFETY_THERMAL" and f.severity is Severity.ERROR]
+
+
+@pytest.mark.slow
+def test_kapahyperplus_heats_ethanol_because_its_first_cleanup_removes_130_of_198_ul() -> None:
+    """KAPA HyperPlus: ``remove_supernatant(i, 130, ...)`` (line 798) takes 2 x 65 uL (lines
+    614/616) of the 198 uL in each well; the ethanol washes mix into the 68 uL left and the
+    eluate carries ethanol to 98 degC (line 535): SAFETY_THERMAL, a real fault. The same protocol
+    with 2 x 95 uL drawn there leaves a few microlitres, and nothing flammable is heated."""
+    result, labware = imported("Flex_S_v2_18_kapahyperplus.py")
+    doc = copy.deepcopy(result.document)
+    assert {f.data["chemical"] for f in _thermal_errors(doc, labware)} == {"ethanol"}
+    first_elution = result.step_lines.index(908)
+    first_cleanup = [
+        i for i, line in enumerate(result.step_lines[:first_elution])
+        if line in (614, 616) and doc["steps"][i]["op"] == "aspirate"
+    ]
+    assert len(first_cleanup) == 2 and all(doc["steps"][i]["volume_ul"] == 65.0 for i in first_cleanup)
+    for i in first_cleanup:
+        doc["steps"][i]["volume_ul"] = 95.0
+    assert _thermal_errors(doc, labware) == []
+
+
+@pytest.mark.slow
+def test_langone_heats_ethanol_because_it_declares_200_ul_of_sample() -> None:
+    """Langone RNA library prep declares 200 uL of sample in every well (line 156): the
+    75 + 10 uL supernatant removal (lines 275-276) leaves 174 uL, the ethanol washes mix into it
+    and the eluate takes ethanol to 98 degC (line 376). With 20 uL of sample the removal drains
+    the well and no ethanol is heated: the fault is the declaration."""
+    result, labware = imported("pl_langone_pt2_ribo.py")
+    doc = copy.deepcopy(result.document)
+    [found] = _thermal_errors(doc, labware)
+    assert found.data["chemical"] == "ethanol"
+    [sample] = [liq for liq in doc["liquids"] if liq["name"] == "Sample"]
+    assert set(sample["initial_volumes_ul"].values()) == {200.0}
+    sample["initial_volumes_ul"] = dict.fromkeys(sample["initial_volumes_ul"], 20.0)
+    assert _thermal_errors(doc, labware) == []

@@ -321,3 +321,37 @@ def test_max_volume_of_an_undeclared_reservoir_is_a_warning_not_an_error(tmp_pat
     code, report = validate(FAULTY / "policy_max_volume_wash_reservoir.yaml", "--policy", str(STRICT_POLICY))
     [f] = findings(report, "POLICY_MAX_VOLUME")
     assert code == 1 and f["severity"] == "error" and f["data"]["volume_low_ul"] > 50000
+
+
+def _heat_eluates_at_95(doc: dict[str, Any]) -> dict[str, Any]:
+    """The clean-up protocol with its PCR plate (eluates, master mix, DMSO, water) heated to
+    95 degC (an initial denaturation) once the eluates are in."""
+    at = next(i for i, s in enumerate(doc["steps"]) if s.get("note") == "eluates")
+    doc["steps"].insert(at + 1, {"op": "set_temperature", "module": "block", "temperature": "95 degC"})
+    return doc
+
+
+def _thermal_errors(doc: dict[str, Any]) -> list[Any]:
+    report = verify_document(doc, VerifyOptions(certify=False))
+    return [f for f in report.findings if f.code == "SAFETY_THERMAL" and f.severity.value == "error"]
+
+
+def test_eluates_of_washes_that_were_removed_are_heated_without_a_thermal_error() -> None:
+    """Issue 14: ethanol washes drawn off in full (150 uL of the 150 uL put in) before the
+    air-dry leave no ethanol for the eluate to carry: 95 degC on the eluates is no fault."""
+    assert _thermal_errors(_heat_eluates_at_95(read_document(CLEAN))) == []
+
+
+def test_ethanol_that_was_not_removed_is_heated_with_the_eluate_and_is_an_error() -> None:
+    """The same protocol with the 70% ethanol wash drawn off short (100 of 150 uL): 50 uL of
+    70% ethanol stay on the beads, a 5 min air-dry does not take them (evaporation from a PCR
+    well is well under a microlitre a minute), the low-TE elution takes them up and the 5 uL
+    eluate brings ~12% ethanol into each PCR well: past its boiling and flash points at 95 degC."""
+    doc = _heat_eluates_at_95(read_document(CLEAN))
+    removals = [s for s in doc["steps"] if s.get("dest") == "reagents:A12"]
+    assert len(removals) == 3 and removals[2]["volume"] == "150 uL"  # the 70% wash's removal
+    removals[2]["volume"] = "100 uL"
+    found = _thermal_errors(doc)
+    assert [f.data["chemical"] for f in found] == ["ethanol"]
+    assert "95 degC" in found[0].message and found[0].data["major"]
+    assert 0.10 <= found[0].data["share"] < 0.2
