@@ -25,6 +25,7 @@ a detached ``labwright campaign resume`` process runs it and the chat prints its
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,10 @@ def prepare(campaign: dict[str, Any], backend: str, robot: str | None) -> dict[s
         build_twin(spec)
         space = Space.of(spec)
         optimizer = make_optimizer(spec.optimizer, space, list(spec.objectives), initial=spec.initial)
-        first = optimizer.propose([], min(spec.batch, spec.budget), round_seed(spec.seed, 1))[0]
+        proposed = optimizer.propose([], min(spec.batch, spec.budget), round_seed(spec.seed, 1))[0]
+        # as the campaign store gives it back to the runner (JSON, keys sorted): the protocol's text
+        # names the parameters in this order, so the sample is experiment 1's protocol byte for byte
+        first = json.loads(json.dumps(proposed, sort_keys=True))
     except LabwrightError as exc:
         raise CampaignRefused(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
     reach = colour_reach(spec)
@@ -322,5 +326,6 @@ def status(run_id: str, store: Path) -> dict[str, Any]:
         "counts": result.counts,
         "best": result.best,
         "target_reached_at": result.target_reached_at,
+        "hypervolume": result.hypervolume,
         "store": result.ledger,
     }

@@ -423,9 +423,11 @@ def _dispatch_campaign(state: ChatState, services: Services) -> dict[str, Any]:
     where = "in the background" if settings.campaign_background else "here, until its target or budget"
     emit("dispatch", f"starting campaign {run_id} on the {settings.backend} backend {where}")
 
+    budget = ((state.get("campaign") or {}).get("summary") or {}).get("budget")
+
     def progress(e: Any, experiments: list[Any]) -> None:
         values = ", ".join(f"{k} {v:.3g}" for k, v in (e.objectives or {}).items())
-        emit("dispatch", f"experiment {e.index}/{len(experiments)}: {e.status} {values}".rstrip())
+        emit("dispatch", f"experiment {e.index} of at most {budget}: {e.status} {values}".rstrip())
 
     try:
         started = campaigns.start(

@@ -54,9 +54,11 @@ def _campaign_lines(state: dict[str, Any]) -> list[str]:
         elif run.get("state"):
             best = (run.get("best") or {}).get("objectives")
             reached = run.get("target_reached_at")
+            counts = ", ".join(f"{n} {k}" for k, n in (run.get("counts") or {}).items() if n)
+            found = f"best {best}" if best else f"hypervolume {run.get('hypervolume')}"
             lines.append(
                 f"Campaign {run['state']} ({run.get('stop_reason') or 'no stop reason'}): "
-                f"{run.get('experiments')} experiment(s), best {best}, "
+                f"{run.get('experiments')} experiment(s) ({counts}), {found}, "
                 + (f"target reached at experiment {reached}." if reached else "target not reached.")
             )
     elif asked and state.get("certificate") and (state.get("approval") or {}).get("mode") == "never":
