@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 _CAMPAIGN_WORDS = frozenset(
     {"campaign", "campaigns", "optimise", "optimize", "optimisation", "optimization", "bayesian"}
 )
-#: words that make a request worth reading with the campaign grammar (building it takes ~1 s, which
-#: a liquid-handling request should not pay); only the campaign words above make a request that
-#: does not parse a campaign request that was not understood
-_GOAL_WORDS = frozenset({"catalyst", "dye", "dyes", "snar"})
+#: words that make a request worth reading with the campaign grammar besides the campaign words
+#: (building the parser takes about a second, which a liquid-handling request, "a mixing series of
+#: red dye and blue dye", should not pay); only the campaign words above make a request that does
+#: not parse a campaign request that was not understood
+_GOAL_WORDS = frozenset({"catalyst", "snar"})
+_COLOUR_GOAL = ({"match"}, {"colour", "color"})
 _FILE = re.compile(r"\S+\.(ya?ml|json)\b", re.I)
 _COUNT_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -67,13 +69,14 @@ def looks_like_campaign(text: str) -> bool:
 
 
 def parse_campaign_request(text: str) -> CampaignParse:
+    text = " ".join(text.split())
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    colour_goal = all(words & group for group in _COLOUR_GOAL)
+    if not (looks_like_campaign(text) or words & _GOAL_WORDS or colour_goal):
+        return CampaignParse(recognised=False)
     from labwright.agents.planner.campaign_grammar import parser
     from lark.exceptions import LarkError, UnexpectedInput
 
-    text = " ".join(text.split())
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    if not (looks_like_campaign(text) or words & _GOAL_WORDS):
-        return CampaignParse(recognised=False)
     campaign_parser = parser()  # outside the try: a grammar that does not load is a labwright bug
     try:
         tree = campaign_parser.parse(text)
