@@ -1,8 +1,11 @@
-"""Campaigns in the chat graph: validate the planner's campaign, show it, start it once, report it.
+"""Campaigns in the chat graph: validate the requested campaign, show it, start it once, report it.
 
 A campaign request goes through the same graph as a protocol request:
 
-* ``plan`` (:func:`prepare`) validates the planner's campaign document with the campaign's own
+* ``understand`` reads it with the offline campaign grammar, whichever planner is configured
+  (``labwright.agents.planner.plan_campaign_offline``: a campaign document from a file or a
+  bundled template; a planner drafts protocols, not campaign files);
+* ``plan`` (:func:`prepare`) validates that document with the campaign's own
   schema (``labwright.agents.campaign.campaign_from_document``), puts it on the chat's backend,
   checks that a colour target is within reach of the stocks (the colour twin, noise-free, over
   the mixture space), and compiles the campaign's *first proposal* (the optimiser's round-1 point,

@@ -14,6 +14,11 @@ approval and sends through the certificate-gated dispatcher under the idempotenc
 Routing (:func:`after_verify`): a certificate goes to approval; a safety or policy error is a
 refusal (no repair may take a hazard away); other errors are repaired at most
 ``max_rounds`` times, then the run ends without dispatch and says why.
+
+A campaign request (``labwright.agents.chat.campaigns``) is read by the offline campaign
+grammar in ``understand``; ``plan`` checks the campaign and drafts its first experiment's
+protocol, which is compiled, verified and approved like any other (never repaired); ``dispatch``
+starts the campaign under the key ``<run id>.campaign``; ``observe`` reads it back.
 """
 
 from __future__ import annotations
@@ -99,7 +104,35 @@ def _errors(findings: list[Finding]) -> list[Finding]:
 # ----------------------------------------------------------------------------- planning
 
 
+def _understood_campaign(campaign: Any) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "understood": campaign.understood,
+        "purpose": campaign.purpose,
+        "plan": list(campaign.plan),
+        "not_understood": list(campaign.not_understood),
+        "draft": None,
+        "events": _event("understand", campaign.understood or "campaign request not understood"),
+    }
+    if campaign.document is not None:
+        update["campaign"] = {
+            "document": campaign.document,
+            "source": campaign.source,
+            "backend": campaign.backend,
+        }
+    if campaign.refusal:
+        update["refused"] = campaign.refusal
+    return update
+
+
 def understand(state: ChatState, services: Services) -> dict[str, Any]:
+    """The request read by the planner; a campaign request by the campaign grammar, whichever
+    planner is configured (a planner drafts protocols, not campaign files)."""
+    from labwright.agents.planner import plan_campaign_offline
+
+    campaign = plan_campaign_offline(state["request"])
+    if campaign is not None:
+        emit("understand", "reading a campaign request (the offline campaign grammar)")
+        return _understood_campaign(campaign)
     emit("understand", f"reading the request ({services.planner.name} planner)")
     try:
         u = services.planner.understand(state["request"])
@@ -116,8 +149,6 @@ def understand(state: ChatState, services: Services) -> dict[str, Any]:
         "draft": u.document,
         "events": _event("understand", u.understood or "nothing understood"),
     }
-    if u.campaign is not None:
-        update["campaign"] = u.campaign
     if u.refusal:
         update["refused"] = u.refusal
     return update

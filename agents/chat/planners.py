@@ -26,9 +26,6 @@ class Understanding(BaseModel):
     not_understood: list[str] = Field(default_factory=list)
     refusal: str | None = None
     document: dict[str, Any] | None = None
-    campaign: dict[str, Any] | None = Field(
-        default=None, description="a campaign request: {'document', 'source', 'backend'} (untrusted)"
-    )
 
 
 class Draft(BaseModel):
@@ -57,27 +54,13 @@ class Planner(Protocol):
 
 
 class OfflinePlanner:
-    """The built-in planner: it drafts while it reads, and repairs by rule. A campaign request
-    ("run the campaign FILE ...", "optimise a mix of three dyes to match ...") becomes a campaign
-    document instead of a protocol (``labwright.agents.planner.campaign_plan``)."""
+    """The built-in planner: it drafts while it reads, and repairs by rule."""
 
     name = "offline"
 
     def understand(self, request: str) -> Understanding:
-        from labwright.agents.planner import plan_campaign_offline, plan_offline
+        from labwright.agents.planner import plan_offline
 
-        campaign = plan_campaign_offline(request)
-        if campaign is not None:
-            return Understanding(
-                understood=campaign.understood,
-                purpose=campaign.purpose,
-                plan=list(campaign.plan),
-                not_understood=list(campaign.not_understood),
-                refusal=campaign.refusal,
-                campaign=None
-                if campaign.document is None
-                else {"document": campaign.document, "source": campaign.source, "backend": campaign.backend},
-            )
         result = plan_offline(request)
         return Understanding(
             understood=result.understood,

@@ -164,3 +164,19 @@ def test_a_campaign_whose_template_gives_no_verified_protocol_is_refused(
     assert out.refused is not None and "does not give a verified protocol" in out.refused, out.refused
     assert out.repair_rounds == 0  # the template makes every experiment: no repair of one draft
     assert out.findings and _campaign_rows(runner.ledger_path) == []
+
+
+def test_a_campaign_request_is_read_by_the_campaign_grammar_whichever_planner_is_configured(
+    make_runner, store_path: Path
+) -> None:
+    """With a (scripted) language model as the planner, a campaign request still becomes the
+    campaign: the model is never asked (its brain has no script, and would fail if it were)."""
+    from chat_llm_fakes import Brain
+    from chat_support import settings
+
+    brain = Brain()
+    out = make_runner(brain).start(FILE_REQUEST, settings(approve="never"))
+    assert brain.requests == []
+    assert out.refused is None and out.certificate is not None
+    assert out.campaign is not None and out.campaign["summary"]["name"] == "colour-match"
+    assert out.campaign["summary"]["budget"] == 3 and _campaign_rows(store_path) == []
