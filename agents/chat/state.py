@@ -58,8 +58,9 @@ class ChatState(TypedDict, total=False):
     purpose: str
     plan: list[str]
     not_understood: list[str]
-    # a campaign request: the planner's campaign document, validated and summarised by the plan
-    # node (``labwright.agents.chat.campaigns``); its first proposal's protocol is the draft
+    # a campaign request: the campaign document the campaign grammar built (understand), validated
+    # and summarised by the plan node (``labwright.agents.chat.campaigns``); its first proposal's
+    # protocol is the draft
     campaign: dict[str, Any] | None
     # plan / repair: the planner's proposal (untrusted)
     draft: dict[str, Any] | None
