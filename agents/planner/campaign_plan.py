@@ -4,8 +4,9 @@
 liquid-handling planner reads it then), else a :class:`CampaignPlan`:
 
 * a named file is read as it is (relative to the working directory, then to labwright's
-  checkout, so ``examples/campaigns/colour_match.yaml`` works from anywhere); a file that does
-  not exist or does not read is a refusal naming it, with the bundled campaigns as the fix;
+  checkout, then to the bundled campaigns, so ``examples/campaigns/colour_match.yaml`` and
+  ``colour_match.yaml`` work from anywhere); a file that does not exist or does not read is a
+  refusal naming it, with the bundled campaigns as the fix;
 * a goal without a file starts from a bundled campaign (``examples/campaigns/``): a target colour
   replaces the colour template's target (three dyes: tartrazine, allura red AC, brilliant blue
   FCF, so "a mix of two dyes" is refused rather than silently run with three); the SnAr and
@@ -92,7 +93,7 @@ def _file_of(req: CampaignRequest) -> Path:
             raise _Refused(f"the bundled {req.kind} campaign {path} is not installed with this labwright")
         return path
     given = Path(str(req.path)).expanduser()
-    folders = list(dict.fromkeys([Path.cwd(), ROOT]))
+    folders = list(dict.fromkeys([Path.cwd(), ROOT, BUNDLED]))
     for candidate in [given] if given.is_absolute() else [folder / given for folder in folders]:
         if candidate.is_file():
             return candidate

@@ -80,6 +80,10 @@ def chat(
 ) -> None:
     """Chat-driven planning: a request becomes a verified protocol, approved, then dispatched.
 
+    A campaign request ("run the campaign examples/campaigns/colour_match.yaml with a budget of 12
+    experiments", "optimise a mix of three dyes to match the colour Lab 60 25 10") shows the
+    campaign and its first experiment's verified protocol, and starts the campaign once approved.
+
     With --resume, the run's own settings (planner, backend, approval mode, store) apply; the
     planner and backend options given here are not used."""
     from labwright.agents.chat.durability import ChatStore

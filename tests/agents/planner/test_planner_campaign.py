@@ -131,6 +131,8 @@ def test_a_named_file_is_read_and_overridden() -> None:
     assert (spec.budget, spec.seed, spec.batch, spec.optimizer) == (12, 3, 3, "random")
     assert spec.template == original.template and spec.objectives == original.objectives
     assert plan.source == str(ROOT / "examples" / "campaigns" / "colour_match.yaml")
+    bare = plan_campaign_offline("Run the campaign colour_match.yaml")  # a bundled file by its name
+    assert bare is not None and bare.source == plan.source
 
 
 def test_a_colour_goal_becomes_the_bundled_template_with_that_target() -> None:
