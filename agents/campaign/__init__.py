@@ -14,8 +14,9 @@ agent drafted, ``start_campaign_from_document(document, approved_by=NAME)`` vali
 document (the same schema as a campaign file; errors are ``UnusableInputError`` with a hint
 the agent can repair against), records the run with who approved it, and starts it: in a
 detached ``labwright campaign resume RUN_ID`` process by default (it outlives the chat and
-resumes like any campaign), or in this process with ``background=False``. It returns the run
-id; ``campaign_status(run_id)`` reports progress. Approving the campaign does not approve its
+resumes like any campaign), or in this process with ``background=False`` (``on_experiment``
+then sees each experiment as it is recorded). It returns the run id; ``campaign_status(run_id)``
+reports progress. Approving the campaign does not approve its
 protocols: one whose certificate needs a person's approval is still recorded infeasible.
 
 Modules: ``spec`` (the file), ``template`` (parameters -> protocol), ``space`` (encoding,
@@ -33,6 +34,7 @@ from typing import Any
 
 from labwright.agents.campaign.results import CampaignResult
 from labwright.agents.campaign.runner import (
+    Callback,
     campaign_status,
     create_campaign,
     resume_campaign,
@@ -62,6 +64,7 @@ def start_campaign_from_document(
     store: str | Path | None = None,
     run_id: str | None = None,
     background: bool = True,
+    on_experiment: Callback | None = None,
 ) -> str:
     """Create a campaign from a campaign document a person approved, start it, return its run id."""
     if not approved_by.strip():
@@ -72,7 +75,7 @@ def start_campaign_from_document(
     spec = campaign_from_document(document, source="campaign document")
     run_id = create_campaign(spec, store=store, run_id=run_id, approved_by=approved_by.strip())
     if not background:
-        resume_campaign(run_id, store=store)
+        resume_campaign(run_id, store=store, on_experiment=on_experiment)
         return run_id
     command = [sys.executable, "-m", "labwright.cli", "campaign", "resume", run_id, "--quiet"]
     if store is not None:

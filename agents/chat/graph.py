@@ -22,7 +22,7 @@ from labwright.agents.chat import nodes
 from labwright.agents.chat.state import ChatState
 
 #: raise when what a node does changes in a way a stored run must not be resumed across
-REVISION = 1
+REVISION = 2
 
 NODES: dict[str, Callable[..., dict[str, Any]]] = {
     "understand": nodes.understand,

@@ -14,6 +14,11 @@ approval and sends through the certificate-gated dispatcher under the idempotenc
 Routing (:func:`after_verify`): a certificate goes to approval; a safety or policy error is a
 refusal (no repair may take a hazard away); other errors are repaired at most
 ``max_rounds`` times, then the run ends without dispatch and says why.
+
+A campaign request (``labwright.agents.chat.campaigns``) is read by the offline campaign
+grammar in ``understand``; ``plan`` checks the campaign and drafts its first experiment's
+protocol, which is compiled, verified and approved like any other (never repaired); ``dispatch``
+starts the campaign under the key ``<run id>.campaign``; ``observe`` reads it back.
 """
 
 from __future__ import annotations
@@ -99,7 +104,35 @@ def _errors(findings: list[Finding]) -> list[Finding]:
 # ----------------------------------------------------------------------------- planning
 
 
+def _understood_campaign(campaign: Any) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "understood": campaign.understood,
+        "purpose": campaign.purpose,
+        "plan": list(campaign.plan),
+        "not_understood": list(campaign.not_understood),
+        "draft": None,
+        "events": _event("understand", campaign.understood or "campaign request not understood"),
+    }
+    if campaign.document is not None:
+        update["campaign"] = {
+            "document": campaign.document,
+            "source": campaign.source,
+            "backend": campaign.backend,
+        }
+    if campaign.refusal:
+        update["refused"] = campaign.refusal
+    return update
+
+
 def understand(state: ChatState, services: Services) -> dict[str, Any]:
+    """The request read by the planner; a campaign request by the campaign grammar, whichever
+    planner is configured (a planner drafts protocols, not campaign files)."""
+    from labwright.agents.planner import plan_campaign_offline
+
+    campaign = plan_campaign_offline(state["request"])
+    if campaign is not None:
+        emit("understand", "reading a campaign request (the offline campaign grammar)")
+        return _understood_campaign(campaign)
     emit("understand", f"reading the request ({services.planner.name} planner)")
     try:
         u = services.planner.understand(state["request"])
@@ -121,7 +154,26 @@ def understand(state: ChatState, services: Services) -> dict[str, Any]:
     return update
 
 
+def _plan_campaign(state: ChatState) -> dict[str, Any]:
+    """The campaign checked by labwright's own code; its first proposal's protocol is the draft."""
+    from labwright.agents.chat.campaigns import CampaignRefused, prepare
+
+    settings = _settings(state)
+    emit("plan", "checking the campaign and compiling its first proposal")
+    try:
+        update = prepare(state.get("campaign") or {}, settings.backend, settings.robot)
+    except CampaignRefused as exc:
+        return {"refused": f"refused: {exc}", "events": _event("plan", str(exc))}
+    first = ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in update["campaign"]["first_proposal"].items()
+    )
+    return {**update, "events": _event("plan", f"campaign checked; first proposal {first}")}
+
+
 def plan(state: ChatState, services: Services) -> dict[str, Any]:
+    if state.get("campaign") is not None and state.get("draft") is None:
+        return _plan_campaign(state)
     if state.get("draft") is not None:
         return {"events": _event("plan", f"drafted by the {services.planner.name} planner")}
     emit("plan", "drafting the protocol")
@@ -247,6 +299,8 @@ def after_plan(state: ChatState) -> str:
 def after_verify(state: ChatState) -> str:
     if state.get("certificate") is not None:
         return "approve"
+    if state.get("campaign") is not None:
+        return "respond"  # the template makes every experiment: no repair of one draft helps
     findings = _findings(state)
     if refusing_errors(findings):
         return "respond"
@@ -264,6 +318,12 @@ def verdict(state: ChatState) -> str | None:
     if state.get("certificate") is not None:
         return None
     findings = _findings(state)
+    if state.get("campaign") is not None and state.get("protocol_sha256") is not None:
+        errors = _errors(findings)
+        return (
+            "refused: the campaign's template does not give a verified protocol for its first proposal "
+            "(nothing was started): " + refusal_text(errors or findings)
+        )
     hazards = refusing_errors(findings)
     if hazards:
         return "refused: " + refusal_text(hazards)
@@ -315,6 +375,17 @@ def approve(state: ChatState, services: Services) -> dict[str, Any]:
     needs_person = list(certificate.approvals_required) + [
         f"{f.code}: {f.message}" for f in _findings(state) if judgement_needed(f)
     ]
+    campaign = state.get("campaign")
+    if campaign is not None and certificate.approvals_required:
+        why = (
+            "the campaign runs unattended and its protocols need a person's approval each ("
+            + "; ".join(certificate.approvals_required)
+            + "): every experiment would be recorded infeasible"
+        )
+        return {
+            "approval": _approval(False, "labwright", settings.approve, sha, why),
+            "events": _event("approve", why),
+        }
     if settings.approve == "never":
         return {
             "approval": _approval(False, "dry run", "never", sha, "--approve never: a dry run"),
@@ -325,14 +396,15 @@ def approve(state: ChatState, services: Services) -> dict[str, Any]:
             "approval": _approval(True, "auto", "auto", sha),
             "events": _event("approve", "approved automatically (certified, nothing needs a person)"),
         }
-    decision = interrupt(
-        {
-            "kind": "approval",
-            "run_id": state["run_id"],
-            "protocol_sha256": sha,
-            "approvals_required": needs_person,
-        }
-    )
+    question: dict[str, Any] = {
+        "kind": "approval",
+        "run_id": state["run_id"],
+        "protocol_sha256": sha,
+        "approvals_required": needs_person,
+    }
+    if campaign is not None:  # what will run: the campaign, and its first protocol as the sample
+        question |= {"kind": "campaign_approval", "campaign": campaign.get("summary")}
+    decision = interrupt(question)
     return {
         "approval": _decision(decision, sha, needs_person, settings.approve),
         "events": _event("approve", "decision received"),
@@ -371,8 +443,49 @@ def idempotency_key(run_id: str, sha: str) -> str:
     return f"{run_id}:{sha}"
 
 
+def _dispatch_campaign(state: ChatState, services: Services) -> dict[str, Any]:
+    """Start the approved campaign once (its run id is the key), in the foreground or not."""
+    from labwright.agents.chat import campaigns
+    from labwright.protocols.errors import LabwrightError
+
+    settings = _settings(state)
+    approval = state.get("approval") or {}
+    run_id = campaigns.campaign_run_id(state["run_id"])
+    where = "in the background" if settings.campaign_background else "here, until its target or budget"
+    emit("dispatch", f"starting campaign {run_id} on the {settings.backend} backend {where}")
+
+    budget = ((state.get("campaign") or {}).get("summary") or {}).get("budget")
+
+    def progress(e: Any, experiments: list[Any]) -> None:
+        values = ", ".join(f"{k} {v:.3g}" for k, v in (e.objectives or {}).items())
+        emit("dispatch", f"experiment {e.index} of at most {budget}: {e.status} {values}".rstrip())
+
+    try:
+        started = campaigns.start(
+            (state.get("campaign") or {})["document"],
+            run_id=run_id,
+            approved_by=str(approval.get("by") or ""),
+            store=services.store_path,
+            background=settings.campaign_background,
+            on_experiment=progress,
+        )
+    except LabwrightError as exc:
+        return {
+            "dispatched": False,
+            "refused": f"the campaign did not start: {exc.message}",
+            "events": _event("dispatch", exc.message),
+        }
+    return {
+        "dispatched": True,
+        "campaign_run": {**started, "approved_by": approval.get("by")},
+        "events": _event("dispatch", f"campaign {run_id} {'started' if started['started'] else 'continued'}"),
+    }
+
+
 def dispatch(state: ChatState, services: Services) -> dict[str, Any]:
     """Send the certified bytes through the dispatcher and its ledger (once per key)."""
+    if state.get("campaign") is not None:
+        return _dispatch_campaign(state, services)
     from labwright.hardware.dispatcher import Dispatcher
     from labwright.hardware.ledger import Ledger
     from labwright.protocols.errors import DispatchRefusedError
@@ -425,6 +538,14 @@ def observe(state: ChatState, services: Services) -> dict[str, Any]:
     from labwright.hardware.ledger import Ledger
 
     emit("observe", "reading the results")
+    if state.get("campaign") is not None:
+        from labwright.agents.chat.campaigns import status
+
+        run = state.get("campaign_run") or {}
+        if not run.get("run_id"):
+            return {"events": _event("observe", "no campaign was started")}
+        now = status(run["run_id"], services.store_path)
+        return {"campaign_run": {**run, **now}, "events": _event("observe", f"campaign {now['state']}")}
     with Ledger(services.store_path) as ledger:
         record = ledger.get((state.get("dispatch") or {})["run_id"])
     results = record.results

@@ -36,6 +36,36 @@ def _results_line(results: dict[str, Any]) -> str:
     return line + "."
 
 
+def _campaign_lines(state: dict[str, Any]) -> list[str]:
+    asked = (state.get("campaign") or {}).get("summary") or {}
+    run = state.get("campaign_run") or {}
+    lines = []
+    if asked:
+        lines.append(
+            f"Campaign {asked.get('name')}: {len(asked.get('space') or [])} parameter(s), "
+            f"{'; '.join(asked.get('objectives') or [])}; budget {asked.get('budget')}, "
+            f"{asked.get('optimizer')} optimiser, seed {asked.get('seed')}, {asked.get('backend')} backend."
+        )
+    if run.get("run_id"):
+        verb = "started" if run.get("started") else "continued (it had been started before)"
+        lines.append(f"Campaign run {run['run_id']} {verb}, approved by {run.get('approved_by')}.")
+        if run.get("background") and run.get("state") in {"created", "running"}:
+            lines.append(f"It runs in the background: `labwright campaign show {run['run_id']}` follows it.")
+        elif run.get("state"):
+            best = (run.get("best") or {}).get("objectives")
+            reached = run.get("target_reached_at")
+            counts = ", ".join(f"{n} {k}" for k, n in (run.get("counts") or {}).items() if n)
+            found = f"best {best}" if best else f"hypervolume {run.get('hypervolume')}"
+            lines.append(
+                f"Campaign {run['state']} ({run.get('stop_reason') or 'no stop reason'}): "
+                f"{run.get('experiments')} experiment(s) ({counts}), {found}, "
+                + (f"target reached at experiment {reached}." if reached else "target not reached.")
+            )
+    elif asked and state.get("certificate") and (state.get("approval") or {}).get("mode") == "never":
+        lines.append("Dry run: the campaign was not started (--approve never).")
+    return lines
+
+
 def compose(state: dict[str, Any]) -> str:
     """A short report: understanding, repairs, verdict, dispatch and results."""
     lines: list[str] = []
@@ -49,9 +79,14 @@ def compose(state: dict[str, Any]) -> str:
     if rounds:
         lines.append(f"Repaired the draft in {rounds} round(s).")
     if state.get("certificate"):
-        lines.append(f"Verified and certified (sha256 {str(state.get('protocol_sha256'))[:16]}…).")
+        what = (
+            "The campaign's first protocol was verified" if state.get("campaign") is not None else "Verified"
+        )
+        lines.append(f"{what} and certified (sha256 {str(state.get('protocol_sha256'))[:16]}…).")
     approval = state.get("approval") or {}
-    if state.get("dispatched"):
+    if state.get("campaign") is not None:
+        lines += _campaign_lines(state)
+    elif state.get("dispatched"):
         dispatch = state.get("dispatch") or {}
         lines.append(f"Dispatched as run {dispatch.get('run_id')} (approved by {approval.get('by')}).")
         if state.get("results"):

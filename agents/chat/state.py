@@ -40,6 +40,11 @@ class ChatSettings(BaseModel):
     base_url: str | None = None
     policy_path: str | None = None
     strict: bool = False
+    campaign_background: bool = Field(
+        default=False,
+        description="an approved campaign runs in a detached process (interactive chat) instead of "
+        "inside the dispatch node, which waits for it and reports its result (scripts, --json)",
+    )
 
 
 class ChatState(TypedDict, total=False):
@@ -53,6 +58,10 @@ class ChatState(TypedDict, total=False):
     purpose: str
     plan: list[str]
     not_understood: list[str]
+    # a campaign request: the campaign document the campaign grammar built (understand), validated
+    # and summarised by the plan node (``labwright.agents.chat.campaigns``); its first proposal's
+    # protocol is the draft
+    campaign: dict[str, Any] | None
     # plan / repair: the planner's proposal (untrusted)
     draft: dict[str, Any] | None
     draft_note: str
@@ -69,6 +78,7 @@ class ChatState(TypedDict, total=False):
     dispatch: dict[str, Any] | None
     dispatched: bool
     results: dict[str, Any] | None
+    campaign_run: dict[str, Any] | None
     refused: str | None
     response: str
     # what happened, in order (appended by every node)
@@ -96,6 +106,11 @@ class ChatOutcome(BaseModel):
     dispatched: bool = False
     refused: str | None = None
     results: dict[str, Any] | None = None
+    campaign: dict[str, Any] | None = Field(
+        default=None,
+        description="a campaign request: what was asked (summary, document, first proposal) and, once "
+        "started, run_id, state, experiments (count), best, target_reached_at",
+    )
     response: str = ""
     planner: str = "offline"
     graph_version: str = ""
@@ -125,8 +140,20 @@ class ChatOutcome(BaseModel):
             dispatched=bool(state.get("dispatched")),
             refused=state.get("refused"),
             results=state.get("results"),
+            campaign=_campaign(state),
             response=state.get("response", ""),
             planner=settings.get("model", "offline"),
             graph_version=graph_version,
             finished=finished,
         )
+
+
+def _campaign(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``campaign`` object of the outcome: the request's campaign and, once started, its run."""
+    asked = state.get("campaign")
+    if asked is None:
+        return None
+    out = {
+        k: asked.get(k) for k in ("summary", "document", "first_proposal", "reach", "source") if k in asked
+    }
+    return {**out, **(state.get("campaign_run") or {})}

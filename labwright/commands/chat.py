@@ -3,13 +3,21 @@
     labwright chat                                   # interactive (twin backend by default)
     labwright chat --message "..." --approve auto --json
     labwright chat --resume RUN_ID [--approved-by NAME | --reject]
+    labwright chat -m "Run the campaign examples/campaigns/colour_match.yaml with a budget of 4 experiments" \
+        --approve auto --json
+
+A campaign request (a campaign file, or a goal such as "optimise a mix of three dyes to match the
+colour Lab 60 25 10") is shown with its first experiment's verified protocol and, once approved,
+started: with --message it runs here and its result is reported (``campaign`` in the JSON); in
+the interactive conversation it runs in a detached process and its run id is printed
+(``labwright campaign show RUN_ID`` follows it).
 
 Every run is stored (``--store``, default the run ledger in ``$LABWRIGHT_HOME``) node by node;
 ``--resume`` continues it where it stopped, also after the process was killed. Exit codes:
-0 the protocol was dispatched and succeeded, or was certified in a dry run, or waits for a
-person's approval; 1 refused, not approved, still faulty after the repair rounds, or the run
-failed; 2 unusable input (an option, a missing API key, an unreachable model server, a run
-another process holds, a run started by another graph version).
+0 the protocol was dispatched and succeeded (a campaign: started and not failed), or was
+certified in a dry run, or waits for a person's approval; 1 refused, not approved, still faulty
+after the repair rounds, or the run failed; 2 unusable input (an option, a missing API key, an
+unreachable model server, a run another process holds, a run started by another graph version).
 """
 
 from __future__ import annotations
@@ -71,6 +79,10 @@ def chat(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """Chat-driven planning: a request becomes a verified protocol, approved, then dispatched.
+
+    A campaign request ("run the campaign examples/campaigns/colour_match.yaml with a budget of 12
+    experiments", "optimise a mix of three dyes to match the colour Lab 60 25 10") shows the
+    campaign and its first experiment's verified protocol, and starts the campaign once approved.
 
     With --resume, the run's own settings (planner, backend, approval mode, store) apply; the
     planner and backend options given here are not used."""
@@ -169,6 +181,7 @@ class _Session:
         self._pause_status()
         outcome = dict(state)
         view.show_understanding(self.out, outcome)
+        view.show_campaign(self.out, outcome.get("campaign"))
         view.show_repairs(self.out, outcome)
         view.show_protocol(self.out, outcome.get("protocol"))
         view.show_findings(self.out, outcome)
@@ -181,6 +194,12 @@ class _Session:
         sha = str(request.get("protocol_sha256"))
         backend = (state.get("settings") or {}).get("backend", "twin")
         question = f"Dispatch protocol {sha[:12]} to the {escape(str(backend))} backend? \\[y/N] "
+        if request.get("kind") == "campaign_approval":
+            budget = (request.get("campaign") or {}).get("budget")
+            question = (
+                f"Start the campaign ({budget} experiments, first protocol {sha[:12]}) on the "
+                f"{escape(str(backend))} backend? \\[y/N] "
+            )
         answer = self.out.input(question).strip().lower()
         approved = answer in {"y", "yes"}
         by = getpass.getuser()
@@ -252,6 +271,7 @@ class _Session:
         data = outcome.model_dump(mode="json")
         if not outcome.awaiting_approval:
             view.show_understanding(self.out, data)
+            view.show_campaign(self.out, data.get("campaign"))
             view.show_repairs(self.out, data)
             view.show_protocol(self.out, data.get("protocol"))
             if data.get("protocol") is not None or data.get("findings"):
@@ -274,7 +294,11 @@ class _Session:
         raise typer.Exit(exit_code(outcome))
 
     def loop(self, settings: Any) -> None:
-        """The interactive conversation: one request per prompt, until `quit` or end of input."""
+        """The interactive conversation: one request per prompt, until `quit` or end of input.
+
+        An approved campaign runs in a detached process (the conversation goes on; its run id is
+        printed), not inside the prompt."""
+        settings = settings.model_copy(update={"campaign_background": True})
         self.out.print(
             "[bold]labwright chat[/bold]: describe an experiment; `quit` ends. "
             f"Planner: {settings.model}; backend: {settings.backend}; approval: {settings.approve}."
@@ -301,6 +325,8 @@ class _Session:
 def exit_code(outcome: Any) -> ExitCode:
     if outcome.awaiting_approval:
         return ExitCode.OK
+    if outcome.dispatched and outcome.campaign is not None:
+        return ExitCode.FAILED if outcome.campaign.get("state") == "failed" else ExitCode.OK
     if outcome.dispatched:
         ok = (outcome.results or {}).get("state") == "succeeded"
         return ExitCode.OK if ok else ExitCode.FAILED

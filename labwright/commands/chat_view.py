@@ -131,8 +131,55 @@ def show_deck(console: Console, end_state: dict[str, Any] | None, robot: str = "
     )
 
 
+def show_campaign(console: Console, campaign: dict[str, Any] | None) -> None:
+    """What a campaign request will run: the space, objectives, budget, backend, first proposal."""
+    if not campaign or not campaign.get("summary"):
+        return
+    s = campaign["summary"]
+    body = [f"[bold]campaign[/bold]   {escape(str(s.get('name')))}"]
+    body += [f"[bold]varies[/bold]     {escape(p)}" for p in s.get("space") or []]
+    body += [f"[bold]subject to[/bold] {escape(c)}" for c in s.get("constraints") or []]
+    body += [f"[bold]objective[/bold]  {escape(o)}" for o in s.get("objectives") or []]
+    body.append(
+        f"[bold]budget[/bold]     {s.get('budget')} experiments, {s.get('batch')} at a time, "
+        f"{escape(str(s.get('optimizer')))} optimiser, seed {s.get('seed')}"
+    )
+    body.append(
+        f"[bold]backend[/bold]    {escape(str(s.get('backend')))} ({escape(str(s.get('twin')))} twin)"
+    )
+    first = campaign.get("first_proposal") or {}
+    shown = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in first.items())
+    body.append(f"[bold]experiment 1[/bold] {escape(shown)} (its protocol is shown as the sample)")
+    reach = campaign.get("reach")
+    if reach:
+        body.append(
+            f"[bold]reachable[/bold]  closest predicted colour difference {reach.get('closest_delta_e')} "
+            f"({reach.get('mixes_searched')} mixes searched on the colour twin)"
+        )
+    console.print(Panel("\n".join(body), title="the campaign", expand=False))
+
+
+def show_campaign_run(console: Console, campaign: dict[str, Any] | None) -> None:
+    if not campaign or not campaign.get("run_id"):
+        return
+    run_id = escape(str(campaign["run_id"]))
+    if campaign.get("background") and campaign.get("state") in {"created", "running"}:
+        console.print(
+            f"campaign [bold]{run_id}[/bold] runs in the background: `labwright campaign show {run_id}` "
+            f"follows it, `labwright campaign report {run_id}` reports it"
+        )
+        return
+    best = (campaign.get("best") or {}).get("objectives")
+    console.print(
+        f"campaign [bold]{run_id}[/bold] {escape(str(campaign.get('state')))}: "
+        f"{campaign.get('experiments')} experiment(s), best {escape(str(best))}, target reached at "
+        f"{campaign.get('target_reached_at')}; `labwright campaign report {run_id}` reports it"
+    )
+
+
 def show_outcome(console: Console, outcome: dict[str, Any]) -> None:
     """Everything after the run: verdict, dispatch, results, the agent's last word."""
+    show_campaign_run(console, outcome.get("campaign"))
     results = outcome.get("results")
     if results:
         table = Table(title=f"run {outcome.get('run_id')}: {results.get('state')}", show_header=True)
