@@ -546,8 +546,11 @@ def observe(state: ChatState, services: Services) -> dict[str, Any]:
             return {"events": _event("observe", "no campaign was started")}
         now = status(run["run_id"], services.store_path)
         return {"campaign_run": {**run, **now}, "events": _event("observe", f"campaign {now['state']}")}
+    dispatched = state.get("dispatch") or {}
+    if not dispatched.get("run_id"):  # the dispatcher refused: there is no run to read
+        return {"events": _event("observe", "nothing was dispatched")}
     with Ledger(services.store_path) as ledger:
-        record = ledger.get((state.get("dispatch") or {})["run_id"])
+        record = ledger.get(dispatched["run_id"])
     results = record.results
     return {
         "results": {

@@ -8,6 +8,8 @@ dispatched; malformed JSON is sent back and a later valid submission is used.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from chat_drafts import FAULTY, good
 from chat_llm_fakes import Brain, malformed, say, submit, tool_call, understanding
@@ -240,3 +242,30 @@ def test_a_named_person_approves_what_needs_a_person(make_runner, store_path):
     with Ledger(store_path) as ledger:
         approved = [e for e in ledger.events(record.run_id) if e.kind == "approved"]
     assert approved[0].data["by"] == "Dr. Safety Officer"
+
+
+
+def test_a_certificate_that_no_longer_checks_at_approval_is_refused(make_runner, store_path):
+    """The signing key changed while the run waited for a person: the certificate the verify node
+    issued no longer checks, so the approval is refused before the dispatcher is reached."""
+    brain = brain_for(good())
+    waiting = make_runner(brain, certificate_key=b"k" * 32).start(REQUEST, settings(approve="ask"))
+    assert waiting.awaiting_approval
+    done = make_runner(brain, certificate_key=b"z" * 32).resume(
+        waiting.run_id, decision={"approved": True, "by": "A. Person"}
+    )
+    assert done.finished and not done.dispatched
+    assert "signature does not match" in (done.refused or "")
+    assert dispatches(store_path) == []
+
+
+def test_observe_after_a_dispatcher_refusal_reads_no_run(store_path):
+    """dispatch -> observe is a fixed edge: when the dispatcher refused there is no ledger run,
+    and observe says so instead of failing on the missing run id."""
+    from labwright.agents.chat import nodes
+
+    services = nodes.Services(planner=None, store_path=store_path)  # type: ignore[arg-type]
+    refused = {"dispatched": False, "refused": "the dispatcher refused: x", "dispatch": None}
+    out = nodes.observe(refused, services)  # type: ignore[arg-type]
+    assert "results" not in out
+    assert "nothing was dispatched" in json.dumps(out["events"])
