@@ -209,15 +209,17 @@ class ChatRunner:
             lock.release()
 
     def _stream(self, graph: Any, pending: Any, config: dict[str, Any]) -> None:
-        for mode, chunk in graph.stream(
-            pending, config, stream_mode=["updates", "custom"], durability="sync"
-        ):
-            if mode == "custom" and isinstance(chunk, dict):
-                self.on_progress(str(chunk.get("node", "")), str(chunk.get("message", "")))
-            elif mode == "updates" and isinstance(chunk, dict):
-                for node in chunk:
-                    if node != "__interrupt__":
-                        self.on_progress(node, "done")
+        """Run the graph until it ends or interrupts; the nodes' progress goes to ``on_progress``
+        as it happens (``nodes.emit``), each node's end when its update comes out."""
+        token = nodes.PROGRESS.set(self.on_progress)
+        try:
+            for chunk in graph.stream(pending, config, stream_mode="updates", durability="sync"):
+                if isinstance(chunk, dict):
+                    for node in chunk:
+                        if node != "__interrupt__":
+                            self.on_progress(node, "done")
+        finally:
+            nodes.PROGRESS.reset(token)
 
     def _answer(self, snapshot: Any, decision: dict[str, Any] | None) -> dict[str, Any] | None:
         """The decision for a waiting approval: the one given (if it is about this protocol), else
