@@ -81,6 +81,10 @@ class UnknownRunError(ConfigurationError):
     """No chat run of that id in this store."""
 
 
+class ResumeOptionError(ConfigurationError):
+    """An option given with ``--resume`` that cannot apply to the run where it stands."""
+
+
 class RunInfo(BaseModel):
     run_id: str
     graph_version: str
@@ -278,6 +282,15 @@ class ChatStore:
         with self._db:
             self._db.execute(
                 "UPDATE chat_runs SET status=?, updated_at=? WHERE run_id=?", (status, _now(), run_id)
+            )
+
+    def set_settings(self, run_id: str, settings: ChatSettings) -> None:
+        """Keep the run's changed settings on disk (FULL) before the graph is resumed with them;
+        a resume reads them from here, so a change is not lost to a kill before the graph saw it."""
+        with self._db:
+            self._db.execute(
+                "UPDATE chat_runs SET settings_json=?, updated_at=? WHERE run_id=?",
+                (settings.model_dump_json(), _now(), run_id),
             )
 
     def record_approval(self, run_id: str, approval: dict[str, Any]) -> None:

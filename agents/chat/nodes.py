@@ -90,8 +90,12 @@ def emit(node: str, message: str) -> None:
     callback(node, message)
 
 
-def _event(node: str, message: str) -> list[dict[str, Any]]:
+def event(node: str, message: str) -> list[dict[str, Any]]:
+    """One entry of the state's ``events`` (appended by the reducer)."""
     return [{"node": node, "message": message, "at": datetime.now(UTC).isoformat(timespec="seconds")}]
+
+
+_event = event
 
 
 def _settings(state: ChatState) -> ChatSettings:
