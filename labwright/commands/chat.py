@@ -320,6 +320,30 @@ class _Session:
         _end_process_now(code)
         raise typer.Exit(code)
 
+    def loop(self, settings: Any) -> None:
+        """The interactive conversation: one request per prompt, until `quit` or end of input."""
+        self.out.print(
+            "[bold]labwright chat[/bold]: describe an experiment; `quit` ends. "
+            f"Planner: {settings.model}; backend: {settings.backend}; approval: {settings.approve}."
+        )
+        while True:
+            try:
+                line = self.out.input("[bold cyan]> [/bold cyan]")
+            except EOFError:
+                break
+            if line.strip().lower() in {"quit", "exit", "/quit", "/exit"}:
+                break
+            if not line.strip():
+                continue
+            try:
+                outcome = self.call(lambda runner, text=line: runner.start(text, settings), None)
+            except typer.Exit as stop:
+                if stop.exit_code == ExitCode.UNUSABLE:
+                    continue  # reported (e.g. the model server is down): the conversation goes on
+                raise
+            self.render(outcome)
+        raise typer.Exit(ExitCode.OK)
+
 
 def _end_process_now(code: int) -> None:
     """End a one-shot `labwright chat` here, without the interpreter's teardown.
@@ -348,30 +372,6 @@ def _end_process_now(code: int) -> None:
     except (OSError, ValueError):  # a closed pipe: the normal exit reports it as Python would
         return
     os._exit(int(code))
-
-    def loop(self, settings: Any) -> None:
-        """The interactive conversation: one request per prompt, until `quit` or end of input."""
-        self.out.print(
-            "[bold]labwright chat[/bold]: describe an experiment; `quit` ends. "
-            f"Planner: {settings.model}; backend: {settings.backend}; approval: {settings.approve}."
-        )
-        while True:
-            try:
-                line = self.out.input("[bold cyan]> [/bold cyan]")
-            except EOFError:
-                break
-            if line.strip().lower() in {"quit", "exit", "/quit", "/exit"}:
-                break
-            if not line.strip():
-                continue
-            try:
-                outcome = self.call(lambda runner, text=line: runner.start(text, settings), None)
-            except typer.Exit as stop:
-                if stop.exit_code == ExitCode.UNUSABLE:
-                    continue  # reported (e.g. the model server is down): the conversation goes on
-                raise
-            self.render(outcome)
-        raise typer.Exit(ExitCode.OK)
 
 
 def exit_code(outcome: Any) -> ExitCode:
