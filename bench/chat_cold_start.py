@@ -16,6 +16,10 @@ Runs, interleaved round by round so that they share the machine's load:
   ``langgraph.types``, ``langgraph.checkpoint.sqlite``).
 
 Then, in one more fresh process, where the CPU time of a cold start goes (phases in order).
+
+``--compare-python PATH`` adds a row for the same request run by another installation's
+interpreter (e.g. ``/work/main/.venv/bin/python``: the code before a change), in the same
+rounds. Every child runs in a scratch folder, so each interpreter imports its own labwright.
 """
 
 from __future__ import annotations
@@ -68,7 +72,9 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, env=env, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        args, capture_output=True, env=env, text=True, stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir()
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -77,10 +83,10 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, proc.stdout
 
 
-def _chat(folder: Path) -> list[str]:
+def _chat(folder: Path, python: str = sys.executable) -> list[str]:
     store = folder / f"chat-{time.perf_counter_ns()}.sqlite"
     return [
-        sys.executable,
+        python,
         "-c",
         "from labwright.cli import main; main()",
         "chat",
@@ -94,13 +100,15 @@ def _chat(folder: Path) -> list[str]:
     ]
 
 
-def measure(repeats: int) -> dict[str, Any]:
+def measure(repeats: int, compare_python: str | None = None) -> dict[str, Any]:
     runs: dict[str, list[tuple[float, float]]] = {
         "chat, grammar cache cold": [],
         "chat, grammar cache warm": [],
         "peer: python -c pass": [],
         "peer: import LangGraph + SQLite saver": [],
     }
+    if compare_python:
+        runs["chat, --compare-python"] = []
     base = {k: v for k, v in os.environ.items() if not k.startswith("LABWRIGHT_") and k != "OPENAI_API_KEY"}
     base["OMP_NUM_THREADS"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,6 +129,9 @@ def measure(repeats: int) -> dict[str, Any]:
             runs["peer: import LangGraph + SQLite saver"].append(
                 _timed([sys.executable, "-c", LANGGRAPH], env)[:2]
             )
+            if compare_python:
+                other = {**env, "XDG_CACHE_HOME": str(folder / f"cache-other-{i}")}
+                runs["chat, --compare-python"].append(_timed(_chat(folder, compare_python), other)[:2])
         _, _, out = _timed(
             [sys.executable, "-c", PHASES, REQUEST], {**env, "XDG_CACHE_HOME": str(warm_cache)}
         )
@@ -143,9 +154,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--compare-python", help="another installation's python, run in the same rounds")
     args = ap.parse_args()
     load = os.getloadavg()[0]
-    result = measure(args.repeats)
+    result = measure(args.repeats, args.compare_python)
     result["load_average_1min_at_start"] = load
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
