@@ -1,23 +1,32 @@
 """Chat graph orchestration overhead per step, with the SQLite checkpointer on disk.
 
-    .venv/bin/python bench/agent_overhead.py [--repeats 10] [--json]
+    nice -n 15 .venv/bin/python bench/agent_overhead.py [--repeats 10] [--json]
 
-Runs ``labwright.agents.chat`` requests through the real graph, the real ``SqliteSaver`` (WAL,
-``synchronous=FULL``, ``durability="sync"``: every node's checkpoint is on disk before the next
-node starts), the real verifier and the twin backend. The planner is the LLM planner over a
-scripted chat model that answers at once, so no model time is measured.
+Runs ``labwright.agents.chat`` requests through the real graph, the real ``SqliteSaver`` in WAL
+mode with ``durability="sync"`` (every node's checkpoint is committed before the next node
+starts), the real verifier and the twin backend. The planner is the LLM planner over a scripted
+chat model that answers at once, so no model time is measured.
+
+Checkpointers: ``sqlite`` is what ``labwright chat`` uses (checkpoints committed with
+``synchronous=NORMAL``, the run's approvals, dispatches and end fsynced: see
+``labwright.agents.chat.durability``); ``sqlite-fsync`` fsyncs every step's checkpoint (what the
+chat did before); ``memory`` is LangGraph's ``InMemorySaver``.
 
 Per request the wall time of the whole run is split into the time spent inside the nodes
 (planner, verifier, dispatch, ...), the gaps between one node's end and the next node's start
 (the step's checkpoint, on disk before the next node starts, and LangGraph's scheduling and
 state merging: the orchestration overhead per step, target under 5 ms), and the fixed cost of
 a request (recording and locking the run, compiling the graph, the first and last checkpoints,
-reading the outcome). For comparison the same runs with LangGraph's in-memory checkpointer show
-what the disk costs.
+reading the outcome). Each gap is measured in wall time and in the process's CPU time (all
+threads): on a shared machine the wall time grows with the other work, the CPU time much less.
 
 Scenarios: a clean draft dispatched (8 steps), a faulty draft repaired once (11 steps), a dry
-run (6 steps). Measured in the same run, as floors: one fsynced SQLite commit, and the per-step
-gap of an 8-node LangGraph chain whose nodes do nothing, on the same two checkpointers.
+run (6 steps). The peer, measured in the same run and interleaved with the chat runs (one
+round = every scenario and the peer once, on every checkpointer), is LangGraph's own 8-node
+chain whose nodes do nothing, streamed the way the runner streams (``stream_mode="updates"``,
+``durability="sync"``) on the same checkpointer; the ratio chat/peer is the overhead the chat
+graph adds to what LangGraph itself costs on this machine at this moment. Also measured: one
+fsynced SQLite commit (WAL, FULL), the floor of ``sqlite-fsync``.
 """
 
 from __future__ import annotations
@@ -85,26 +94,50 @@ def _fake_model(first: dict[str, Any], repaired: dict[str, Any]) -> Any:
     return Instant()
 
 
-def _timed_nodes(spans: list[tuple[float, float]]) -> None:
-    """Wrap the graph's node functions to record when each one starts and ends."""
+CHECKPOINTERS = ("sqlite", "sqlite-fsync", "memory")
+SCENARIOS = ("clean", "repaired once", "dry run")
+
+Span = tuple[float, float, float, float]  # wall start, cpu start, wall end, cpu end
+
+
+def _timed_nodes(spans: list[Span]) -> None:
+    """Wrap the graph's node functions to record when each one starts and ends (wall and CPU)."""
     from labwright.agents.chat import graph
 
     for name, fn in list(graph.NODES.items()):
 
         def timed(state: Any, services: Any, _fn: Any = fn) -> Any:
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             try:
                 return _fn(state, services)
             finally:
-                spans.append((start, time.perf_counter()))
+                spans.append((wall, cpu, time.perf_counter(), time.process_time()))
 
         graph.NODES[name] = timed
 
 
-def _run(
-    scenario: str, checkpointer: str, folder: Path, spans: list[tuple[float, float]]
-) -> dict[str, float]:
+def _gaps(spans: list[Span]) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds between one node's end and the next node's start."""
+    pairs = list(zip(spans, spans[1:], strict=False))
+    return [b[0] - a[2] for a, b in pairs], [b[1] - a[3] for a, b in pairs]
+
+
+def _store(folder: Path, name: str, checkpointer: str) -> Any:
     from labwright.agents.chat.durability import ChatStore
+
+    store = ChatStore(
+        folder / f"{name}-{checkpointer}-{time.perf_counter_ns()}.sqlite",
+        fsync_each_step=checkpointer == "sqlite-fsync",
+    )
+    if checkpointer == "memory":
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        saver = InMemorySaver()
+        store.checkpointer = lambda: saver  # type: ignore[method-assign]
+    return store
+
+
+def _run(scenario: str, checkpointer: str, folder: Path, spans: list[Span]) -> dict[str, float]:
     from labwright.agents.chat.llm_planner import LlmPlanner
     from labwright.agents.chat.providers import ModelSpec
     from labwright.agents.chat.runner import ChatRunner
@@ -112,12 +145,7 @@ def _run(
 
     first = _document("900 uL") if scenario == "repaired once" else _document()
     model = _fake_model(first, _document())
-    store = ChatStore(folder / f"{scenario}-{checkpointer}-{time.perf_counter_ns()}.sqlite")
-    if checkpointer == "memory":
-        from langgraph.checkpoint.memory import InMemorySaver
-
-        saver = InMemorySaver()
-        store.checkpointer = lambda: saver  # type: ignore[method-assign]
+    store = _store(folder, scenario.replace(" ", "-"), checkpointer)
     spec = ModelSpec(provider="openai", model="instant")
     runner = ChatRunner(store, planner_factory=lambda s: LlmPlanner(model, spec, tools={}))
     approve = "never" if scenario == "dry run" else "auto"
@@ -128,28 +156,59 @@ def _run(
     store.close()
     if scenario != "dry run" and not outcome.dispatched:
         raise SystemExit(f"{scenario}: not dispatched ({outcome.refused}): the benchmark is broken")
-    inside = sum(end - begin for begin, end in spans)
-    # between one node's end and the next node's start: the step's checkpoint write (on disk before
-    # the next node starts) and LangGraph's scheduling and state merging
-    gaps = [spans[i + 1][0] - spans[i][1] for i in range(len(spans) - 1)]
+    inside = sum(s[2] - s[0] for s in spans)
+    wall, cpu = _gaps(spans)
     return {
         "total_s": total,
         "inside_s": inside,
         "steps": len(spans),
-        "overhead_ms_per_step": statistics.mean(gaps) * 1000,
-        "fixed_ms": (total - inside - sum(gaps)) * 1000,
+        "overhead_ms_per_step": statistics.mean(wall) * 1000,
+        "overhead_cpu_ms_per_step": statistics.mean(cpu) * 1000,
+        "fixed_ms": (total - inside - sum(wall)) * 1000,
     }
 
 
-def _floors(folder: Path, repeats: int) -> dict[str, float]:
-    """What any graph pays on this machine now: one fsynced SQLite commit (WAL, FULL), and the
-    per-step gap of an 8-node LangGraph chain that does nothing, on the same checkpointers."""
-    import sqlite3
-
-    from labwright.agents.chat.durability import ChatStore
-    from langgraph.checkpoint.memory import InMemorySaver
+def _noop_chain(spans: list[Span]) -> Any:
+    """LangGraph's 8-node chain whose nodes do nothing (the peer), not yet compiled."""
     from langgraph.graph import END, START, StateGraph
     from typing_extensions import TypedDict
+
+    class S(TypedDict, total=False):
+        n: int
+
+    def step(state: S) -> dict[str, int]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        spans.append((wall, cpu, wall, cpu))
+        return {"n": state.get("n", 0) + 1}
+
+    builder = StateGraph(S)
+    names = [f"n{i}" for i in range(8)]
+    for name in names:
+        builder.add_node(name, step)
+    for a, b in zip([START, *names], [*names, END], strict=True):
+        builder.add_edge(a, b)
+    return builder
+
+
+def _peer(builder: Any, checkpointer: str, folder: Path, spans: list[Span]) -> dict[str, float]:
+    store = _store(folder, "noop", checkpointer)
+    graph = builder.compile(checkpointer=store.checkpointer())
+    spans.clear()
+    for _chunk in graph.stream(
+        {"n": 0}, {"configurable": {"thread_id": "t"}}, stream_mode="updates", durability="sync"
+    ):
+        pass
+    store.close()
+    wall, cpu = _gaps(spans)
+    return {
+        "overhead_ms_per_step": statistics.mean(wall) * 1000,
+        "overhead_cpu_ms_per_step": statistics.mean(cpu) * 1000,
+    }
+
+
+def _fsync_commit_ms(folder: Path) -> float:
+    """The median of 50 commits of 4 KiB in WAL mode with synchronous=FULL (one fsync each)."""
+    import sqlite3
 
     db = sqlite3.connect(folder / "fsync.sqlite", isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -163,82 +222,85 @@ def _floors(folder: Path, repeats: int) -> dict[str, float]:
         db.execute("COMMIT")
         commits.append(time.perf_counter() - start)
     db.close()
+    return statistics.median(commits) * 1000
 
-    class S(TypedDict, total=False):
-        n: int
 
-    spans: list[tuple[float, float]] = []
-
-    def step(state: S) -> dict[str, int]:
-        start = time.perf_counter()
-        spans.append((start, start))
-        return {"n": state.get("n", 0) + 1}
-
-    builder = StateGraph(S)
-    names = [f"n{i}" for i in range(8)]
-    for name in names:
-        builder.add_node(name, step)
-    for a, b in zip([START, *names], [*names, END], strict=True):
-        builder.add_edge(a, b)
-    out = {"fsync_commit_ms": statistics.median(commits) * 1000}
-    for kind in ("sqlite", "memory"):
-        gaps = []
-        for i in range(repeats):
-            store = ChatStore(folder / f"noop-{kind}-{i}.sqlite")
-            graph = builder.compile(
-                checkpointer=store.checkpointer() if kind == "sqlite" else InMemorySaver()
-            )
-            spans.clear()
-            graph.invoke({"n": 0}, {"configurable": {"thread_id": "t"}}, durability="sync")
-            gaps += [spans[j + 1][0] - spans[j][1] for j in range(len(spans) - 1)]
-            store.close()
-        out[f"noop_graph_{kind}_ms_per_step"] = statistics.median(gaps) * 1000
-    return out
+def measure(repeats: int) -> dict[str, Any]:
+    """Every scenario and the peer on every checkpointer, ``repeats`` interleaved rounds."""
+    spans: list[Span] = []
+    _timed_nodes(spans)
+    builder = _noop_chain(spans)
+    chat: dict[str, list[dict[str, float]]] = {f"{s} / {c}": [] for s in SCENARIOS for c in CHECKPOINTERS}
+    peer: dict[str, list[dict[str, float]]] = {c: [] for c in CHECKPOINTERS}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _run("clean", "sqlite", folder, spans)  # warm-up: imports, safety data, definitions
+        for checkpointer in CHECKPOINTERS:
+            _peer(builder, checkpointer, folder, spans)
+        fsync_ms = _fsync_commit_ms(folder)
+        for _ in range(repeats):
+            for checkpointer in CHECKPOINTERS:
+                peer[checkpointer].append(_peer(builder, checkpointer, folder, spans))
+                for scenario in SCENARIOS:
+                    chat[f"{scenario} / {checkpointer}"].append(_run(scenario, checkpointer, folder, spans))
+    peers = {
+        c: {
+            "ms_per_step_median": statistics.median(r["overhead_ms_per_step"] for r in runs),
+            "cpu_ms_per_step_median": statistics.median(r["overhead_cpu_ms_per_step"] for r in runs),
+        }
+        for c, runs in peer.items()
+    }
+    rows: dict[str, dict[str, Any]] = {}
+    for name, runs in chat.items():
+        checkpointer = name.split(" / ")[1]
+        per_step = [r["overhead_ms_per_step"] for r in runs]
+        cpu = statistics.median(r["overhead_cpu_ms_per_step"] for r in runs)
+        rows[name] = {
+            "steps": runs[0]["steps"],
+            "overhead_ms_per_step_median": statistics.median(per_step),
+            "overhead_ms_per_step_max": max(per_step),
+            "overhead_cpu_ms_per_step_median": cpu,
+            "ratio_to_peer": statistics.median(per_step) / peers[checkpointer]["ms_per_step_median"],
+            "cpu_ratio_to_peer": cpu / peers[checkpointer]["cpu_ms_per_step_median"],
+            "request_s_median": statistics.median(r["total_s"] for r in runs),
+            "fixed_ms_median": statistics.median(r["fixed_ms"] for r in runs),
+            "inside_nodes_s_median": statistics.median(r["inside_s"] for r in runs),
+        }
+    return {"chat": rows, "peer_noop_chain": peers, "fsync_commit_ms": fsync_ms, "repeats": repeats}
 
 
 def main() -> None:
+    import os
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    spans: list[tuple[float, float]] = []
-    _timed_nodes(spans)
-    rows: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        _run("clean", "sqlite", folder, spans)  # warm-up: imports, safety data, definitions
-        for scenario in ("clean", "repaired once", "dry run"):
-            for checkpointer in ("sqlite", "memory"):
-                runs = [_run(scenario, checkpointer, folder, spans) for _ in range(args.repeats)]
-                per_step = [r["overhead_ms_per_step"] for r in runs]
-                rows[f"{scenario} / {checkpointer}"] = {
-                    "steps": runs[0]["steps"],
-                    "overhead_ms_per_step_median": statistics.median(per_step),
-                    "overhead_ms_per_step_max": max(per_step),
-                    "request_s_median": statistics.median(r["total_s"] for r in runs),
-                    "fixed_ms_median": statistics.median(r["fixed_ms"] for r in runs),
-                    "inside_nodes_s_median": statistics.median(r["inside_s"] for r in runs),
-                }
-        floors = _floors(folder, args.repeats)
+    load = os.getloadavg()[0]
+    result = measure(args.repeats)
+    result["load_average_1min_at_start"] = load
     if args.json:
-        sys.stdout.write(json.dumps({"chat": rows, "floors": floors}, indent=2) + "\n")
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
-    print(f"chat graph overhead per step ({args.repeats} runs each; target < 5 ms/step with SQLite)")
     print(
-        f"{'scenario / checkpointer':32} {'steps':>5} {'ms/step med':>12} {'ms/step max':>12} "
-        f"{'request s':>10} {'in nodes s':>11} {'fixed ms':>9}"
+        f"chat graph overhead per step ({args.repeats} interleaved rounds; load average {load:.2f} at start; "
+        "target < 5 ms/step with sqlite)"
     )
-    for name, r in rows.items():
+    print(
+        f"{'scenario / checkpointer':30} {'steps':>5} {'ms/step':>8} {'max':>7} {'cpu ms':>7} "
+        f"{'x peer':>7} {'x cpu':>6} {'request s':>10} {'in nodes s':>11} {'fixed ms':>9}"
+    )
+    for name, r in result["chat"].items():
         print(
-            f"{name:32} {r['steps']:>5} {r['overhead_ms_per_step_median']:>12.2f} "
-            f"{r['overhead_ms_per_step_max']:>12.2f} {r['request_s_median']:>10.3f} "
+            f"{name:30} {r['steps']:>5} {r['overhead_ms_per_step_median']:>8.2f} "
+            f"{r['overhead_ms_per_step_max']:>7.2f} {r['overhead_cpu_ms_per_step_median']:>7.2f} "
+            f"{r['ratio_to_peer']:>7.2f} {r['cpu_ratio_to_peer']:>6.2f} {r['request_s_median']:>10.3f} "
             f"{r['inside_nodes_s_median']:>11.3f} {r['fixed_ms_median']:>9.1f}"
         )
-    print(
-        f"floors now: one fsynced SQLite commit {floors['fsync_commit_ms']:.2f} ms; an 8-node "
-        f"LangGraph chain doing nothing: {floors['noop_graph_sqlite_ms_per_step']:.2f} ms/step with "
-        f"this SQLite checkpointer, {floors['noop_graph_memory_ms_per_step']:.2f} ms/step in memory"
-    )
+    print("peer, LangGraph's 8-node chain doing nothing, same rounds (ms/step wall, cpu):")
+    for name, r in result["peer_noop_chain"].items():
+        print(f"  {name:14} {r['ms_per_step_median']:>7.2f} {r['cpu_ms_per_step_median']:>7.2f}")
+    print(f"one fsynced SQLite commit (WAL, FULL), median of 50: {result['fsync_commit_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@
   holds it) and continues from the last checkpoint: a node that was cut short runs again (the
   dispatch node's idempotency key makes that safe), an approval interrupt is answered with the
   decision given, the decision recorded before the crash, or the ``ask`` callback's.
+  ``resume(run_id, changes={...})`` changes the settings in :data:`RESUMABLE_SETTINGS` (the
+  approval mode, the backend, the robot) while the run's approval is not decided yet; later
+  they are refused (:class:`~labwright.agents.chat.durability.ResumeOptionError`). A change is
+  written to the run table before the graph sees it (``Command(update=...)``), like an approval.
 
 Progress (each node's messages, tool calls) goes to ``on_progress(node, message)`` as it
 happens; ``on_progress("run", run_id)`` comes first, once the run is locked.
@@ -21,13 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from labwright.agents.chat import nodes
-from labwright.agents.chat.durability import ChatStore, RunLock, new_run_id
+from labwright.agents.chat.durability import ChatStore, ResumeOptionError, RunInfo, RunLock, new_run_id
 from labwright.agents.chat.graph import build_graph, graph_version, recursion_limit
 from labwright.agents.chat.planners import Draft, OfflinePlanner, Planner, Understanding
 from labwright.agents.chat.state import ChatOutcome, ChatSettings
 from labwright.protocols.findings import Finding
 
 log = logging.getLogger(__name__)
+
+#: settings a resumed run may change, as long as its approval is not decided: they choose whether
+#: and where the certified protocol goes, not what is certified (the planner, the repair rounds,
+#: the policy and strictness stay what the run was started with)
+RESUMABLE_SETTINGS: tuple[str, ...] = ("approve", "backend", "robot")
 
 Progress = Callable[[str, str], None]
 Ask = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None]
@@ -135,23 +144,68 @@ class ChatRunner:
         }
         return self._run(run_id, settings, initial, lock, decision=None)
 
-    def resume(self, run_id: str, *, decision: dict[str, Any] | None = None) -> ChatOutcome:
+    def resume(
+        self,
+        run_id: str,
+        *,
+        decision: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> ChatOutcome:
         info, lock = self.store.open_run(run_id, self.version)
-        graph = self._graph(info.settings)
-        snapshot = graph.get_state(self._config(run_id, info.settings))
+        try:
+            settings = self._changed_settings(info, changes or {})
+        except BaseException:
+            lock.release()
+            raise
+        graph = self._graph(settings)
+        snapshot = graph.get_state(self._config(run_id, settings))
         if not snapshot.values:  # killed before the first checkpoint: start over from the request
             initial = {
                 "run_id": run_id,
                 "request": info.request,
-                "settings": info.settings.model_dump(mode="json"),
+                "settings": settings.model_dump(mode="json"),
                 "repair_rounds": 0,
                 "changes": [],
                 "findings": [],
                 "dispatched": False,
                 "events": [],
             }
-            return self._run(run_id, info.settings, initial, lock, decision=decision)
-        return self._run(run_id, info.settings, None, lock, decision=decision or info.approval)
+            return self._run(run_id, settings, initial, lock, decision=decision)
+        return self._run(run_id, settings, None, lock, decision=decision or info.approval)
+
+    def _changed_settings(self, info: RunInfo, changes: dict[str, Any]) -> ChatSettings:
+        """The run's settings with ``changes`` applied and stored, or why they cannot apply."""
+        unknown = sorted(set(changes) - set(RESUMABLE_SETTINGS))
+        if unknown:
+            raise ValueError(f"settings a resumed run cannot change: {unknown}")  # a caller's bug
+        changed = {k: v for k, v in changes.items() if getattr(info.settings, k) != v}
+        if not changed:
+            return info.settings
+        values, waiting, ended = self._where(info)
+        approval = values.get("approval")
+        why = None
+        if ended:
+            why = "the run has ended"
+        elif approval is not None and not waiting:
+            verdict = "approved" if approval.get("approved") else "declined"
+            by = f" by {approval.get('by')}" if approval.get("by") else ""
+            why = f"its approval was already decided ({verdict}{by}, mode {approval.get('mode')})"
+        if why is not None:
+            name, value = next(iter(changed.items()))
+            raise ResumeOptionError(
+                f"--{name} {value} cannot apply to chat run {info.run_id}: {why}",
+                hint=f"resume without --{name} (the run keeps {getattr(info.settings, name)!r}), "
+                "or start a new run with it",
+            )
+        settings = ChatSettings.model_validate({**info.settings.model_dump(), **changed})
+        self.store.set_settings(info.run_id, settings)  # on disk before the graph sees it
+        return settings
+
+    def _where(self, info: RunInfo) -> tuple[dict[str, Any], bool, bool]:
+        """The run's stored state, whether it waits for a person, whether it has ended."""
+        snapshot = self._graph(info.settings).get_state(self._config(info.run_id, info.settings))
+        values = dict(snapshot.values or {})
+        return values, bool(snapshot.interrupts), bool(values) and not snapshot.next
 
     def outcome(self, run_id: str) -> ChatOutcome:
         """A run's outcome as stored (no lock needed: nothing runs)."""
@@ -176,19 +230,26 @@ class ChatRunner:
         pending: Any = first_input
         # resuming: a waiting approval is answered first (the decision recorded before anything runs)
         snapshot = graph.get_state(config) if first_input is None else None
+        # resuming with settings the run table has and the graph's state not yet (changed at resume)
+        update = self._settings_update(snapshot, settings)
         try:
             self.store.set_status(run_id, "running")
             self.on_progress("run", run_id)
             while True:
                 if snapshot is not None and snapshot.interrupts:
-                    answer = self._answer(snapshot, decision)
-                    if answer is None:
+                    # with changed settings the graph decides first (``never`` asks no one)
+                    answer = self._answer(snapshot, decision, may_ask=update is None)
+                    if answer is None and update is None:
                         break
-                    self.store.record_approval(run_id, answer)  # on disk before the graph sees it
-                    decision = None
-                    pending = Command(resume=answer)
+                    if answer is not None:
+                        self.store.record_approval(run_id, answer)  # on disk before the graph sees it
+                        decision = None
+                    pending = Command(resume=answer, update=update) if answer else Command(update=update)
                 elif snapshot is not None and not snapshot.next:
                     break  # the run had already ended
+                elif update is not None:
+                    pending = Command(update=update)
+                update = None
                 self._stream(graph, pending, config)
                 pending = None
                 snapshot = graph.get_state(config)
@@ -209,26 +270,48 @@ class ChatRunner:
             lock.release()
 
     def _stream(self, graph: Any, pending: Any, config: dict[str, Any]) -> None:
-        for mode, chunk in graph.stream(
-            pending, config, stream_mode=["updates", "custom"], durability="sync"
-        ):
-            if mode == "custom" and isinstance(chunk, dict):
-                self.on_progress(str(chunk.get("node", "")), str(chunk.get("message", "")))
-            elif mode == "updates" and isinstance(chunk, dict):
-                for node in chunk:
-                    if node != "__interrupt__":
-                        self.on_progress(node, "done")
+        """Run the graph until it ends or interrupts; the nodes' progress goes to ``on_progress``
+        as it happens (``nodes.emit``), each node's end when its update comes out."""
+        token = nodes.PROGRESS.set(self.on_progress)
+        try:
+            for chunk in graph.stream(pending, config, stream_mode="updates", durability="sync"):
+                if isinstance(chunk, dict):
+                    for node in chunk:
+                        if node != "__interrupt__":
+                            self.on_progress(node, "done")
+        finally:
+            nodes.PROGRESS.reset(token)
 
-    def _answer(self, snapshot: Any, decision: dict[str, Any] | None) -> dict[str, Any] | None:
+    @staticmethod
+    def _settings_update(snapshot: Any, settings: ChatSettings) -> dict[str, Any] | None:
+        """The state update that brings a resumed run's state to the stored settings, if needed."""
+        if snapshot is None or not snapshot.values or not snapshot.next:
+            return None
+        before = ChatSettings.model_validate(snapshot.values.get("settings") or {})
+        if before == settings:
+            return None
+        said = ", ".join(
+            f"{k} {getattr(before, k)!r} -> {getattr(settings, k)!r}"
+            for k in RESUMABLE_SETTINGS
+            if getattr(before, k) != getattr(settings, k)
+        )
+        return {
+            "settings": settings.model_dump(mode="json"),
+            "events": nodes.event("resume", f"settings changed at resume: {said}"),
+        }
+
+    def _answer(
+        self, snapshot: Any, decision: dict[str, Any] | None, *, may_ask: bool = True
+    ) -> dict[str, Any] | None:
         """The decision for a waiting approval: the one given (if it is about this protocol), else
-        the ``ask`` callback's, else None (the run waits)."""
+        the ``ask`` callback's (when ``may_ask``), else None (the run waits)."""
         request = snapshot.interrupts[0].value
         sha = request.get("protocol_sha256") if isinstance(request, dict) else None
         if decision is not None:
             decision = {"protocol_sha256": sha, **decision}  # a decision without a hash: the pending one
             if decision["protocol_sha256"] == sha:
                 return decision
-        if self.ask is not None:
+        if self.ask is not None and may_ask:
             return self.ask(request, dict(snapshot.values))
         return None
 

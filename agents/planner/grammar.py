@@ -300,7 +300,10 @@ GRAMMAR = _fill(
 
 @lru_cache(maxsize=1)
 def parser() -> Any:
-    """The Earley parser of one sentence (built once)."""
+    """The Earley parser of one sentence (built once; the loaded grammar is cached, ``grammar_cache``)."""
+    from labwright.agents.planner.grammar_cache import loaded_grammar
     from lark import Lark
 
-    return Lark(GRAMMAR, parser="earley", lexer="basic", propagate_positions=True, ambiguity="resolve")
+    return Lark(
+        loaded_grammar(GRAMMAR), parser="earley", lexer="basic", propagate_positions=True, ambiguity="resolve"
+    )

@@ -43,6 +43,7 @@ _APPROVE_HELP = (
 
 @app.command("chat")
 def chat(
+    ctx: typer.Context,
     message: Annotated[
         str | None, typer.Option("--message", "-m", help="one request; no prompt loop")
     ] = None,
@@ -84,8 +85,9 @@ def chat(
     experiments", "optimise a mix of three dyes to match the colour Lab 60 25 10") shows the
     campaign and its first experiment's verified protocol, and starts the campaign once approved.
 
-    With --resume, the run's own settings (planner, backend, approval mode, store) apply; the
-    planner and backend options given here are not used."""
+    With --resume, the run keeps its own request, planner, repair rounds, policy and strictness
+    (giving one of those options is refused); --approve, --backend and --robot change the run
+    while its approval is not decided yet; --approved-by, --reject, --json and --svg apply."""
     from labwright.agents.chat.durability import ChatStore
     from labwright.agents.chat.providers import resolve_spec
     from labwright.agents.chat.state import APPROVE_MODES, ChatSettings
@@ -111,7 +113,16 @@ def chat(
     except LabwrightError as exc:
         fail_with(exc, as_json)
     session = _Session(chat_store, as_json=as_json, svg=svg)
-    if resume is not None:  # the run's own settings (model, backend, approval mode) are stored with it
+    if resume is not None:  # the run's own settings are stored with it; some may change (below)
+        given = {name for name in ctx.params if _given(ctx, name)}
+        refused = _refused_at_resume(given)
+        if refused is not None:
+            fail(refused[0], refused[1], as_json, extra={"run_id": resume})
+        changes = {
+            name: value
+            for name, value in (("approve", approve), ("backend", backend), ("robot", robot))
+            if name in given
+        }
         decision = None
         if approved_by is not None or reject:
             decision = {
@@ -119,7 +130,9 @@ def chat(
                 "by": (approved_by or "").strip(),
                 "reason": "rejected with --reject" if reject else "",
             }
-        session.finish(session.call(lambda runner: runner.resume(resume, decision=decision), resume))
+        session.finish(
+            session.call(lambda runner: runner.resume(resume, decision=decision, changes=changes), resume)
+        )
     try:
         spec = resolve_spec(model, base_url, config)
         if not spec.offline:
@@ -141,6 +154,37 @@ def chat(
     if message is not None:
         session.finish(session.call(lambda runner: runner.start(message, settings), None))
     session.loop(settings)
+
+
+#: options a resumed run never takes, and why (``--approve``, ``--backend``, ``--robot`` may change
+#: a run whose approval is not decided yet; ``--store``, ``--json``, ``--svg``, ``--approved-by``
+#: and ``--reject`` apply to any resume)
+_FIXED_AT_RESUME: dict[str, tuple[str, str]] = {
+    "message": ("--message", "a resumed run continues its own request"),
+    "model": ("--model", "the run's drafts and repairs come from the planner it was started with"),
+    "base_url": ("--base-url", "the run's drafts and repairs come from the planner it was started with"),
+    "config": ("--config", "the run's planner was chosen when it started"),
+    "max_rounds": ("--max-rounds", "the repair rounds decide what the run certifies, fixed when it started"),
+    "policy": ("--policy", "the run is verified under the lab policy it was started with"),
+    "strict": ("--strict", "the run is verified under the strictness it was started with"),
+}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in {"DEFAULT", "DEFAULT_MAP"}
+
+
+def _refused_at_resume(given: set[str]) -> tuple[str, str] | None:
+    """(message, hint) for the first option given with --resume that a resumed run cannot take."""
+    for name, (option, why) in _FIXED_AT_RESUME.items():
+        if name in given:
+            return (
+                f"{option} cannot be used with --resume: {why}",
+                f"resume without {option}, or start a new run with it (no --resume)",
+            )
+    return None
 
 
 class _Session:
@@ -291,7 +335,9 @@ class _Session:
             sys.stdout.write(json.dumps(outcome.model_dump(mode="json")) + "\n")
         else:
             self.render(outcome)
-        raise typer.Exit(exit_code(outcome))
+        code = exit_code(outcome)
+        self.store.close()
+        raise typer.Exit(code)
 
     def loop(self, settings: Any) -> None:
         """The interactive conversation: one request per prompt, until `quit` or end of input.
