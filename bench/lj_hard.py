@@ -31,17 +31,15 @@ import sys
 import time
 from dataclasses import dataclass
 
+
+def _ccd() -> dict[int, float]:
+    from labwright.simulators.compute.structure.lennard_jones import KNOWN_LJ_MINIMA
+
+    return dict(KNOWN_LJ_MINIMA)
+
+
 #: Putative global minima, Cambridge Cluster Database (reduced units)
-CCD: dict[int, float] = {
-    38: -173.928427,
-    75: -397.492331,
-    76: -402.894866,
-    77: -409.083517,
-    98: -543.665361,
-    102: -569.363652,
-    103: -575.766131,
-    104: -582.086642,
-}
+CCD: dict[int, float] = _ccd()
 HARD = [75, 76, 77, 98, 102, 103, 104]
 
 

@@ -24,7 +24,9 @@ compression it has two phases (compressed, then true energy) and costs more than
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from labwright.simulators.compute.structure.basin_hopping import _surface_move
@@ -75,6 +77,7 @@ def population_basin_hopping(
     settings: PopulationSettings,
     *,
     deadline: float | None = None,
+    on_step: Callable[[int], Any] | None = None,
 ) -> PopulationResult:
     """Run population basin hopping from random clusters until the budget, ``stop_energy`` or
     ``deadline`` (time.monotonic()) is reached."""
@@ -90,6 +93,8 @@ def population_basin_hopping(
         nonlocal used, best, first_hit
         m = landscape.minimise(x, mu)
         used += 1
+        if on_step is not None:
+            on_step(used)
         if m.energy < best.energy:
             best = m
         if first_hit is None and target is not None and m.energy <= target:
