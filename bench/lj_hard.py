@@ -50,6 +50,7 @@ class Job:
     seed: int
     budget: int
     population: int = 20
+    log_every: int = 0
 
 
 @dataclass
@@ -84,7 +85,12 @@ def run_job(job: Job) -> Row:
             res = population_basin_hopping(
                 landscape,
                 rng,
-                PopulationSettings(population=job.population, local_searches=job.budget, stop_energy=target),
+                PopulationSettings(
+                    population=job.population,
+                    local_searches=job.budget,
+                    stop_energy=target,
+                    log_every=job.log_every,
+                ),
             )
             hit, used, best = res.first_hit, res.local_searches, res.best_energy
         else:
@@ -175,6 +181,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--speed-quenches", type=int, default=200)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--log-every", type=int, default=0, help="progress lines (population runs)")
     parser.add_argument("--quick", action="store_true", help="LJ38, 2 seeds, 3,000 minimisations")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.quick:
@@ -182,10 +189,17 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
     from labwright.simulators.compute.cluster import run_tasks
 
+    if args.log_every:
+        import logging
+
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout, force=True
+        )
+
     if not args.no_speed:
         speed(args.speed_quenches)
     jobs = [
-        Job(m, n, s, args.budget, args.population)
+        Job(m, n, s, args.budget, args.population, args.log_every)
         for n in args.clusters
         for s in args.seeds
         for m in args.methods

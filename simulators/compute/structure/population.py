@@ -23,6 +23,7 @@ compression it has two phases (compressed, then true energy) and costs more than
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from labwright.simulators.compute.structure.basin_hopping import _surface_move
 from labwright.simulators.compute.structure.landscape import ClusterLandscape, LocalMinimum
 from labwright.simulators.compute.structure.random_structures import random_cluster
 from pydantic import BaseModel, ConfigDict, Field
+
+log = logging.getLogger(__name__)
 
 
 class PopulationSettings(BaseModel):
@@ -48,6 +51,7 @@ class PopulationSettings(BaseModel):
     dissimilarity_threshold: float = Field(0.02, ge=0.0, description="sigma; 0: parent only")
     stop_energy: float | None = Field(None, description="stop once a minimum this low is found")
     energy_tolerance: float = Field(1e-4, gt=0.0)
+    log_every: int = Field(0, ge=0, description="log progress every so many local searches (0: never)")
 
 
 @dataclass
@@ -95,6 +99,13 @@ def population_basin_hopping(
         used += 1
         if on_step is not None:
             on_step(used)
+        if settings.log_every and used % settings.log_every == 0:
+            log.info(
+                "%d local searches: best %.6f, population %s",
+                used,
+                min(best.energy, m.energy),
+                " ".join(f"{p.energy:.3f}" for p in sorted(members, key=lambda p: p.energy)[:5]),
+            )
         if m.energy < best.energy:
             best = m
         if first_hit is None and target is not None and m.energy <= target:
