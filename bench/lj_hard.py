@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--scheduler", default=None)
     parser.add_argument("--speed-quenches", type=int, default=200)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--no-search", action="store_true", help="the speed section only")
     parser.add_argument("--log-every", type=int, default=0, help="progress lines (population runs)")
     parser.add_argument("--quick", action="store_true", help="LJ38, 2 seeds, 3,000 minimisations")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -198,6 +199,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
     if not args.no_speed:
         speed(args.speed_quenches)
+    if args.no_search:
+        return []
     jobs = [
         Job(m, n, s, args.budget, args.population, args.log_every)
         for n in args.clusters

@@ -133,6 +133,23 @@ def test_search_front_end_runs_population_method_and_refuses_other_calculators()
         SearchSettings(composition="Cu13", calculator=CalculatorSpec(name="emt"), method="population").check()
 
 
+def test_cli_population_method_finds_lj13(tmp_path, monkeypatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from labwright.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    args = ["structure", "search", "-c", "LJ13", "--method", "population", "--steps", "300"]
+    result = CliRunner().invoke(app, [*args, "--target-energy", "-44.326801", "--seed", "3", "--json"])
+    assert result.exit_code == 0, result.stdout
+    payload = json.loads(result.stdout)
+    assert payload["method"] == "population"
+    assert payload["best_energy"] == pytest.approx(KNOWN_LJ_MINIMA[13], abs=1e-4)
+    assert payload["runs"][0]["first_hit_step"] <= 300
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_lj_hard_bench_quick_mode_runs_both_methods() -> None:
