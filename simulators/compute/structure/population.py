@@ -11,6 +11,12 @@ local search); the child is compared with the member most similar to it, if that
 compressed first phase of the local search favours compact, spherical clusters, which the
 non-icosahedral global minima are.
 
+*Restarts*: a member whose last ``restart_after`` children all failed is replaced by a new local
+search from a random cluster (the best member is never restarted), the MaxNoImprove restart of
+monotonic basin hopping (Leary, J. Global Optim. 18, 367 (2000); Locatelli & Schoen 2003).
+Measured here: without restarts a 20-member population on LJ75 froze by 20,000 local searches
+(five lowest members unchanged from there to 50,000, best -396.282249, the icosahedral funnel).
+
 Nothing here knows any motif, lattice or the target: starts are AIRSS random clusters, moves are
 random displacements of every atom (radius ``step``) or, with probability
 ``surface_move_probability``, the angular move of the least-bound atom (Doye & Wales's GMIN); the
@@ -49,6 +55,9 @@ class PopulationSettings(BaseModel):
     compression: float = Field(1.0, ge=0.0, description="mu of the compressed first phase")
     surface_move_probability: float = Field(0.1, ge=0.0, le=1.0)
     dissimilarity_threshold: float = Field(0.02, ge=0.0, description="sigma; 0: parent only")
+    restart_after: int | None = Field(
+        500, ge=1, description="children in a row without replacing a member: restart it (None: never)"
+    )
     stop_energy: float | None = Field(None, description="stop once a minimum this low is found")
     energy_tolerance: float = Field(1e-4, gt=0.0)
     log_every: int = Field(0, ge=0, description="log progress every so many local searches (0: never)")
@@ -125,6 +134,7 @@ def population_basin_hopping(
         start = random_cluster(symbols, rng).positions
         members.append(local_search(start - start.mean(axis=0)))
     signatures = [centroid_signature(m.positions) for m in members]
+    failures = [0] * len(members)
     reason = stopped()
     while reason is None:
         for i in range(len(members)):
@@ -147,6 +157,19 @@ def population_basin_hopping(
             if child.energy < members[j].energy:
                 members[j] = child
                 signatures[j] = sig
+                failures[j] = 0
+                if j != i:
+                    failures[i] += 1
+            else:
+                failures[i] += 1
+            lowest = min(range(len(members)), key=lambda k: members[k].energy)
+            if settings.restart_after is not None and failures[i] >= settings.restart_after and i != lowest:
+                if stopped() is not None:
+                    break
+                start = random_cluster(symbols, rng).positions
+                members[i] = local_search(start - start.mean(axis=0))
+                signatures[i] = centroid_signature(members[i].positions)
+                failures[i] = 0
     return PopulationResult(
         best_energy=float(best.energy),
         best_positions=best.positions - best.positions.mean(axis=0),
