@@ -133,7 +133,7 @@ def lbfgs_quench(
     xn = np.empty(n)
     gn = np.empty(n)
     d = np.empty(n)
-    gamma = 0.1  # GMIN's initial inverse-Hessian guess (DGUESS)
+    gamma = 0.1  # initial inverse-Hessian guess (the role of GMIN's DGUESS keyword)
     converged = False
     for _ in range(max_iterations):
         if math.sqrt(_dot(g, g) / n) <= rms_gtol:
