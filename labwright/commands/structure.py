@@ -34,6 +34,7 @@ class CalculatorChoice(StrEnum):
 
 class MethodChoice(StrEnum):
     basin_hopping = "basin-hopping"
+    population = "population"
     airss = "airss"
 
 
@@ -114,7 +115,7 @@ def search_command(
             pressure_gpa=pressure,
             seed=seed,
             steps=steps,
-            runs=runs if runs is not None else (workers if method.value == "basin-hopping" else 1),
+            runs=runs if runs is not None else (workers if method.value != "airss" else 1),
             trials=trials,
             fmax=fmax,
             volume_per_atom=volume_per_atom,

@@ -16,6 +16,14 @@ from labwright.protocols.errors import ConfigurationError
 KNOWN_LJ_MINIMA: dict[int, float] = {
     13: -44.326801,
     38: -173.928427,
+    # the hard cases: Marks decahedra (75-77), Leary tetrahedron (98), decahedra (102-104)
+    75: -397.492331,
+    76: -402.894866,
+    77: -409.083517,
+    98: -543.665361,
+    102: -569.363652,
+    103: -575.766131,
+    104: -582.086642,
 }
 
 

@@ -19,12 +19,13 @@ from labwright.simulators.compute.structure.basin_hopping import BasinHoppingSet
 from labwright.simulators.compute.structure.calculators import CalculatorSpec
 from labwright.simulators.compute.structure.composition import is_lennard_jones, parse_composition
 from labwright.simulators.compute.structure.minima import MinimaArchive
+from labwright.simulators.compute.structure.population import PopulationSettings
 from labwright.simulators.compute.structure.threads import single_threaded_blas
 from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
 
-Method = Literal["basin-hopping", "airss"]
+Method = Literal["basin-hopping", "population", "airss"]
 _BH_KEY = 1
 _AIRSS_KEY = 2
 
@@ -48,6 +49,9 @@ class SearchSettings(BaseModel):
     volume_per_atom: float | None = Field(None, gt=0.0, description="AIRSS target (A^3/atom)")
     min_separation_factor: float | None = Field(None, gt=0.0, le=1.5)
     basin_hopping: BasinHoppingSettings = BasinHoppingSettings()
+    population: PopulationSettings = Field(
+        PopulationSettings(), description="method population: steps = local searches per run"
+    )
     stop_energy: float | None = Field(None, description="stop a run once this energy is reached")
     archive_size: int = Field(20, ge=1, description="distinct minima kept")
     time_budget_s: float | None = Field(None, gt=0.0)
@@ -64,10 +68,16 @@ class SearchSettings(BaseModel):
                 hint="use LJ<n> with --calculator lj, and element symbols with emt or mace",
             )
         self.calculator.check(symbols, self.periodic)
-        if self.method == "basin-hopping" and self.periodic:
+        if self.method in ("basin-hopping", "population") and self.periodic:
             raise ConfigurationError(
                 "basin hopping here searches clusters; periodic cells use AIRSS",
                 hint="use --method airss with --periodic",
+            )
+        if self.method == "population" and self.calculator.name != "lj":
+            raise ConfigurationError(
+                "population basin hopping is tuned in Lennard-Jones reduced units (its compression "
+                "and step are in epsilon and sigma)",
+                hint="use --method basin-hopping with EMT or MACE, or an LJ<n> composition",
             )
         if self.periodic and len(symbols) > 64:
             raise ConfigurationError("at most 64 atoms per periodic cell", hint="use fewer atoms")
@@ -159,6 +169,8 @@ def run_basin_hopping_task(
     from labwright.simulators.compute.structure.landscape import calculator_landscape, lj_landscape
 
     symbols = settings.symbols()
+    if settings.method == "population":
+        return _population_task(settings, run, wall_deadline, on_step)
     with single_threaded_blas():
         if settings.calculator.name == "lj":
             landscape = lj_landscape(len(symbols), symbols[0])
@@ -190,6 +202,50 @@ def run_basin_hopping_task(
         "stop_reason": out.stop_reason,
     }
     return TaskResult(out.archive, out.steps, out.relaxations, out.evaluations, out.stop_reason, [record])
+
+
+def _population_task(
+    settings: SearchSettings,
+    run: int,
+    wall_deadline: float | None,
+    on_step: Callable[[int], Any] | None,
+) -> TaskResult:
+    """One population basin-hopping run (LJ): its best minimum goes into the archive."""
+    from ase import Atoms
+    from labwright.simulators.compute.structure.landscape import lj_landscape
+    from labwright.simulators.compute.structure.population import population_basin_hopping
+
+    symbols = settings.symbols()
+    with single_threaded_blas():
+        landscape = lj_landscape(len(symbols), symbols[0])
+        pbh = settings.population.model_copy(
+            update={"local_searches": max(settings.steps, 1), "stop_energy": settings.stop_energy}
+        )
+        out = population_basin_hopping(
+            landscape,
+            _rng(settings.seed, _BH_KEY, run),
+            pbh,
+            deadline=_monotonic_deadline(wall_deadline),
+            on_step=on_step,
+        )
+    archive = MinimaArchive(capacity=settings.archive_size)
+    archive.add(
+        Atoms(symbols, positions=out.best_positions, pbc=False),
+        out.best_energy,
+        step=out.first_hit or out.local_searches,
+        source=f"population run {run}",
+    )
+    record = {
+        "run": run,
+        "best_energy": out.best_energy,
+        "steps": out.local_searches,
+        "relaxations": out.local_searches,
+        "first_hit_step": out.first_hit,
+        "stop_reason": out.stop_reason,
+    }
+    return TaskResult(
+        archive, out.local_searches, out.local_searches, out.evaluations, out.stop_reason, [record]
+    )
 
 
 def run_airss_task(
@@ -253,7 +309,7 @@ def run_airss_task(
 
 
 def _tasks(settings: SearchSettings, batches: int) -> list[tuple[str, Any]]:
-    if settings.method == "basin-hopping":
+    if settings.method in ("basin-hopping", "population"):
         return [("bh", run) for run in range(settings.runs)]
     n = max(1, min(batches, settings.trials))
     chunks = np.array_split(np.arange(settings.trials), n)
@@ -291,7 +347,7 @@ def search(
     tasks = _tasks(settings, batches=1 if in_process else 4 * workers)
     results: list[TaskResult] = []
     if in_process:
-        total = settings.steps * settings.runs if settings.method == "basin-hopping" else settings.trials
+        total = settings.steps * settings.runs if settings.method != "airss" else settings.trials
         finished = 0
         for task in tasks:
             kind, arg = task

@@ -14,8 +14,10 @@ from pydantic import Field
 
 TOOL_NAME = "structure_search"
 TOOL_DESCRIPTION = (
-    "Global structure search for a cluster or crystal of a given composition: basin hopping "
-    "or AIRSS random search, relaxed with Lennard-Jones (reduced units), EMT or a MACE model. "
+    "Global structure search for a cluster or crystal of a given composition: basin hopping, "
+    "population basin hopping with compressed local searches (Lennard-Jones clusters; the method "
+    "for the hard ones such as LJ75 or LJ98), or AIRSS random search, relaxed with Lennard-Jones "
+    "(reduced units), EMT or a MACE model. "
     "Returns the distinct minima, lowest energy (enthalpy at pressure) first, and the best "
     "structure as extended XYZ. Read-only; stops cleanly when its time budget runs out."
 )
@@ -30,7 +32,9 @@ class StructureSearchInput(ToolInput):
     method: Method = "basin-hopping"
     periodic: bool = False
     pressure_gpa: float = 0.0
-    steps: int = Field(500, ge=0, le=100_000, description="basin-hopping steps per run")
+    steps: int = Field(
+        500, ge=0, le=100_000, description="basin-hopping steps (population: local searches) per run"
+    )
     runs: int = Field(1, ge=1, le=64)
     trials: int = Field(20, ge=1, le=10_000, description="AIRSS trials")
     seed: int = 0

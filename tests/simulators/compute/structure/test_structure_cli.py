@@ -83,6 +83,7 @@ def test_ag4_periodic_airss_cli(tmp_path: Path) -> None:
         ["-c", "LJ13", "--periodic"],
         ["-c", "Ag4", "--calculator", "emt", "--periodic", "--method", "basin-hopping"],
         ["-c", "Ag4", "--calculator", "mace"],
+        ["-c", "Cu13", "--calculator", "emt", "--method", "population"],
     ],
 )
 def test_unusable_input_exits_2_with_a_hint(args: list[str]) -> None:
