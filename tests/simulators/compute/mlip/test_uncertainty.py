@@ -155,3 +155,14 @@ def test_bad_input_exits_2(
         ["mlip", "calibrate", tiny_cu["model_path"], "--data", str(tmp_path / "missing.extxyz")]
     )
     assert code == 2 and "does not exist" in stdout + stderr
+
+
+def test_selection_by_uncertainty_and_at_random_spend_the_same_budget() -> None:
+    from labwright.simulators.compute.mlip.active_learning import select
+
+    scores = np.array([0.1, 0.9, 0.3, 0.8, 0.2, 0.7])
+    assert list(select(scores, 3, "uncertainty", np.random.default_rng(0))) == [1, 3, 5]
+    picked = select(scores, 3, "random", np.random.default_rng(0))
+    assert len(set(picked.tolist())) == 3 and all(0 <= i < 6 for i in picked)
+    # more than the pool: everything, once
+    assert sorted(select(scores, 10, "uncertainty", np.random.default_rng(0)).tolist()) == list(range(6))
