@@ -268,13 +268,12 @@ def calibrate_on_split(
     threads: int,
 ) -> tuple[Calibration, UncertaintyMetrics]:
     """Calibrate the committee on ``calib``; measure the calibrated intervals on ``test``."""
-    from labwright.simulators.compute.mlip.calibration import committee_predictions
-    from labwright.simulators.compute.mlip.uncertainty import calibrate, uncertainty_metrics
+    from labwright.simulators.compute.mlip.calculator import CommitteeCalculator
+    from labwright.simulators.compute.mlip.uncertainty import calibrate, predict, uncertainty_metrics
 
-    calibration = calibrate(
-        committee_predictions(member_paths, calib, threads), method, committee=len(member_paths)
-    )
-    metrics = uncertainty_metrics(committee_predictions(member_paths, test, threads), calibration)
+    calc = CommitteeCalculator(member_paths, threads=threads)
+    calibration = calibrate(predict(calc, calib), method, committee=len(member_paths))
+    metrics = uncertainty_metrics(predict(calc, test), calibration)
     return calibration, metrics
 
 
