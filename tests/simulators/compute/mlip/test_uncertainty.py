@@ -79,6 +79,20 @@ def test_training_a_committee_calibrates_it(tiny_cu: dict[str, Any]) -> None:
     assert 0.0 <= forces["coverage"] <= 1.0 and forces["n"] == 8 * 32 * 3
 
 
+def test_eval_prints_coverage_spearman_and_area(
+    mlip_cli: Callable[[list[str]], tuple[int, str, str]], tiny_cu: dict[str, Any]
+) -> None:
+    """The committee `mlip train` calibrated: `mlip eval` prints the intervals' quality."""
+    code, stdout, stderr = mlip_cli(
+        ["mlip", "eval", tiny_cu["model_path"], "--data", tiny_cu["data_files"]["test"]]
+    )
+    assert code == 0, stdout + stderr
+    for row in ("calibration", "force 95% interval coverage", "force Spearman", "force miscalibration area"):
+        assert row in stdout
+    assert "energy 95% interval coverage" in stdout and "energy miscalibration area" in stdout
+
+
+@pytest.mark.slow
 def test_calibrate_then_eval_prints_coverage_spearman_and_area(
     mlip_cli: Callable[[list[str]], tuple[int, str, str]], tiny_cu: dict[str, Any], tmp_path: Path
 ) -> None:
