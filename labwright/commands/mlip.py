@@ -4,6 +4,7 @@
     labwright mlip finetune cu.model --reference emt --elements Al --configs 75 --replay 25 \\
         -o cual.model --json
     labwright mlip eval cu.model --data cu.test.extxyz --json
+    labwright mlip calibrate cu.model --data held_out.extxyz --method conformal --json
     labwright mlip md cu.model --structure cu.test.extxyz --steps 1000 --temperature 600 \\
         -o traj.extxyz
     labwright mlip active-learn --reference emt --elements Cu --iterations 3 -o al.model --json
@@ -36,7 +37,9 @@ from labwright.commands.common import (
 )
 
 app = typer.Typer(
-    help="Machine-learned interatomic potentials (MACE): train, finetune, eval, md, active-learn.",
+    help=(
+        "Machine-learned interatomic potentials (MACE): train, finetune, eval, calibrate, md, active-learn."
+    ),
     no_args_is_help=True,
 )
 
@@ -56,6 +59,16 @@ class LatticeChoice(StrEnum):
 class DtypeChoice(StrEnum):
     float32 = "float32"
     float64 = "float64"
+
+
+class MethodChoice(StrEnum):
+    conformal = "conformal"
+    scale = "scale"
+
+
+class SelectionChoice(StrEnum):
+    uncertainty = "uncertainty"
+    random = "random"
 
 
 class ThermostatChoice(StrEnum):
@@ -87,6 +100,7 @@ def _run(work: Callable[[Callable[[str, int, int], None]], Any], as_json: bool) 
         "eval": "evaluating",
         "md": "MD steps",
         "pool": "active-learning iterations",
+        "calibrate": "calibrating",
     }
     try:
         with progress_bars() as progress:
@@ -176,6 +190,15 @@ def train_command(
         int | None, typer.Option(min=1, help="validation configurations (default configs/10)")
     ] = None,
     test_configs: Annotated[int, typer.Option(min=1, help="held-out test configurations")] = 50,
+    calib_configs: Annotated[
+        int, typer.Option(min=0, help="held-out calibration configurations (committee > 1)")
+    ] = 20,
+    calibration: Annotated[
+        MethodChoice, typer.Option(help="how the committee's spread becomes 95% intervals")
+    ] = MethodChoice.conformal,
+    md_temperatures: Annotated[
+        str | None, typer.Option(help="MD sampling range LOW:HIGH in K (default: the reference's)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="random seed (data and training)")] = 0,
     committee: CommitteeOpt = 1,
     epochs: EpochsOpt = None,
@@ -206,6 +229,9 @@ def train_command(
             configs=configs,
             valid_configs=valid_configs,
             test_configs=test_configs,
+            calib_configs=calib_configs,
+            calibration_method=calibration.value,
+            md_temperatures=_temperature_range(md_temperatures),
             seed=seed,
             committee=committee,
             settings=_settings(
@@ -238,8 +264,28 @@ def train_command(
             ("test energy RMSE (meV/atom)", report.energy_rmse_mev_per_atom),
             ("test force RMSE (meV/A)", report.force_rmse_mev_per_a),
             ("training wall time (s)", report.train_seconds),
+            *(
+                [("calibration configs", report.n_calib), *_uncertainty_rows(report.test_uncertainty, None)]
+                if report.test_uncertainty is not None
+                else []
+            ),
         ],
     )
+
+
+def _temperature_range(value: str | None) -> tuple[float, float] | None:
+    """``"300:600"`` -> (300.0, 600.0); bad input is a LabwrightError (exit 2)."""
+    if value is None:
+        return None
+    from labwright.protocols.errors import LabwrightError
+
+    try:
+        low, high = (float(x) for x in value.split(":"))
+    except ValueError:
+        raise LabwrightError(
+            f"--md-temperatures {value!r} is not LOW:HIGH", hint="e.g. --md-temperatures 300:600"
+        ) from None
+    return low, high
 
 
 # ----------------------------------------------------------------------------- finetune
@@ -367,7 +413,8 @@ def eval_command(
     threads: Annotated[int, typer.Option(min=1, help="torch threads")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
-    """Energy and force MAE / RMSE of a model on a labelled data set."""
+    """Energy and force MAE / RMSE on a labelled set; for a calibrated committee also the 95%
+    intervals' coverage, Spearman (error vs uncertainty) and miscalibration area."""
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
         from labwright.simulators.compute.mlip.evaluation import EvalRequest, evaluate_potential
@@ -392,9 +439,62 @@ def eval_command(
             ("energy RMSE (meV/atom)", report.energy_rmse_mev_per_atom),
             ("force MAE (meV/A)", report.force_mae_mev_per_a),
             ("force RMSE (meV/A)", report.force_rmse_mev_per_a),
+            *_uncertainty_rows(report.uncertainty, report.uncertainty_note),
         ],
     )
     raise typer.Exit(ExitCode.FAILED if failed else ExitCode.OK)
+
+
+def _uncertainty_rows(uq: Any, note: str | None) -> list[tuple[str, Any]]:
+    """Coverage, Spearman and miscalibration area of a calibrated committee, as table rows."""
+    if uq is None:
+        return [("uncertainty", note or "none")]
+    rows: list[tuple[str, Any]] = [("calibration", uq.method)]
+    for name, m, unit in (("energy", uq.energy, "meV/atom"), ("force", uq.forces, "meV/A")):
+        pct = round(100 * m.level)
+        rows += [
+            (f"{name} {pct}% interval coverage", f"{100 * m.coverage:.1f}% of {m.n}"),
+            (f"{name} {pct}% interval mean half-width ({unit})", m.mean_halfwidth),
+            (f"{name} Spearman (|error| vs uncertainty)", "n/a" if m.spearman is None else m.spearman),
+            (f"{name} miscalibration area", m.miscalibration_area),
+        ]
+    return rows
+
+
+@app.command("calibrate")
+def calibrate_command(
+    model: Annotated[Path, typer.Argument(help="committee model (.model with a card)")],
+    data: Annotated[Path, typer.Option(help="held-out labelled extended XYZ (no training data)")],
+    method: Annotated[
+        MethodChoice, typer.Option(help="split-conformal quantile or one Gaussian scale factor")
+    ] = MethodChoice.conformal,
+    threads: Annotated[int, typer.Option(min=1, help="torch threads")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Calibrate a committee's uncertainty on held-out data; the card keeps the calibration."""
+
+    def work(progress: Callable[[str, int, int], None]) -> Any:
+        from labwright.simulators.compute.mlip.calibration import CalibrateRequest, calibrate_model
+
+        request = CalibrateRequest(model_path=model, data=data, method=method.value, threads=threads)
+        return calibrate_model(request, progress)
+
+    report = _run(work, as_json)
+    cal = report.calibration
+    _emit(
+        report.model_dump(mode="json"),
+        as_json,
+        f"calibrated {report.model_path} on {report.data} ({cal.method})",
+        [
+            ("configurations / atoms", f"{cal.n_configs} / {cal.n_atoms}"),
+            ("committee", cal.committee),
+            ("energy 95% multiplier of sigma", cal.energy.multiplier(cal.level)),
+            ("force 95% multiplier of sigma", cal.forces.multiplier(cal.level)),
+            ("energy Gaussian scale factor", cal.energy.scale),
+            ("force Gaussian scale factor", cal.forces.scale),
+            *_uncertainty_rows(report.on_calibration_data, None),
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- md
@@ -475,6 +575,10 @@ def active_learn_command(
     per_iteration: Annotated[int, typer.Option(min=1, help="labelled per iteration")] = 10,
     iterations: Annotated[int, typer.Option(min=1, help="iterations")] = 3,
     committee: Annotated[int, typer.Option(min=2, max=16, help="committee members")] = 3,
+    selection: Annotated[
+        SelectionChoice,
+        typer.Option(help="largest calibrated force interval, or random (the baseline)"),
+    ] = SelectionChoice.uncertainty,
     test_configs: Annotated[int, typer.Option(min=1, help="held-out test configurations")] = 30,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     epochs: EpochsOpt = None,
@@ -485,7 +589,7 @@ def active_learn_command(
     overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Query-by-committee loop: label where the committee disagrees most, retrain."""
+    """Query-by-committee loop: label where the calibrated uncertainty is largest, retrain."""
     refuse_overwrite(output, overwrite, as_json)
 
     def work(progress: Callable[[str, int, int], None]) -> Any:
@@ -500,6 +604,7 @@ def active_learn_command(
             per_iteration=per_iteration,
             iterations=iterations,
             committee=committee,
+            selection=selection.value,
             test_configs=test_configs,
             seed=seed,
             settings=_settings(epochs=epochs, swa_start=swa_start),
@@ -515,8 +620,8 @@ def active_learn_command(
             (
                 f"iteration {it.iteration} (n_train {it.n_train})",
                 f"test E {it.test.energy_mae_mev_per_atom:.2f} meV/atom, "
-                f"F {it.test.force_mae_mev_per_a:.1f} meV/A; picked spread "
-                f"{it.picked_mean_max_force_std:.3f} vs pool {it.pool_mean_max_force_std:.3f} eV/A",
+                f"F {it.test.force_mae_mev_per_a:.1f} meV/A; picked 95% force interval "
+                f"{it.picked_mean_force_interval:.3f} vs pool {it.pool_mean_force_interval:.3f} eV/A",
             )
         )
     rows.append(

@@ -7,8 +7,12 @@ Each iteration of :func:`active_learn`:
 2. builds an unlabelled candidate pool: strained and rattled cells drawn from a fresh random
    stream, plus snapshots of Langevin dynamics driven by the committee itself (exploration with
    the model, not the reference);
-3. scores every candidate by the committee's largest per-atom force spread
-   (``max_force_std``) and picks the ``per_iteration`` highest;
+3. calibrates the committee on the validation split (held out from the gradient steps; MACE
+   only uses it to pick checkpoints) and scores every candidate by its largest calibrated 95 %
+   force interval (eV/A), then picks the ``per_iteration`` highest (``selection="uncertainty"``)
+   or ``per_iteration`` at random (``selection="random"``, the baseline at the same labelling
+   budget). With one scale factor the calibrated score ranks candidates as the raw spread does;
+   what calibration adds is a score in eV/A that says how wrong the model may be there;
 4. labels only those with the reference calculator, records the committee's true error on them
    (before retraining: picked configurations should be the badly predicted ones), adds them.
 
@@ -23,10 +27,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from labwright.protocols.errors import LabwrightError
 from labwright.simulators.compute.mlip import dataset as ds
+from labwright.simulators.compute.mlip.calibration import calibrate_committee
 from labwright.simulators.compute.mlip.metrics import ErrorMetrics, evaluate
 from labwright.simulators.compute.mlip.provenance import Provenance, model_provenance
 from labwright.simulators.compute.mlip.reference import check_reference, isolated_atom_energies
@@ -42,6 +48,7 @@ from labwright.simulators.compute.mlip.train import (
     write_members,
 )
 from labwright.simulators.compute.mlip.training import MaceSettings
+from labwright.simulators.compute.mlip.uncertainty import Calibration, Method, atom_sigmas
 from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
@@ -62,6 +69,10 @@ class ActiveLearnRequest(BaseModel):
     per_iteration: int = Field(10, ge=1, description="configurations labelled per iteration")
     iterations: int = Field(3, ge=1)
     committee: int = Field(3, ge=2, le=16)
+    selection: Literal["uncertainty", "random"] = Field(
+        "uncertainty", description="largest calibrated force interval, or random (the baseline)"
+    )
+    calibration_method: Method = "conformal"
     test_configs: int = Field(30, ge=1)
     seed: int = 0
     settings: MaceSettings = Field(default_factory=MaceSettings)
@@ -76,6 +87,10 @@ class ActiveLearnIteration(BaseModel):
     pool_size: int
     pool_mean_max_force_std: float = Field(description="eV/A, over the whole pool")
     picked_mean_max_force_std: float = Field(description="eV/A, over the picked candidates")
+    pool_mean_force_interval: float = Field(
+        description="largest calibrated 95 % force interval (eV/A), mean over the pool"
+    )
+    picked_mean_force_interval: float = Field(description="the same over the picked candidates")
     picked_force_mae_mev_per_a: float = Field(
         description="true force MAE of the committee on the picked candidates, before retraining"
     )
@@ -151,7 +166,8 @@ def _pool(request: ActiveLearnRequest, iteration: int, member_paths: list[Path],
     return pool
 
 
-def _scores(pool: list, member_paths: list[Path], threads: int) -> np.ndarray:
+def _scores(pool: list, member_paths: list[Path], threads: int, calibration: Calibration) -> np.ndarray:
+    """Per candidate: (largest per-atom force spread, largest calibrated force interval), eV/A."""
     from labwright.simulators.compute.mlip.calculator import CommitteeCalculator
 
     calc = CommitteeCalculator(member_paths, threads=threads)
@@ -160,8 +176,17 @@ def _scores(pool: list, member_paths: list[Path], threads: int) -> np.ndarray:
         a = atoms.copy()
         a.calc = calc
         a.get_potential_energy()
-        out.append(float(calc.results["max_force_std"]))
-    return np.asarray(out)
+        interval = calibration.force_halfwidth(atom_sigmas(calc.results["forces_std"]))
+        out.append((float(calc.results["max_force_std"]), float(np.max(interval))))
+    return np.asarray(out).reshape(-1, 2)
+
+
+def select(scores: np.ndarray, k: int, selection: str, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the ``k`` picked candidates: the highest ``scores`` or a random draw."""
+    k = min(k, len(scores))
+    if selection == "random":
+        return np.sort(rng.choice(len(scores), size=k, replace=False))
+    return np.argsort(-np.asarray(scores), kind="stable")[:k]
 
 
 def active_learn(request: ActiveLearnRequest, progress: ProgressFn = _noop) -> ActiveLearnReport:
@@ -237,9 +262,11 @@ def _loop(
             initial_test = test_metrics
         progress("pool", it, request.iterations)
         pool = _pool(request, it, paths, request.compute.threads)
-        scores = _scores(pool, paths, request.compute.threads)
-        k = min(request.per_iteration, len(pool))
-        order = np.argsort(-scores, kind="stable")[:k]
+        calibration = calibrate_committee(paths, valid, request.calibration_method, request.compute.threads)
+        both = _scores(pool, paths, request.compute.threads, calibration)
+        scores, intervals = both[:, 0], both[:, 1]
+        rng = np.random.default_rng([request.seed, ds.STREAM_POOL, it])
+        order = select(intervals, request.per_iteration, request.selection, rng)
         picked = [ds.label(pool[int(i)], request.reference) for i in order]
         reference_calls += len(picked)
         picked_error = evaluate(committee, picked)
@@ -255,6 +282,8 @@ def _loop(
                 pool_size=len(pool),
                 pool_mean_max_force_std=float(np.mean(scores)),
                 picked_mean_max_force_std=float(np.mean(scores[order])),
+                pool_mean_force_interval=float(np.mean(intervals)),
+                picked_mean_force_interval=float(np.mean(intervals[order])),
                 picked_force_mae_mev_per_a=picked_error.force_mae_mev_per_a,
                 picked_kinds=kinds,
                 train_seconds=wall,

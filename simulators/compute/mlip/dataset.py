@@ -40,6 +40,7 @@ KINDS: tuple[str, ...] = ("strained", "rattled", "md")
 
 # Random streams, so train / valid / test / pool sets of one seed never share draws.
 STREAM_TRAIN, STREAM_VALID, STREAM_TEST, STREAM_POOL = 0, 1, 2, 3
+STREAM_CALIB = 5  # the held-out calibration split of a committee's uncertainty
 
 # MD temperatures (K) per reference: hot enough to leave the lattice, cold enough to stay solid
 # (argon clusters melt near 35 K for 13 atoms).
@@ -182,13 +183,18 @@ def _rattle(atoms: Atoms, reference: str, rng: np.random.Generator) -> Atoms:
     return atoms
 
 
-def _md_sample(atoms: Atoms, reference: str, rng: np.random.Generator) -> Atoms:
+def _md_sample(
+    atoms: Atoms,
+    reference: str,
+    rng: np.random.Generator,
+    temperatures: tuple[float, float] | None = None,
+) -> Atoms:
     from ase import units
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import thermalize_momenta
 
     atoms = atoms.copy()
-    low, high = _MD_TEMPERATURES[reference]
+    low, high = temperatures or _MD_TEMPERATURES[reference]
     temperature = float(rng.uniform(low, high))
     atoms.calc = make_calculator(reference)
     thermalize_momenta(atoms, temperature_K=temperature, rng=rng)
@@ -236,10 +242,13 @@ def sample_configurations(
     stream: int = STREAM_TRAIN,
     kinds: Sequence[str] = KINDS,
     lattice: str | None = None,
+    md_temperatures: tuple[float, float] | None = None,
 ) -> list[Atoms]:
     """``n`` unlabelled configurations, cycling through ``kinds`` (strained, rattled, md).
 
     ``lattice`` (emt only: fcc, bcc or hcp; default fcc) picks the phase of the bulk cells.
+    ``md_temperatures`` (K, low and high) narrows the MD sampling range (default: the
+    reference's, e.g. 300-1200 K for emt), so that a hotter test set stays out of training.
     """
     elements = list(elements)
     check_reference(reference, elements)
@@ -258,12 +267,20 @@ def sample_configurations(
     lattice = lattice or "fcc"
     if lattice not in LATTICES:
         raise LabwrightError(f"unknown lattice {lattice!r}", hint=f"use one of {list(LATTICES)}")
+    if md_temperatures is not None and not 0 < md_temperatures[0] <= md_temperatures[1]:
+        raise LabwrightError(
+            f"MD temperature range {md_temperatures} is not low <= high, both > 0",
+            hint="e.g. (300, 600)",
+        )
     rng = _seeded(seed, stream)
     out: list[Atoms] = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
         base = _BASES[reference](elements, rng, lattice)
-        atoms = _SAMPLERS[kind](base, reference, rng)
+        if kind == "md":
+            atoms = _md_sample(base, reference, rng, md_temperatures)
+        else:
+            atoms = _SAMPLERS[kind](base, reference, rng)
         atoms.info["config_type"] = kind
         if reference == "emt":
             atoms.info["lattice"] = lattice
@@ -280,10 +297,11 @@ def generate_dataset(
     kinds: Sequence[str] = KINDS,
     lattice: str | None = None,
     on_done: Callable[[int], object] | None = None,
+    md_temperatures: tuple[float, float] | None = None,
 ) -> list[Atoms]:
     """``n`` labelled configurations (see :func:`sample_configurations`)."""
     labelled = []
-    frames = sample_configurations(reference, elements, n, seed, stream, kinds, lattice)
+    frames = sample_configurations(reference, elements, n, seed, stream, kinds, lattice, md_temperatures)
     for i, atoms in enumerate(frames):
         labelled.append(label(atoms, reference))
         if on_done:

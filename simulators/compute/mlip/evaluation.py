@@ -1,4 +1,6 @@
-"""Evaluate a potential on a labelled extended-XYZ file: energy and force MAE / RMSE."""
+"""Evaluate a potential on a labelled extended-XYZ file: energy and force MAE / RMSE, and for a
+calibrated committee how good its 95 % intervals are (coverage, Spearman, miscalibration area;
+see :mod:`labwright.simulators.compute.mlip.uncertainty`)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ from pathlib import Path
 import numpy as np
 from labwright.protocols.errors import LabwrightError
 from labwright.simulators.compute.mlip.dataset import read_extxyz
-from labwright.simulators.compute.mlip.metrics import ErrorMetrics, evaluate
+from labwright.simulators.compute.mlip.metrics import ErrorMetrics, error_metrics
 from labwright.simulators.compute.mlip.provenance import Provenance, model_provenance
 from labwright.simulators.compute.mlip.store import committee_paths, load_card
 from labwright.simulators.compute.mlip.train import ProgressFn, _noop
+from labwright.simulators.compute.mlip.uncertainty import UncertaintyMetrics, predict, uncertainty_metrics
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -28,6 +31,10 @@ class EvalReport(ErrorMetrics):
     data: str
     committee: int
     mean_max_force_std_ev_per_a: float | None = None
+    uncertainty: UncertaintyMetrics | None = Field(
+        None, description="calibrated intervals on this set (a committee with a calibration)"
+    )
+    uncertainty_note: str | None = Field(None, description="why there is no uncertainty report")
     seconds: float
     provenance: Provenance
 
@@ -49,18 +56,28 @@ def evaluate_potential(request: EvalRequest, progress: ProgressFn = _noop) -> Ev
             f"the model does not know element(s) {', '.join(unknown)}",
             hint=f"the model covers {', '.join(sorted(known))}",
         )
-    stds: list[float] = []
-
-    def tick(i: int) -> None:
-        if calc.size > 1:
-            stds.append(float(calc.results["max_force_std"]))
-        progress("eval", i + 1, len(frames))
-
     start = time.perf_counter()
-    metrics = evaluate(calc, frames, on_done=tick)
+    preds = predict(calc, frames, on_done=lambda i: progress("eval", i + 1, len(frames)))
+    metrics = error_metrics(
+        [p.energy for p in preds],
+        [p.energy_ref for p in preds],
+        [p.n_atoms for p in preds],
+        [p.forces for p in preds],
+        [p.forces_ref for p in preds],
+    )
+    stds = [float(np.max(atom_norms(p.forces_std))) for p in preds] if calc.size > 1 else []
     card = load_card(request.model_path)
+    uq, note = None, None
+    if calc.size < 2:
+        note = "a single model has no spread (train with --committee 4)"
+    elif card is None or card.calibration is None:
+        note = "the committee is not calibrated (labwright mlip calibrate MODEL --data FILE)"
+    else:
+        uq = uncertainty_metrics(preds, card.calibration)
     return EvalReport(
         **metrics.model_dump(),
+        uncertainty=uq,
+        uncertainty_note=note,
         model_path=str(request.model_path),
         data=str(request.data),
         committee=calc.size,
@@ -76,3 +93,7 @@ def _symbols(calc: object) -> list[str]:
     from ase.data import chemical_symbols
 
     return [chemical_symbols[int(z)] for z in calc.mace.z_table.zs]  # type: ignore[attr-defined]
+
+
+def atom_norms(vectors: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(np.asarray(vectors, dtype=float), axis=1)

@@ -7,8 +7,10 @@
 - ``cu.member1.model``, ``cu.member2.model``, ...: the other committee members, if any;
 - ``cu.train.extxyz``, ``cu.valid.extxyz``, ``cu.test.extxyz``: the labelled data (the held-out
   test set is what ``finetune`` measures forgetting on);
+- ``cu.calib.extxyz``: a committee's held-out calibration split (its calibration, which turns
+  the committee's spread into 95 % intervals, is kept in the card);
 - ``cu.model.json``: the :class:`ModelCard` (reference, elements, E0s, seed, hyperparameters,
-  file names with SHA-256, metrics, parent model for a fine-tune).
+  file names with SHA-256, metrics, calibration, parent model for a fine-tune).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from labwright.protocols.errors import LabwrightError
 from labwright.simulators.compute.mlip.metrics import ErrorMetrics
 from labwright.simulators.compute.mlip.provenance import mlip_versions, sha256_file, utc_now
 from labwright.simulators.compute.mlip.training import MaceSettings
+from labwright.simulators.compute.mlip.uncertainty import Calibration
 from pydantic import BaseModel, Field
 
 CARD_FORMAT = "labwright-mlip-card/1"
@@ -47,6 +50,9 @@ class ModelCard(BaseModel):
     n_params: int = 0
     test_metrics: ErrorMetrics | None = None
     parent: ParentModel | None = None
+    calibration: Calibration | None = Field(
+        None, description="how the committee's spread becomes intervals (committees only)"
+    )
     versions: dict[str, str] = Field(default_factory=mlip_versions)
     created: str = Field(default_factory=utc_now)
 

@@ -15,13 +15,15 @@ from pathlib import Path
 from labwright.protocols.errors import LabwrightError
 from labwright.protocols.tooling import ToolInput, ToolOutput, ToolProvenance, agent_tool
 from labwright.simulators.compute.mlip.provenance import PACKAGES, Provenance
+from labwright.simulators.compute.mlip.uncertainty import Calibration
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TOOL_NAME = "mlip_predict"
 TOOL_DESCRIPTION = (
     "Predict the energy (eV) and forces (eV/A) of a structure with a trained MACE machine-"
     "learned interatomic potential, with the committee's uncertainty (energy spread, largest "
-    "per-atom force spread). Give an extended-XYZ file path or inline symbols/positions/cell. "
+    "per-atom force spread) and, for a calibrated committee, 95% intervals for the energy and "
+    "every force component. Give an extended-XYZ file path or inline symbols/positions/cell. "
     "Read-only; stops at its time budget."
 )
 
@@ -69,6 +71,39 @@ class Uncertainty(BaseModel):
     committee_size: int
     energy_std_ev: float = Field(description="spread of the members' total energies")
     max_force_std_ev_per_a: float = Field(description="largest per-atom force spread")
+    calibration: str | None = Field(
+        None, description="'conformal' or 'scale' when the committee is calibrated, else None"
+    )
+    level: float | None = Field(None, description="confidence level of the intervals (0.95)")
+    energy_interval_ev: float | None = Field(
+        None, description="half-width of the energy interval: E_true in energy_ev +- this"
+    )
+    force_intervals_ev_per_a: list[float] | None = Field(
+        None, description="per atom: each force component's interval half-width (eV/A)"
+    )
+    max_force_interval_ev_per_a: float | None = Field(None, description="largest of those")
+
+
+def _uncertainty(results: dict, n_atoms: int, size: int, calibration: Calibration | None) -> Uncertainty:
+    """The committee's raw spread and, when calibrated, the 95 % interval half-widths."""
+    import numpy as np
+    from labwright.simulators.compute.mlip.uncertainty import atom_sigmas
+
+    out = Uncertainty(
+        committee_size=size,
+        energy_std_ev=float(results["energy_std"]),
+        max_force_std_ev_per_a=float(results["max_force_std"]),
+    )
+    if calibration is None or size < 2:
+        return out
+    per_atom = calibration.energy_halfwidth(float(results["energy_std"]) / n_atoms)
+    forces = calibration.force_halfwidth(atom_sigmas(np.asarray(results["forces_std"])))
+    out.calibration = calibration.method
+    out.level = calibration.level
+    out.energy_interval_ev = float(per_atom) * n_atoms
+    out.force_intervals_ev_per_a = [float(x) for x in forces]
+    out.max_force_interval_ev_per_a = float(np.max(forces)) if len(forces) else 0.0
+    return out
 
 
 class FramePrediction(BaseModel):
@@ -82,6 +117,9 @@ class FramePrediction(BaseModel):
 
 class MlipPredictProvenance(Provenance, ToolProvenance):
     """The model's provenance (files, seed, reference, versions) and the tool call's."""
+
+    calibration_data: str | None = Field(None, description="file the intervals were calibrated on")
+    calibration_data_sha256: str | None = None
 
 
 class MlipPredictOutput(ToolOutput):
@@ -118,6 +156,8 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
     paths = committee_paths(request.model_path, committee=request.committee)
     frames = _structures(request.structure)
     calc = CommitteeCalculator(paths, threads=request.threads)
+    card = load_card(request.model_path)
+    calibration = card.calibration if card is not None else None
     known = {chemical_symbols[int(z)] for z in calc.mace.z_table.zs}
     out: list[FramePrediction] = []
     truncated = False
@@ -142,14 +182,9 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
                 energy_ev=energy,
                 energy_per_atom_ev=energy / len(a),
                 forces=[[float(x) for x in row] for row in forces],
-                uncertainty=Uncertainty(
-                    committee_size=calc.size,
-                    energy_std_ev=float(calc.results["energy_std"]),
-                    max_force_std_ev_per_a=float(calc.results["max_force_std"]),
-                ),
+                uncertainty=_uncertainty(calc.results, len(a), calc.size, calibration),
             )
         )
-    card = load_card(request.model_path)
     first = out[0]
     return MlipPredictOutput(
         energy_ev=first.energy_ev,
@@ -164,6 +199,8 @@ def run_mlip_predict_tool(request: MlipPredictInput) -> MlipPredictOutput:
                 paths,
                 reference=card.reference if card else None,
                 seed=card.seed if card else None,
-            ).model_dump()
+            ).model_dump(),
+            calibration_data=calibration.data if calibration and calc.size > 1 else None,
+            calibration_data_sha256=calibration.data_sha256 if calibration and calc.size > 1 else None,
         ),
     )

@@ -34,6 +34,7 @@ from labwright.simulators.compute.mlip.training import (
     run_training,
     train_member,
 )
+from labwright.simulators.compute.mlip.uncertainty import Calibration, Method, UncertaintyMetrics
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
@@ -65,9 +66,16 @@ class TrainRequest(BaseModel):
     reference: str = "emt"
     elements: list[str] = Field(default_factory=lambda: ["Cu"])
     lattice: str | None = None
+    md_temperatures: tuple[float, float] | None = Field(
+        None, description="MD sampling range (K) of every split; default: the reference's"
+    )
     configs: int = Field(100, ge=2, description="training configurations")
     valid_configs: int | None = Field(None, ge=1, description="default: max(5, configs // 10)")
     test_configs: int = Field(50, ge=1, description="held-out test configurations")
+    calib_configs: int = Field(
+        20, ge=0, description="held-out calibration configurations (committee > 1; 0: none)"
+    )
+    calibration_method: Method = "conformal"
     seed: int = 0
     committee: int = Field(1, ge=1, le=16)
     settings: MaceSettings = Field(default_factory=MaceSettings)
@@ -95,6 +103,13 @@ class TrainReport(BaseModel):
     force_rmse_mev_per_a: float
     committee_test: ErrorMetrics | None = Field(
         None, description="errors of the committee mean (committee > 1)"
+    )
+    n_calib: int = 0
+    calibration: Calibration | None = Field(
+        None, description="fitted on the calibration split (committee > 1)"
+    )
+    test_uncertainty: UncertaintyMetrics | None = Field(
+        None, description="calibrated 95 % intervals on the held-out test set"
     )
     train_seconds: float = Field(description="wall time of the training stage")
     train_cpu_seconds: float = Field(description="CPU time summed over training processes")
@@ -201,6 +216,7 @@ def generate_splits(
     seed: int,
     lattice: str | None,
     progress: ProgressFn = _noop,
+    md_temperatures: tuple[float, float] | None = None,
 ) -> tuple[list[Atoms], list[Atoms], list[Atoms]]:
     """Train / validation / test sets from independent random streams of one seed."""
     total = n_train + n_valid + n_test
@@ -215,7 +231,18 @@ def generate_splits(
         def tick(i: int, offset: int = offset) -> None:
             progress("data", offset + i + 1, total)
 
-        sets.append(ds.generate_dataset(reference, elements, n, seed, stream, lattice=lattice, on_done=tick))
+        sets.append(
+            ds.generate_dataset(
+                reference,
+                elements,
+                n,
+                seed,
+                stream,
+                lattice=lattice,
+                on_done=tick,
+                md_temperatures=md_temperatures,
+            )
+        )
         offset += n
     return sets[0], sets[1], sets[2]
 
@@ -231,6 +258,23 @@ def held_out_errors(
     if len(member_paths) > 1:
         mean = evaluate(CommitteeCalculator(member_paths, threads=threads), test)
     return single, mean
+
+
+def calibrate_on_split(
+    member_paths: Sequence[Path],
+    calib: Sequence[Atoms],
+    test: Sequence[Atoms],
+    method: Method,
+    threads: int,
+) -> tuple[Calibration, UncertaintyMetrics]:
+    """Calibrate the committee on ``calib``; measure the calibrated intervals on ``test``."""
+    from labwright.simulators.compute.mlip.calculator import CommitteeCalculator
+    from labwright.simulators.compute.mlip.uncertainty import calibrate, predict, uncertainty_metrics
+
+    calc = CommitteeCalculator(member_paths, threads=threads)
+    calibration = calibrate(predict(calc, calib), method, committee=len(member_paths))
+    metrics = uncertainty_metrics(predict(calc, test), calibration)
+    return calibration, metrics
 
 
 def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> TrainReport:
@@ -256,6 +300,7 @@ def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> Trai
         request.seed,
         request.lattice,
         progress,
+        request.md_temperatures,
     )
     e0s = isolated_atom_energies(request.reference, sorted(request.elements))
     data_seconds = time.perf_counter() - t0
@@ -277,6 +322,23 @@ def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> Trai
         files[split] = ds.write_extxyz(data_path(output, split), frames).name
 
     single, mean = held_out_errors(paths, test, request.compute.threads)
+    calibration, test_uq, n_calib = None, None, 0
+    if len(paths) > 1 and request.calib_configs > 0:
+        calib = ds.generate_dataset(
+            request.reference,
+            request.elements,
+            request.calib_configs,
+            request.seed,
+            ds.STREAM_CALIB,
+            lattice=request.lattice,
+            md_temperatures=request.md_temperatures,
+        )
+        files["calib"] = ds.write_extxyz(data_path(output, "calib"), calib).name
+        calibration, test_uq = calibrate_on_split(
+            paths, calib, test, request.calibration_method, request.compute.threads
+        )
+        calibration.data = files["calib"]
+        n_calib = len(calib)
     card = ModelCard(
         reference=request.reference,
         elements=sorted(request.elements),
@@ -287,6 +349,7 @@ def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> Trai
         data=files,
         n_params=members[0].n_params,
         test_metrics=single,
+        calibration=calibration,
     )
     save_card(output, card)
     return TrainReport(
@@ -308,6 +371,9 @@ def train_potential(request: TrainRequest, progress: ProgressFn = _noop) -> Trai
         force_mae_mev_per_a=single.force_mae_mev_per_a,
         force_rmse_mev_per_a=single.force_rmse_mev_per_a,
         committee_test=mean,
+        n_calib=n_calib,
+        calibration=calibration,
+        test_uncertainty=test_uq,
         train_seconds=wall,
         train_cpu_seconds=sum(m.cpu_seconds for m in members),
         member_wall_seconds=[m.wall_seconds for m in members],
