@@ -72,3 +72,11 @@ def test_auc_top10_equals_a_brute_force_recomputation() -> None:
     area = sum((c1 - c0) * (v0 + v1) / 2 for (c0, v0), (c1, v1) in itertools.pairwise(points))
     area += (budget - 1234) * points[-1][1]
     assert auc_top_k(scores, budget) == pytest.approx(area / budget)
+
+
+def test_rediscovery_seed_pool_holds_out_celecoxib_analogues() -> None:
+    result = run_design(
+        _config(objectives=["pmo:celecoxib_rediscovery"], budget=60, population_size=30)
+    )
+    assert result.seed_pool.held_out > 0
+    assert result.calls == 60
