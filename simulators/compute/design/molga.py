@@ -24,6 +24,7 @@ from labwright.simulators.compute.design.oracle import Oracle
 from labwright.simulators.compute.design.surrogate import TanimotoKnn
 
 MIN_TRAINING = 100  # scored molecules before the surrogate is trusted to pick
+MIN_BREED = 20  # candidates bred even when only a few calls remain (one child is often a repeat)
 
 
 def _new_candidates(
@@ -107,9 +108,8 @@ def run_mol_ga(
         if not population:
             return "exhausted", 0
         want = min(offspring_size, oracle.remaining)
-        candidates = _new_candidates(
-            oracle, population, int(np.ceil(want * oversample)), py_rng, limits
-        )
+        n_breed = int(np.ceil(max(want, MIN_BREED) * oversample))
+        candidates = _new_candidates(oracle, population, n_breed, py_rng, limits)
         batch = _choose(candidates, want, model, explore, rng)
         fresh = oracle.score(batch) if batch else []
         if model is not None and fresh:
