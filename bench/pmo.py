@@ -120,14 +120,14 @@ def table(rows: list[dict[str, Any]]) -> str:
             continue
         aucs = [r["auc_top10"] for r in mine]
         mean = statistics.fmean(aucs)
-        std = statistics.stdev(aucs) if len(aucs) > 1 else 0.0
+        spread = f"+- {statistics.stdev(aucs):.3f}" if len(aucs) > 1 else "(1 seed)"
         budgets = sorted({r["budget"] for r in mine})
         complete &= len(mine) >= 5 and budgets == [10_000]
         total += mean
         secs = statistics.fmean(r["elapsed_s"] for r in mine)
         lines.append(
             f"{task:<24} {len(mine):>4} {'/'.join(map(str, budgets)):>7} "
-            f"{mean:>8.3f} +- {std:.3f} {GRAPH_GA_PMO[task]:>15.3f} {secs:>7.0f}"
+            f"{mean:>7.3f} {spread:<8} {GRAPH_GA_PMO[task]:>15.3f} {secs:>7.0f}"
         )
     lines.append(
         f"{'sum':<24} {'':>4} {'':>7} {total:>16.3f} {sum(GRAPH_GA_PMO.values()):>15.3f}"
