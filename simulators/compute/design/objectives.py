@@ -16,6 +16,8 @@ Spec grammar (one objective per string):
 ``exclude:SMARTS``          forbidden substructure (constraint: 1 if absent, else 0)
 ``gap:LOW:HIGH[:WIDTH]``    GFN2-xTB HOMO-LUMO gap window (eV) from ``tblite`` on an
                             RDKit-embedded geometry: the costly oracle
+``pmo:TASK``                a PMO benchmark task (Gao et al. 2022), already in [0, 1]:
+                            one of ``pmo_oracles.TASKS`` (osimertinib_mpo, median1, ...)
 ==========================  ==========================================================
 """
 
@@ -38,7 +40,7 @@ GAP_CACHE_KEY = "gfn2-xtb-homo-lumo-gap-ev/etkdgv3-mmff"
 _WINDOW_DEFAULT_WIDTH = {"logp": 1.0, "tpsa": 20.0, "mw": 50.0, "gap": 0.5}
 _SPEC_HELP = (
     "use one of: qed, sa, logp:LOW:HIGH, tpsa:LOW:HIGH, mw:LOW:HIGH, similarity:NAME_OR_SMILES, "
-    "substructure:SMARTS, exclude:SMARTS, gap:LOW:HIGH (eV)"
+    "substructure:SMARTS, exclude:SMARTS, gap:LOW:HIGH (eV), pmo:TASK"
 )
 
 
@@ -196,6 +198,32 @@ class GapObjective(Objective):
         return window_score(raw, p["low"], p["high"], p["width"])
 
 
+@dataclass(frozen=True)
+class PmoObjective(Objective):
+    """A PMO benchmark oracle; ``params['holdout']`` names a target the seed pool must not
+    contain near neighbours of (rediscovery tasks)."""
+
+    def raw(self, mol: Any) -> float | None:
+        from labwright.simulators.compute.design.pmo_oracles import TASKS
+
+        return float(TASKS[self.params["task"]](mol))
+
+
+def _parse_pmo(rest: str, spec: str, weight: float) -> PmoObjective:
+    from labwright.simulators.compute.design.pmo_oracles import HOLDOUT_TARGETS, TASKS
+
+    task = rest.strip().lower()
+    if task not in TASKS:
+        raise UnusableInputError(
+            f"objective {spec!r}: unknown PMO task {rest.strip()!r}",
+            hint=f"use pmo:TASK with TASK one of: {', '.join(TASKS)}",
+        )
+    params: dict[str, Any] = {"task": task}
+    if task in HOLDOUT_TARGETS:
+        params["holdout"] = HOLDOUT_TARGETS[task]
+    return PmoObjective(name=f"pmo:{task}", weight=weight, params=params)
+
+
 def _parse_float(text: str, spec: str) -> float | None:
     text = text.strip()
     if text == "":
@@ -287,6 +315,8 @@ def parse_objective(spec: str, weight: float = 1.0) -> Objective:
         return SimilarityObjective(
             name=spec, weight=weight, params={"target_smiles": resolve_target(rest, spec)}
         )
+    if head == "pmo":
+        return _parse_pmo(rest, spec, weight)
     if head in ("substructure", "exclude"):
         if not rest.strip() or _smarts(rest.strip()) is None:
             raise UnusableInputError(

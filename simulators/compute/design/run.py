@@ -19,6 +19,7 @@ from labwright.simulators.compute.design.models import (
     SeedPoolInfo,
     TracePoint,
 )
+from labwright.simulators.compute.design.molga import run_mol_ga
 from labwright.simulators.compute.design.objectives import SimilarityObjective, parse_objectives
 from labwright.simulators.compute.design.oracle import Oracle
 from labwright.simulators.compute.design.scoring import auc_top_k, peel_fronts, top_k_mean_curve
@@ -106,6 +107,7 @@ def run_design(config: DesignConfig, on_progress: Progress | None = None) -> Des
             hint="choose a minimum below the maximum",
         )
     targets = [o.params["target_smiles"] for o in objectives if isinstance(o, SimilarityObjective)]
+    targets += [o.params["holdout"] for o in objectives if "holdout" in o.params]
     pool, pool_info = seed_pool(config, targets)
     rng = np.random.default_rng(config.seed)
     limits = Limits(config.min_heavy_atoms, config.max_heavy_atoms)
@@ -136,7 +138,19 @@ def run_design(config: DesignConfig, on_progress: Progress | None = None) -> Des
                     patience=restart_patience(config),
                     selection=config.selection,
                 )
-                if config.method == "graph-ga":
+                if config.method == "mol-ga":
+                    stopped, restarts = run_mol_ga(
+                        oracle,
+                        methods.initial_sample(pool, config.population_size, rng),
+                        rng,
+                        population_size=config.population_size,
+                        offspring_size=config.offspring_size,
+                        limits=limits,
+                        deadline=deadline,
+                        oversample=config.oversample,
+                        explore=config.explore,
+                    )
+                elif config.method == "graph-ga":
                     stopped, restarts = methods.run_graph_ga(
                         oracle, pool, rng, side_chains=config.side_chains, **common
                     )

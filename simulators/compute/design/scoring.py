@@ -12,6 +12,8 @@ def geometric_mean(scores: Sequence[float], weights: Sequence[float]) -> float:
     total = float(sum(weights))
     if total <= 0:
         raise ValueError("weights must sum to a positive number")
+    if len(scores) == 1:  # exactly the score (exp(log(s)) can differ in the last bit)
+        return max(0.0, min(1.0, float(scores[0])))
     acc = 0.0
     for s, w in zip(scores, weights, strict=True):
         if s <= 0.0:

@@ -22,12 +22,25 @@ TOOL_DESCRIPTION = (
     "QED ('qed'), synthetic accessibility ('sa'), logP/TPSA/MW windows ('logp:1:3'), ECFP4 "
     "similarity to a drug or SMILES ('similarity:celecoxib'), required or forbidden "
     "substructures ('substructure:SMARTS', 'exclude:SMARTS') and a GFN2-xTB HOMO-LUMO gap window "
-    "in eV ('gap:3:5', costly). Graph GA, SELFIES GA or a random screen of RDKit's bundled "
-    "molecules. Returns the best molecules with per-objective scores. Read-only and time-boxed."
+    "in eV ('gap:3:5', costly), and the PMO benchmark oracles ('pmo:osimertinib_mpo', "
+    "'pmo:median1', 'pmo:qed', ...). Graph GA, mol-ga (graph GA with the mol-ga library's "
+    "operators, optionally surrogate-guided), SELFIES GA or a random screen of RDKit's bundled "
+    "molecules. Returns the best molecules with per-objective scores and the PMO top-10 AUC. "
+    "Read-only and time-boxed."
 )
 
 #: the packages a design result depends on (those installed are recorded)
-PACKAGES = ("labwright", "rdkit", "selfies", "tblite", "numpy", "dask", "distributed", "pydantic")
+PACKAGES = (
+    "labwright",
+    "rdkit",
+    "selfies",
+    "mol-ga",
+    "tblite",
+    "numpy",
+    "dask",
+    "distributed",
+    "pydantic",
+)
 
 
 class DesignInput(ToolInput):
@@ -40,6 +53,9 @@ class DesignInput(ToolInput):
     seed: int = 0
     pareto: bool = False
     top_n: int = Field(10, ge=1, le=100)
+    oversample: float = Field(
+        1.0, ge=1.0, le=50.0, description="mol-ga: candidates bred per scored one (surrogate pick)"
+    )
 
 
 class Provenance(ToolProvenance):
@@ -81,6 +97,7 @@ def run_design_tool(
         seed=request.seed,
         pareto=request.pareto,
         top_n=request.top_n,
+        oversample=request.oversample,
         time_budget_s=request.time_budget_s,
         workers=workers,
         scheduler=scheduler,

