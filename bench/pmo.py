@@ -21,9 +21,9 @@ says, per task, how many seeds and what budget it holds. Mean +- sample std over
 Published numbers: Graph GA per task from the PMO paper's main results table (Gao et al. 2022,
 Table 3; the eight values sum to 5.026). Four of them (osimertinib 0.831, ranolazine 0.728,
 zaleplon 0.346, celecoxib 0.630) were checked against the per-task pages of the PMO leaderboard
-(pmo-benchmark.github.io, "AUC top-10" column, row graph_ga); the other four were not. For Genetic GFN (Kim et al. 2024) and the best
-published result per task without prescreening, only the sums over these eight tasks quoted in
-labwright issue 18 (5.846 and 5.935) are shown.
+(pmo-benchmark.github.io, "AUC top-10" column, row graph_ga); the other four were not. For
+Genetic GFN (Kim et al. 2024) and the best published result per task without prescreening, only
+the sums over these eight tasks quoted in labwright issue 18 (5.846 and 5.935) are shown.
 """
 
 from __future__ import annotations
