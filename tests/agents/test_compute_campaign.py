@@ -30,6 +30,7 @@ def store(tmp_path: Path) -> Path:
     return tmp_path / "ledger.sqlite"
 
 
+@pytest.mark.slow  # three GA rounds through the ledger (~35 s); the tests below cover the round logic
 def test_campaign_rounds_are_ledger_runs_measured_by_rdkit_qed(store: Path) -> None:
     config = CampaignConfig(rounds=3, batch=4, objective="qed", seed=0, store=store)
     result = run_compute_campaign(config)

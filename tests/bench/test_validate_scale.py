@@ -42,6 +42,7 @@ def _validate(path: Path, *, trace: bool = False) -> tuple[float, int, dict]:
     return elapsed, peak, out
 
 
+@pytest.mark.slow  # three sizes of three generated protocols (~50 s together)
 @pytest.mark.parametrize("variant", ["liquids", "hand", "anchors"])
 def test_validation_time_and_memory_grow_linearly(tmp_path: Path, variant: str) -> None:
     small, large = 2_000, 8_000  # large enough that the smaller run is not dominated by noise

@@ -251,10 +251,14 @@ def test_robot_busy_then_free(robot: FakeRobot, tmp_path: Path) -> None:
     _warm(robot, tmp_path)
     # someone else's run occupies the robot
     (warm_protocol,) = robot.protocols.values()
-    robot.command_faults.append(CommandFault(index=0, kind="stuck"))
+    stuck = CommandFault(index=0, kind="stuck")
+    robot.command_faults.append(stuck)
     status, body = robot.upload([("other.py", (warm_protocol.text + "\n# other user\n").encode())], "someone")
     _, run = robot.create_run(body["data"]["id"])
     robot.action(run["data"]["id"], "play")
+    # the other run hangs on the fault before ours is tried; otherwise, on a slow machine, the fault
+    # is still waiting when that run is stopped, and our run hangs on it instead
+    assert robot.wait_for(lambda: stuck.times == 0)
     with pytest.raises(RobotBusyError, match="busy"):
         dispatch(robot, tmp_path)
     ledger = Ledger(tmp_path / "ledger.sqlite")

@@ -7,9 +7,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from labwright.simulators.compute.mlip.dataset import read_extxyz
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_active_learning_picks_the_most_uncertain_and_retrains(
     mlip_cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path
 ) -> None:

@@ -13,6 +13,7 @@ from labwright.simulators.compute.mlip.elements import expand_elements, model_e0
 from labwright.simulators.compute.mlip.mace_import import import_mace, load_model
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_expanded_model_predicts_old_elements_exactly(tiny_model: Path) -> None:
     torch = import_mace()
     from mace.calculators import MACECalculator
@@ -38,6 +39,7 @@ def test_expanded_model_predicts_old_elements_exactly(tiny_model: Path) -> None:
     assert np.isfinite(al.get_potential_energy())
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_expansion_without_new_elements_is_a_no_op(tiny_model: Path) -> None:
     old = load_model(str(tiny_model))
     assert expand_elements(old, {29: 3.51}) is old

@@ -12,6 +12,7 @@ from ase.build import bulk
 from labwright.simulators.compute.mlip.provenance import sha256_file
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_finetune_adds_aluminium_and_reports_forgetting(
     mlip_cli: Callable[[list[str]], tuple[int, str, str]], tiny_cu: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -51,6 +52,7 @@ def test_finetune_adds_aluminium_and_reports_forgetting(
     assert abs(alloy.get_potential_energy()) < 1e3  # the fine-tuned model knows both elements
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_replay_larger_than_the_old_training_set_is_unusable(
     mlip_cli: Callable[[list[str]], tuple[int, str, str]], tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -63,6 +65,7 @@ def test_replay_larger_than_the_old_training_set_is_unusable(
     assert "--replay 500" in err["error"] and err["hint"]
 
 
+@pytest.mark.slow  # trains a model first (~30-50 s): opt-in, `make test-slow`
 def test_finetune_without_a_card_needs_the_old_data(
     mlip_cli: Callable[[list[str]], tuple[int, str, str]], tiny_model: Path, tmp_path: Path
 ) -> None:
